@@ -1,0 +1,1 @@
+// Placeholder: the binaries probe is being written.

@@ -1,0 +1,1 @@
+// Placeholder: the clock probe is being written.

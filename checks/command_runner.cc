@@ -1,0 +1,167 @@
+#include "checks/command_runner.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <thread>
+
+#include <fmt/format.h>
+
+extern char** environ;
+
+namespace flightcheck {
+namespace {
+
+// Owns a file descriptor; closes it on destruction.
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() { Reset(); }
+  int get() const { return fd_; }
+  void Reset(int fd = -1) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = fd;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+Status MakePipe(Fd* read_end, Fd* write_end) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return Status::FromErrno("pipe2", errno);
+  read_end->Reset(fds[0]);
+  write_end->Reset(fds[1]);
+  return Status::Ok();
+}
+
+// Appends what is readable now; returns false at EOF or error.
+bool DrainOnce(int fd, std::string* out, size_t cap, bool* truncated) {
+  char buffer[8192];
+  const ssize_t n = ::read(fd, buffer, sizeof buffer);
+  if (n < 0) return errno == EINTR || errno == EAGAIN;
+  if (n == 0) return false;
+  const size_t room = out->size() < cap ? cap - out->size() : 0;
+  const size_t take = std::min(room, static_cast<size_t>(n));
+  out->append(buffer, take);
+  if (take < static_cast<size_t>(n)) *truncated = true;
+  return true;
+}
+
+}  // namespace
+
+std::string QuoteArgv(const std::vector<std::string>& argv) {
+  std::string text;
+  for (const std::string& arg : argv) {
+    if (!text.empty()) text += ' ';
+    const bool plain = !arg.empty() && arg.find_first_of(" \t\n'\"\\$`;&|<>()*?") == std::string::npos;
+    if (plain) {
+      text += arg;
+    } else {
+      text += '\'';
+      for (char c : arg) text += c == '\'' ? std::string("'\\''") : std::string(1, c);
+      text += '\'';
+    }
+  }
+  return text;
+}
+
+Result<CommandResult> LocalCommandRunner::Run(const std::vector<std::string>& argv,
+                                              Deadline deadline, size_t output_cap) const {
+  if (argv.empty()) return Status::InvalidArgument("empty command");
+  const auto started = SteadyClock::now();
+  Fd out_read, out_write, err_read, err_write;
+  if (Status s = MakePipe(&out_read, &out_write); !s.ok()) return s;
+  if (Status s = MakePipe(&err_read, &err_write); !s.ok()) return s;
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, out_write.get(), 1);
+  posix_spawn_file_actions_adddup2(&actions, err_write.get(), 2);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  // Own process group, so the deadline can kill everything the command started. Default signal
+  // dispositions, so a runner that ignores SIGPIPE does not pass that on.
+  sigset_t default_signals;
+  sigfillset(&default_signals);
+  posix_spawnattr_setsigdefault(&attr, &default_signals);
+  sigset_t no_signals;
+  sigemptyset(&no_signals);
+  posix_spawnattr_setsigmask(&attr, &no_signals);
+  posix_spawnattr_setpgroup(&attr, 0);
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+
+  std::vector<char*> c_argv;
+  for (const std::string& arg : argv) c_argv.push_back(const_cast<char*>(arg.c_str()));
+  c_argv.push_back(nullptr);
+  pid_t pid = -1;
+  const int spawn_error = ::posix_spawnp(&pid, argv[0].c_str(), &actions, &attr, c_argv.data(),
+                                         environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  if (spawn_error != 0) return Status::FromErrno(fmt::format("running '{}'", argv[0]), spawn_error);
+  out_write.Reset();
+  err_write.Reset();
+
+  CommandResult result;
+  bool out_open = true, err_open = true, exited = false;
+  int wait_status = 0;
+  while (true) {
+    if (!exited) {
+      const pid_t r = ::waitpid(pid, &wait_status, WNOHANG);
+      if (r == pid) exited = true;
+    }
+    if (exited && !out_open && !err_open) break;
+    if (deadline.expired()) {
+      ::kill(-pid, SIGKILL);
+      if (!exited) ::waitpid(pid, &wait_status, 0);
+      return Status::Timeout(fmt::format("'{}' did not finish within {}; its process group was killed",
+                                         QuoteArgv(argv),
+                                         FormatDuration(std::chrono::duration_cast<Milliseconds>(
+                                             SteadyClock::now() - started))));
+    }
+    pollfd fds[2];
+    nfds_t count = 0;
+    if (out_open) fds[count++] = {out_read.get(), POLLIN, 0};
+    if (err_open) fds[count++] = {err_read.get(), POLLIN, 0};
+    // After the main process exited, only drain what is already buffered: a background child
+    // holding the pipe open must not keep us waiting.
+    const int wait_ms =
+        exited ? 0 : static_cast<int>(std::min<long long>(deadline.remaining().count(), 50));
+    if (count == 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::min(wait_ms, 5)));
+      continue;
+    }
+    const int ready = ::poll(fds, count, wait_ms);
+    if (ready < 0 && errno != EINTR) break;
+    for (nfds_t i = 0; i < count; ++i) {
+      if (fds[i].revents == 0) continue;
+      const bool is_out = fds[i].fd == out_read.get();
+      const bool open = DrainOnce(fds[i].fd, is_out ? &result.stdout_text : &result.stderr_text,
+                                  output_cap, &result.output_truncated);
+      if (!open) (is_out ? out_open : err_open) = false;
+    }
+    if (exited && ready <= 0) break;
+  }
+  if (WIFEXITED(wait_status)) {
+    result.exit_code = WEXITSTATUS(wait_status);
+  } else if (WIFSIGNALED(wait_status)) {
+    result.term_signal = WTERMSIG(wait_status);
+  }
+  result.seconds =
+      std::chrono::duration<double>(SteadyClock::now() - started).count();
+  return result;
+}
+
+}  // namespace flightcheck

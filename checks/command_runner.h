@@ -1,0 +1,48 @@
+// CommandRunner: spawns host commands with a deadline.
+//
+// LocalCommandRunner starts each command in its own process group and kills the whole group with
+// SIGKILL when the deadline passes, so a hung command (or anything it forked) cannot hang a run.
+// Output is captured up to a cap per stream; the rest is drained and dropped.
+//
+// Thread-safety: Run may be called concurrently from several threads.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "checks/deadline.h"
+#include "checks/status.h"
+
+namespace flightcheck {
+
+struct CommandResult {
+  int exit_code = -1;    // exit status, or -1 when killed by a signal
+  int term_signal = 0;   // the signal that ended it, 0 if it exited
+  std::string stdout_text;
+  std::string stderr_text;
+  bool output_truncated = false;
+  double seconds = 0;
+};
+
+class CommandRunner {
+ public:
+  virtual ~CommandRunner() = default;
+
+  // Runs argv[0] (searched in $PATH when it has no slash) with argv, stdin from /dev/null.
+  // Returns the result when the command ended by itself, whatever its exit code; NotFound when
+  // the program does not exist; Timeout (naming the command) when the deadline passed, after
+  // the process group was killed.
+  virtual Result<CommandResult> Run(const std::vector<std::string>& argv, Deadline deadline,
+                                    size_t output_cap = 1 << 20) const = 0;
+};
+
+class LocalCommandRunner : public CommandRunner {
+ public:
+  Result<CommandResult> Run(const std::vector<std::string>& argv, Deadline deadline,
+                            size_t output_cap = 1 << 20) const override;
+};
+
+// Joins argv for messages: "sh -c 'sleep 10'".
+std::string QuoteArgv(const std::vector<std::string>& argv);
+
+}  // namespace flightcheck

@@ -1,0 +1,227 @@
+#include "checks/file.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <memory>
+
+#include <fmt/format.h>
+#include <openssl/evp.h>
+
+#include "checks/disk.h"
+#include "checks/probe.h"
+
+namespace flightcheck {
+
+bool IsValidUtf8(std::string_view text) {
+  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  size_t i = 0;
+  while (i < n) {
+    const unsigned char c = s[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t length = 0;
+    unsigned char low = 0x80;  // bounds of the second byte, which exclude overlongs/surrogates
+    unsigned char high = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+      length = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      length = 3;
+      if (c == 0xE0) low = 0xA0;
+      if (c == 0xED) high = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      length = 4;
+      if (c == 0xF0) low = 0x90;
+      if (c == 0xF4) high = 0x8F;
+    } else {
+      return false;
+    }
+    if (i + length > n || s[i + 1] < low || s[i + 1] > high) return false;
+    for (size_t k = 2; k < length; ++k) {
+      if (s[i + k] < 0x80 || s[i + k] > 0xBF) return false;
+    }
+    i += length;
+  }
+  return true;
+}
+
+int64_t CountLines(std::string_view text) {
+  int64_t lines = 0;
+  for (char c : text) lines += c == '\n';
+  if (!text.empty() && text.back() != '\n') ++lines;
+  return lines;
+}
+
+std::string FormatMode(mode_t mode) { return fmt::format("{:04o}", mode & 07777); }
+
+namespace {
+
+constexpr int64_t kMaxHashBytes = 16 << 20;
+constexpr int64_t kMaxContentBytes = 64 << 10;
+
+ProbeDescriptor Descriptor() {
+  return {
+      .name = "file",
+      .summary = "Existence, type, ownership, mode, size, digest and contents of a host path.",
+      .params = {{.name = "path",
+                  .type = ParamType::kString,
+                  .required = true,
+                  .default_value = nullptr,
+                  .doc = "absolute host path"}},
+      .facts =
+          {{"exists", "bool", "something is at the path (a dangling symbolic link counts)"},
+           {"type", "string",
+            "file, directory, other (device, socket, fifo), symlink (dangling link only), \"\" "
+            "when absent; links are followed"},
+           {"is_symlink", "bool", "the path itself is a symbolic link"},
+           {"mode", "string or null", "permission bits as four octal digits, e.g. \"0644\""},
+           {"uid", "integer or null", "owner user id"},
+           {"gid", "integer or null", "owner group id"},
+           {"size", "bytes or null", "st_size"},
+           {"sha256", "string or null", "hex SHA-256 of a regular file up to 16 MiB"},
+           {"contents", "string or null", "a regular UTF-8 file's text, up to 64 KiB"},
+           {"lines", "integer or null", "line count of contents"},
+           {"entries", "integer or null", "entries of a directory, without . and .."}},
+      .default_timeout = Milliseconds(5000),
+  };
+}
+
+struct DigestCtxFree {
+  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+};
+
+struct ScopedFd {
+  explicit ScopedFd(int fd_in) : fd(fd_in) {}
+  ~ScopedFd() {
+    if (fd >= 0) ::close(fd);
+  }
+  ScopedFd(const ScopedFd&) = delete;
+  ScopedFd& operator=(const ScopedFd&) = delete;
+  int fd;
+};
+
+// Reads a regular file once: hashes all of it and keeps the text when it is small. Decides by the
+// bytes read rather than st_size, which is 0 for /proc and /sys files.
+Status ReadRegular(const std::string& local, std::string_view path, Facts& facts) {
+  const ScopedFd file(::open(local.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  if (file.fd < 0) return Status::FromErrno(fmt::format("opening {}", path), errno);
+  std::unique_ptr<EVP_MD_CTX, DigestCtxFree> ctx(EVP_MD_CTX_new());
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) {
+    return Status::Internal("cannot initialise SHA-256");
+  }
+  std::string contents;
+  int64_t total = 0;
+  char buffer[64 << 10];
+  for (;;) {
+    const ssize_t n = ::read(file.fd, buffer, sizeof buffer);
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Status::FromErrno(fmt::format("reading {}", path), errno);
+    }
+    total += n;
+    if (total > kMaxHashBytes) break;  // grew past the limit after stat
+    if (total <= kMaxContentBytes) contents.append(buffer, static_cast<size_t>(n));
+    EVP_DigestUpdate(ctx.get(), buffer, static_cast<size_t>(n));
+  }
+  if (total <= kMaxHashBytes) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (EVP_DigestFinal_ex(ctx.get(), digest, &length) != 1) {
+      return Status::Internal("cannot finish SHA-256");
+    }
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string hex;
+    hex.reserve(2 * length);
+    for (unsigned int i = 0; i < length; ++i) {
+      hex += kHex[digest[i] >> 4];
+      hex += kHex[digest[i] & 0xf];
+    }
+    facts["sha256"] = std::move(hex);
+  }
+  if (total <= kMaxContentBytes && IsValidUtf8(contents)) {
+    facts["lines"] = CountLines(contents);
+    facts["contents"] = std::move(contents);
+  }
+  return Status::Ok();
+}
+
+Result<int64_t> CountEntries(const std::string& local, std::string_view path) {
+  DIR* dir = ::opendir(local.c_str());
+  if (dir == nullptr) return Status::FromErrno(fmt::format("listing {}", path), errno);
+  int64_t entries = 0;
+  errno = 0;
+  while (const dirent* entry = ::readdir(dir)) {
+    const std::string_view name = entry->d_name;
+    if (name != "." && name != "..") ++entries;
+  }
+  const int error = errno;
+  ::closedir(dir);
+  if (error != 0) return Status::FromErrno(fmt::format("listing {}", path), error);
+  return entries;
+}
+
+Result<Facts> Probe(const Params& params, const HostContext& host, Deadline) {
+  const std::string& path = params["path"].get_ref<const std::string&>();
+  if (path.empty() || path.front() != '/') {
+    return Status::InvalidArgument(
+        fmt::format("parameter 'path' must be an absolute path, got '{}'", path));
+  }
+  Facts facts = {{"exists", false}, {"type", ""},       {"is_symlink", false},
+                 {"mode", nullptr}, {"uid", nullptr},   {"gid", nullptr},
+                 {"size", nullptr}, {"sha256", nullptr}, {"contents", nullptr},
+                 {"lines", nullptr}, {"entries", nullptr}};
+  std::string local = host.HostPath(path).string();
+  struct stat st {};
+  if (::lstat(local.c_str(), &st) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return facts;
+    return Status::FromErrno(fmt::format("stat {}", path), errno);
+  }
+  facts["exists"] = true;
+  if (S_ISLNK(st.st_mode)) {
+    facts["is_symlink"] = true;
+    // Resolved under the root: an absolute target names a path of the host being inspected.
+    Result<std::string> target = ResolveHostPath(host, path);
+    if (!target) return target.error();
+    const std::string target_local = host.HostPath(*target).string();
+    struct stat target_st {};
+    if (::stat(target_local.c_str(), &target_st) == 0) {
+      st = target_st;
+      local = target_local;
+    } else if (errno != ENOENT && errno != ENOTDIR) {
+      return Status::FromErrno(fmt::format("stat {} (target of {})", *target, path), errno);
+    }
+  }
+  facts["mode"] = FormatMode(st.st_mode);
+  facts["uid"] = static_cast<int64_t>(st.st_uid);
+  facts["gid"] = static_cast<int64_t>(st.st_gid);
+  facts["size"] = static_cast<int64_t>(st.st_size);
+  if (S_ISREG(st.st_mode)) {
+    facts["type"] = "file";
+    if (st.st_size <= kMaxHashBytes) {
+      if (Status read = ReadRegular(local, path, facts); !read.ok()) return read;
+    }
+  } else if (S_ISDIR(st.st_mode)) {
+    facts["type"] = "directory";
+    Result<int64_t> entries = CountEntries(local, path);
+    if (!entries) return entries.error();
+    facts["entries"] = *entries;
+  } else if (S_ISLNK(st.st_mode)) {
+    facts["type"] = "symlink";  // still the link itself: its target does not exist
+  } else {
+    facts["type"] = "other";
+  }
+  return facts;
+}
+
+}  // namespace
+
+FLIGHTCHECK_REGISTER_PROBE(Descriptor(), &Probe);
+
+}  // namespace flightcheck

@@ -1,0 +1,1 @@
+// Placeholder: the group probe is being written.

@@ -1,0 +1,183 @@
+#include "checks/http_client.h"
+
+#include <curl/curl.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <memory>
+
+#include <fmt/format.h>
+
+namespace flightcheck {
+namespace {
+
+struct CurlDeleter {
+  void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
+};
+struct SlistDeleter {
+  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+};
+using CurlHandle = std::unique_ptr<CURL, CurlDeleter>;
+using CurlList = std::unique_ptr<curl_slist, SlistDeleter>;
+
+// curl_easy handles are only thread-safe once curl_global_init has run, and it must run once:
+// a function-local static gives both without a global constructor.
+bool CurlReady() {
+  static const bool ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+  return ready;
+}
+
+struct BodySink {
+  std::string* body;
+  size_t max_body;
+  bool truncated = false;
+};
+
+size_t WriteBody(char* data, size_t size, size_t count, void* user) {
+  auto* sink = static_cast<BodySink*>(user);
+  const size_t bytes = size * count;
+  const size_t room = sink->max_body - sink->body->size();
+  if (bytes > room) {
+    sink->body->append(data, room);
+    sink->truncated = true;
+    return 0;  // a short write makes curl stop the transfer: the rest is not wanted
+  }
+  sink->body->append(data, bytes);
+  return bytes;
+}
+
+// curl reports every failed connect() on a unix socket as "Couldn't connect to server", and the
+// errno behind it (CURLINFO_OS_ERRNO) is only filled in on some paths. Checking the socket file
+// first gives the distinctions the probes need, with clear messages: no file (daemon not running,
+// a fact) versus no permission (we cannot look, an error). connect() on a unix socket needs write
+// permission on the file, hence W_OK; AT_EACCESS tests the effective ids, as connect() does.
+Status CheckUnixSocket(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    const int error = errno;
+    if (error == EACCES) {
+      return Status::PermissionDenied(
+          fmt::format("cannot reach socket {}: permission denied on a parent directory", path));
+    }
+    if (error == ENOENT || error == ENOTDIR) {
+      return Status::Unavailable(fmt::format("no socket at {}", path));
+    }
+    return Status::FromErrno(fmt::format("stat {}", path), error);
+  }
+  if (!S_ISSOCK(st.st_mode)) return Status::Unavailable(fmt::format("{} is not a socket", path));
+  if (::faccessat(AT_FDCWD, path.c_str(), W_OK, AT_EACCESS) != 0 && errno == EACCES) {
+    return Status::PermissionDenied(
+        fmt::format("connecting to {}: permission denied (the socket is not writable by uid {})",
+                    path, ::geteuid()));
+  }
+  return Status::Ok();
+}
+
+Status MapCurlError(CURLcode code, long os_errno, const char* error_buffer, const std::string& url,
+                    const HttpOptions& options, double seconds) {
+  const bool unix_socket = !options.unix_socket.empty();
+  const std::string what =
+      unix_socket ? fmt::format("GET {} on {}", url, options.unix_socket) : "GET " + url;
+  const std::string target = unix_socket ? options.unix_socket : url;
+  const std::string detail =
+      error_buffer[0] != '\0' ? std::string(error_buffer) : curl_easy_strerror(code);
+  switch (code) {
+    case CURLE_OPERATION_TIMEDOUT:
+      return Status::Timeout(fmt::format("{}: no complete answer within {}", what,
+                                         FormatDuration(std::chrono::duration_cast<Milliseconds>(
+                                             std::chrono::duration<double>(seconds)))));
+    case CURLE_URL_MALFORMAT:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+      return Status::InvalidArgument(fmt::format("{}: {}", what, detail));
+    default:
+      break;
+  }
+  switch (os_errno) {
+    case EACCES:
+    case EPERM:
+      return Status::PermissionDenied(fmt::format("connecting to {}: permission denied", target));
+    case ECONNREFUSED:
+      return Status::Unavailable(fmt::format("connecting to {}: connection refused", target));
+    case ENOENT:
+      if (unix_socket) return Status::Unavailable(fmt::format("no socket at {}", target));
+      break;
+    default:
+      break;
+  }
+  return Status::Unavailable(fmt::format("{}: {}", what, detail));
+}
+
+}  // namespace
+
+Result<HttpResponse> HttpGet(const std::string& url, Deadline deadline,
+                             const HttpOptions& options) {
+  const auto started = SteadyClock::now();
+  if (!options.unix_socket.empty()) {
+    if (Status status = CheckUnixSocket(options.unix_socket); !status.ok()) return status;
+  }
+  if (deadline.expired()) return Status::Timeout(fmt::format("GET {}: deadline passed", url));
+  if (!CurlReady()) return Status::Internal("curl_global_init failed");
+  CurlHandle curl(curl_easy_init());
+  if (!curl) return Status::Internal("curl_easy_init failed");
+  CURL* handle = curl.get();
+
+  HttpResponse response;
+  BodySink sink{&response.body, options.max_body};
+  char error_buffer[CURL_ERROR_SIZE] = {};
+  CurlList headers;
+  for (const std::string& header : options.headers) {
+    // Appending returns the list head (the same one after the first item), or null and leaves
+    // the list untouched.
+    curl_slist* head = curl_slist_append(headers.get(), header.c_str());
+    if (head == nullptr) return Status::Internal("curl_slist_append failed");
+    if (head != headers.get()) headers.reset(head);
+  }
+
+  curl_easy_setopt(handle, CURLOPT_URL, url.c_str());
+  // Probes run on worker threads: no SIGALRM-based DNS timeouts.
+  curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+  curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+  curl_easy_setopt(handle, CURLOPT_PROTOCOLS, static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+  if (!deadline.infinite()) {
+    const long timeout_ms = std::max<long>(1, static_cast<long>(deadline.remaining().count()));
+    curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+  }
+  if (!options.unix_socket.empty()) {
+    curl_easy_setopt(handle, CURLOPT_UNIX_SOCKET_PATH, options.unix_socket.c_str());
+  }
+  if (!options.verify_tls) {
+    curl_easy_setopt(handle, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(handle, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+  if (headers) curl_easy_setopt(handle, CURLOPT_HTTPHEADER, headers.get());
+  curl_easy_setopt(handle, CURLOPT_USERAGENT, "flightcheck");
+  curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, error_buffer);
+  curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, &WriteBody);
+  curl_easy_setopt(handle, CURLOPT_WRITEDATA, &sink);
+
+  const CURLcode code = curl_easy_perform(handle);
+  response.seconds = std::chrono::duration<double>(SteadyClock::now() - started).count();
+  response.truncated = sink.truncated;
+  if (code != CURLE_OK && !(code == CURLE_WRITE_ERROR && sink.truncated)) {
+    long os_errno = 0;
+    curl_easy_getinfo(handle, CURLINFO_OS_ERRNO, &os_errno);
+    return MapCurlError(code, os_errno, error_buffer, url, options, response.seconds);
+  }
+  curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &response.status);
+  const char* content_type = nullptr;
+  if (curl_easy_getinfo(handle, CURLINFO_CONTENT_TYPE, &content_type) == CURLE_OK &&
+      content_type != nullptr) {
+    response.content_type = content_type;
+  }
+  return response;
+}
+
+}  // namespace flightcheck

@@ -1,0 +1,27 @@
+// Small text helpers shared by the probe parsers. Pure functions; no I/O.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace flightcheck {
+
+std::string_view Trim(std::string_view text);
+std::string ToLower(std::string_view text);
+std::vector<std::string_view> SplitLines(std::string_view text);  // no trailing empty line
+// Splits on any run of the given separator characters, dropping empty fields.
+std::vector<std::string_view> SplitFields(std::string_view text, std::string_view separators = " \t");
+bool StartsWith(std::string_view text, std::string_view prefix);
+
+// KEY=value lines as in os-release and /etc/selinux/config: '#' comments and blank lines skipped,
+// whitespace around key and value trimmed, one level of single or double quotes removed.
+std::vector<std::pair<std::string, std::string>> ParseKeyValueLines(std::string_view text);
+
+// Whole-string decimal integer; nullopt on anything else.
+std::optional<int64_t> ParseInt64(std::string_view text);
+
+}  // namespace flightcheck

@@ -1,0 +1,1 @@
+// Placeholder: the user probe is being written.

@@ -1,0 +1,77 @@
+#include "cli/cli_common.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+namespace flightcheck::cli {
+
+int UsageError(const std::string& message) {
+  fmt::print(stderr, "flightcheck: error: {}\nRun 'flightcheck --help' for usage.\n", message);
+  return 64;
+}
+
+std::optional<RuleSet> LoadRulesOrReport(const std::vector<std::string>& paths) {
+  DiagnosticList diagnostics;
+  std::vector<SourceFile> files =
+      paths.empty() ? BuiltinRuleSources() : ReadRuleFiles(paths, &diagnostics);
+  LoadResult loaded = LoadRules(files, ProbeRegistry::Global());
+  std::string text = diagnostics.Format() + loaded.diagnostics.Format();
+  const size_t count = diagnostics.size() + loaded.diagnostics.size();
+  if (count == 0) return std::move(loaded.rules);
+  fmt::print(stderr, "{}flightcheck: {} error{} in rule files; nothing was run\n", text, count,
+             count == 1 ? "" : "s");
+  return std::nullopt;
+}
+
+Status WriteOutput(const std::string& path, const std::string& text) {
+  if (path.empty() || path == "-") {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+    return Status::Ok();
+  }
+  const std::filesystem::path target(path);
+  const std::string temp =
+      (target.parent_path() / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
+  std::string temp_name = temp;
+  const int fd = ::mkstemp(temp_name.data());
+  if (fd < 0) return Status::FromErrno(fmt::format("cannot write '{}'", path), errno);
+  size_t written = 0;
+  while (written < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int saved = errno;
+      ::close(fd);
+      ::unlink(temp_name.c_str());
+      return Status::FromErrno(fmt::format("cannot write '{}'", path), saved);
+    }
+    written += static_cast<size_t>(n);
+  }
+  ::fchmod(fd, 0644);
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    const int saved = errno;
+    ::unlink(temp_name.c_str());
+    return Status::FromErrno(fmt::format("cannot write '{}'", path), saved);
+  }
+  if (::rename(temp_name.c_str(), path.c_str()) != 0) {
+    const int saved = errno;
+    ::unlink(temp_name.c_str());
+    return Status::FromErrno(fmt::format("cannot write '{}'", path), saved);
+  }
+  return Status::Ok();
+}
+
+bool UseColour(int fd) {
+  const char* no_color = std::getenv("NO_COLOR");
+  return ::isatty(fd) == 1 && (no_color == nullptr || *no_color == '\0');
+}
+
+}  // namespace flightcheck::cli

@@ -1,0 +1,27 @@
+// Helpers shared by the subcommands: usage errors, rule loading for the command line, output.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "checks/status.h"
+#include "runner/rule_loader.h"
+
+namespace flightcheck::cli {
+
+// Prints "flightcheck: error: <message>" and a pointer to --help on stderr; returns 64.
+int UsageError(const std::string& message);
+
+// Loads --rules paths (or the built-in rule sets when there are none). On any problem prints every
+// diagnostic and a closing line to stderr and returns nullopt: the caller exits 65.
+std::optional<RuleSet> LoadRulesOrReport(const std::vector<std::string>& paths);
+
+// Writes text to path through a temporary file and a rename, so a reader never sees half a
+// report; "-" or "" means stdout.
+Status WriteOutput(const std::string& path, const std::string& text);
+
+// True when fd is a terminal and NO_COLOR is not set.
+bool UseColour(int fd);
+
+}  // namespace flightcheck::cli

@@ -1,0 +1,12 @@
+// The subcommands. Each Add*Command registers its flags on app and sets *exit_code when it runs.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace flightcheck::cli {
+
+void AddCheckCommand(CLI::App& app, int* exit_code);
+void AddRulesCommand(CLI::App& app, int* exit_code);
+void AddProbesCommand(CLI::App& app, int* exit_code);
+
+}  // namespace flightcheck::cli

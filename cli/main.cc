@@ -1,0 +1,38 @@
+// flightcheck: preflight, postflight and diagnostics for cluster installs. main() only wires the
+// subcommands; see DESIGN.md and docs/cli.md.
+#include <cstdio>
+#include <exception>
+
+#include <fmt/format.h>
+
+#include "cli/cli_common.h"
+#include "cli/commands.h"
+
+#ifndef FLIGHTCHECK_VERSION
+#define FLIGHTCHECK_VERSION "0.0.0"
+#endif
+
+int main(int argc, char** argv) {
+  CLI::App app{"flightcheck: preflight, postflight and diagnostics for cluster installs"};
+  app.set_version_flag("--version", FLIGHTCHECK_VERSION);
+  app.require_subcommand(1);
+  int exit_code = 0;
+  flightcheck::cli::AddCheckCommand(app, &exit_code);
+  flightcheck::cli::AddRulesCommand(app, &exit_code);
+  flightcheck::cli::AddProbesCommand(app, &exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return flightcheck::cli::UsageError(e.what());
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "flightcheck: internal error: {}\n", e.what());
+    return 70;
+  }
+  return exit_code;
+}

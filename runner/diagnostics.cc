@@ -1,0 +1,52 @@
+#include "runner/diagnostics.h"
+
+#include <fmt/format.h>
+
+namespace flightcheck {
+namespace {
+
+std::string LineOf(std::string_view text, int line) {
+  size_t start = 0;
+  for (int i = 1; i < line; ++i) {
+    start = text.find('\n', start);
+    if (start == std::string_view::npos) return "";
+    ++start;
+  }
+  size_t end = text.find('\n', start);
+  if (end == std::string_view::npos) end = text.size();
+  std::string result(text.substr(start, end - start));
+  if (!result.empty() && result.back() == '\r') result.pop_back();
+  return result;
+}
+
+}  // namespace
+
+void DiagnosticList::Error(const SourceFile& file, int line, int column, std::string message) {
+  diagnostics_.push_back({file.path, line, column, std::move(message), LineOf(file.text, line)});
+}
+
+void DiagnosticList::FileError(std::string_view path, std::string message) {
+  diagnostics_.push_back({std::string(path), 0, 0, std::move(message), ""});
+}
+
+std::string FormatDiagnostic(const Diagnostic& d) {
+  if (d.line == 0) return fmt::format("{}: error: {}\n", d.path, d.message);
+  std::string text = fmt::format("{}:{}:{}: error: {}\n", d.path, d.line, d.column, d.message);
+  if (!d.source_line.empty()) {
+    // Tabs stay tabs under the caret so it lines up in a terminal.
+    std::string caret;
+    for (int i = 0; i + 1 < d.column && i < static_cast<int>(d.source_line.size()); ++i) {
+      caret += d.source_line[i] == '\t' ? '\t' : ' ';
+    }
+    text += d.source_line + "\n" + caret + "^\n";
+  }
+  return text;
+}
+
+std::string DiagnosticList::Format() const {
+  std::string text;
+  for (const Diagnostic& d : diagnostics_) text += FormatDiagnostic(d);
+  return text;
+}
+
+}  // namespace flightcheck

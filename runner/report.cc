@@ -1,0 +1,53 @@
+#include "runner/report.h"
+
+namespace flightcheck {
+
+std::string_view StatusName(RuleStatus status) {
+  switch (status) {
+    case RuleStatus::kPass:
+      return "pass";
+    case RuleStatus::kWarn:
+      return "warn";
+    case RuleStatus::kFail:
+      return "fail";
+    case RuleStatus::kSkip:
+      return "skip";
+    case RuleStatus::kError:
+      return "error";
+  }
+  return "error";
+}
+
+StatusCounts Report::Counts() const {
+  StatusCounts counts;
+  for (const RuleResult& result : results) {
+    switch (result.status) {
+      case RuleStatus::kPass:
+        ++counts.pass;
+        break;
+      case RuleStatus::kWarn:
+        ++counts.warn;
+        break;
+      case RuleStatus::kFail:
+        ++counts.fail;
+        break;
+      case RuleStatus::kSkip:
+        ++counts.skip;
+        break;
+      case RuleStatus::kError:
+        ++counts.error;
+        break;
+    }
+  }
+  return counts;
+}
+
+int ExitCodeFor(const Report& report, bool strict) {
+  const StatusCounts counts = report.Counts();
+  if (counts.fail > 0) return kExitFailed;
+  if (counts.error > 0) return kExitError;
+  if (strict && counts.warn > 0) return kExitWarnings;
+  return kExitOk;
+}
+
+}  // namespace flightcheck

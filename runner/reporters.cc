@@ -1,0 +1,271 @@
+#include "runner/reporters.h"
+
+#include <fmt/format.h>
+
+#include "runner/spellcheck.h"
+
+namespace flightcheck {
+namespace {
+
+const std::vector<std::string> kFormatNames = {"text", "json",       "junit",
+                                               "tap",  "prometheus", "nagios"};
+
+std::string XmlEscape(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        // Control characters other than tab and newline are not allowed in XML 1.0.
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') {
+          out += ' ';
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
+std::string PromLabel(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '"') {
+      out += "\\\"";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string OneLine(std::string text) {
+  for (char& c : text) {
+    if (c == '\n') c = ' ';
+  }
+  return text;
+}
+
+std::string RenderJunit(const Report& report) {
+  const StatusCounts counts = report.Counts();
+  const std::string suite = "flightcheck" + (report.phase.empty() ? "" : "." + report.phase);
+  std::string xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  xml += fmt::format(
+      "<testsuites name=\"flightcheck\" tests=\"{}\" failures=\"{}\" errors=\"{}\" "
+      "skipped=\"{}\" time=\"{:.3f}\">\n",
+      counts.total(), counts.fail, counts.error, counts.skip, report.duration_seconds);
+  xml += fmt::format(
+      "  <testsuite name=\"{}\" hostname=\"{}\" timestamp=\"{}\" tests=\"{}\" failures=\"{}\" "
+      "errors=\"{}\" skipped=\"{}\" time=\"{:.3f}\">\n",
+      XmlEscape(suite), XmlEscape(report.host), XmlEscape(report.started_at), counts.total(),
+      counts.fail, counts.error, counts.skip, report.duration_seconds);
+  for (const RuleResult& r : report.results) {
+    xml += fmt::format("    <testcase classname=\"{}.{}\" name=\"{}\" time=\"{:.3f}\"",
+                       XmlEscape(suite), XmlEscape(r.probe), XmlEscape(r.id), r.duration_seconds);
+    const std::string message = XmlEscape(OneLine(r.title + ": " + r.message));
+    switch (r.status) {
+      case RuleStatus::kPass:
+        xml += "/>\n";
+        continue;
+      case RuleStatus::kFail:
+        xml += fmt::format(">\n      <failure message=\"{}\" type=\"fail\">{}</failure>\n",
+                           message, XmlEscape(r.hint));
+        break;
+      case RuleStatus::kError:
+        xml += fmt::format(">\n      <error message=\"{}\" type=\"error\"/>\n", message);
+        break;
+      case RuleStatus::kSkip:
+        xml += fmt::format(">\n      <skipped message=\"{}\"/>\n", message);
+        break;
+      case RuleStatus::kWarn:
+        xml += fmt::format(">\n      <system-out>warning: {}</system-out>\n", message);
+        break;
+    }
+    xml += "    </testcase>\n";
+  }
+  xml += "  </testsuite>\n</testsuites>\n";
+  return xml;
+}
+
+std::string RenderTap(const Report& report) {
+  std::string tap = fmt::format("TAP version 13\n1..{}\n", report.results.size());
+  int n = 0;
+  for (const RuleResult& r : report.results) {
+    ++n;
+    const bool ok = r.status == RuleStatus::kPass || r.status == RuleStatus::kWarn ||
+                    r.status == RuleStatus::kSkip;
+    tap += fmt::format("{} {} - {}: {}", ok ? "ok" : "not ok", n, r.id, OneLine(r.title));
+    if (r.status == RuleStatus::kSkip) tap += " # SKIP " + OneLine(r.message);
+    tap += "\n";
+    if (r.status == RuleStatus::kPass) continue;
+    if (r.status == RuleStatus::kSkip) continue;
+    tap += "  ---\n";
+    tap += fmt::format("  status: {}\n", StatusName(r.status));
+    tap += fmt::format("  message: {}\n", nlohmann::json(OneLine(r.message)).dump());
+    if (!r.hint.empty()) tap += fmt::format("  hint: {}\n", nlohmann::json(r.hint).dump());
+    tap += "  ...\n";
+  }
+  return tap;
+}
+
+std::string RenderPrometheus(const Report& report) {
+  std::string text =
+      "# HELP flightcheck_rule_status Outcome of a rule: 1 for its status, 0 for the others.\n"
+      "# TYPE flightcheck_rule_status gauge\n";
+  constexpr RuleStatus kAll[] = {RuleStatus::kPass, RuleStatus::kWarn, RuleStatus::kFail,
+                                 RuleStatus::kSkip, RuleStatus::kError};
+  for (const RuleResult& r : report.results) {
+    for (RuleStatus status : kAll) {
+      text += fmt::format("flightcheck_rule_status{{rule=\"{}\",phase=\"{}\",status=\"{}\"}} {}\n",
+                          PromLabel(r.id), PromLabel(r.phase), StatusName(status),
+                          r.status == status ? 1 : 0);
+    }
+  }
+  text +=
+      "# HELP flightcheck_rule_duration_seconds Time a rule took, retries included.\n"
+      "# TYPE flightcheck_rule_duration_seconds gauge\n";
+  for (const RuleResult& r : report.results) {
+    text += fmt::format("flightcheck_rule_duration_seconds{{rule=\"{}\"}} {:.6f}\n",
+                        PromLabel(r.id), r.duration_seconds);
+  }
+  const StatusCounts counts = report.Counts();
+  text +=
+      "# HELP flightcheck_rules Rules by status in the last run.\n"
+      "# TYPE flightcheck_rules gauge\n";
+  const int by_status[] = {counts.pass, counts.warn, counts.fail, counts.skip, counts.error};
+  for (int i = 0; i < 5; ++i) {
+    text += fmt::format("flightcheck_rules{{status=\"{}\"}} {}\n", StatusName(kAll[i]), by_status[i]);
+  }
+  text += fmt::format(
+      "# HELP flightcheck_run_duration_seconds Wall time of the last run.\n"
+      "# TYPE flightcheck_run_duration_seconds gauge\n"
+      "flightcheck_run_duration_seconds {:.6f}\n",
+      report.duration_seconds);
+  return text;
+}
+
+std::string RenderNagios(const Report& report) {
+  const StatusCounts counts = report.Counts();
+  std::string_view state = "OK";
+  if (counts.warn > 0) state = "WARNING";
+  if (counts.error > 0) state = "UNKNOWN";
+  if (counts.fail > 0) state = "CRITICAL";
+  std::string failing;
+  for (const RuleResult& r : report.results) {
+    if (r.status == RuleStatus::kFail || r.status == RuleStatus::kError ||
+        r.status == RuleStatus::kWarn) {
+      failing += (failing.empty() ? ": " : ", ") + r.id;
+    }
+  }
+  std::string text = fmt::format(
+      "FLIGHTCHECK {} - {} failed, {} errors, {} warnings of {} rules{} | pass={} warn={} fail={} "
+      "skip={} error={} duration={:.3f}s\n",
+      state, counts.fail, counts.error, counts.warn, counts.total(), failing, counts.pass,
+      counts.warn, counts.fail, counts.skip, counts.error, report.duration_seconds);
+  for (const RuleResult& r : report.results) {
+    if (r.status == RuleStatus::kPass || r.status == RuleStatus::kSkip) continue;
+    text += fmt::format("{} {}: {}\n", StatusName(r.status), r.id, OneLine(r.message));
+  }
+  return text;
+}
+
+}  // namespace
+
+Result<ReportFormat> ParseReportFormat(std::string_view name) {
+  constexpr ReportFormat kFormats[] = {ReportFormat::kText,  ReportFormat::kJson,
+                                       ReportFormat::kJunit, ReportFormat::kTap,
+                                       ReportFormat::kPrometheus, ReportFormat::kNagios};
+  for (size_t i = 0; i < kFormatNames.size(); ++i) {
+    if (name == kFormatNames[i]) return kFormats[i];
+  }
+  return Status::InvalidArgument(fmt::format(
+      "unknown format '{}'{}; formats: text, json, junit, tap, prometheus, nagios", name,
+      DidYouMean(name, kFormatNames)));
+}
+
+nlohmann::json ReportToJson(const Report& report, bool strict) {
+  const StatusCounts counts = report.Counts();
+  nlohmann::json results = nlohmann::json::array();
+  for (const RuleResult& r : report.results) {
+    nlohmann::json item = {
+        {"id", r.id},
+        {"title", r.title},
+        {"status", StatusName(r.status)},
+        {"severity", SeverityName(r.severity)},
+        {"ignored", r.ignored},
+        {"expectation_met", r.expectation_met},
+        {"message", r.message},
+        {"hint", r.hint},
+        {"probe", r.probe},
+        {"params", r.params},
+        {"phase", r.phase},
+        {"roles", r.roles},
+        {"tags", r.tags},
+        {"facts", r.facts},
+        {"expect", r.expect},
+        {"error", r.error},
+        {"attempts", r.attempts},
+        {"duration_seconds", r.duration_seconds},
+    };
+    if (!r.detail.empty()) item["detail"] = r.detail;
+    results.push_back(std::move(item));
+  }
+  return {
+      {"schema", Report::kSchema},
+      {"host", report.host},
+      {"phase", report.phase},
+      {"role", report.role},
+      {"started_at", report.started_at},
+      {"duration_seconds", report.duration_seconds},
+      {"summary",
+       {{"total", counts.total()},
+        {"pass", counts.pass},
+        {"warn", counts.warn},
+        {"fail", counts.fail},
+        {"skip", counts.skip},
+        {"error", counts.error},
+        {"unselected", report.unselected}}},
+      {"exit_code", ExitCodeFor(report, strict)},
+      {"results", results},
+  };
+}
+
+std::string RenderReport(const Report& report, ReportFormat format, const RenderOptions& options) {
+  switch (format) {
+    case ReportFormat::kText:
+      return RenderText(report, options);
+    case ReportFormat::kJson:
+      return ReportToJson(report, options.strict)
+                 .dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
+             "\n";
+    case ReportFormat::kJunit:
+      return RenderJunit(report);
+    case ReportFormat::kTap:
+      return RenderTap(report);
+    case ReportFormat::kPrometheus:
+      return RenderPrometheus(report);
+    case ReportFormat::kNagios:
+      return RenderNagios(report);
+  }
+  return "";
+}
+
+}  // namespace flightcheck

@@ -1,0 +1,36 @@
+// Reporters: a Report rendered for people (text) or programs (json, junit, tap, prometheus,
+// nagios). The JSON schema is versioned ("flightcheck/report/v1") and documented in
+// docs/report-json.md. Pure functions of the report.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "checks/status.h"
+#include "runner/report.h"
+
+namespace flightcheck {
+
+enum class ReportFormat { kText, kJson, kJunit, kTap, kPrometheus, kNagios };
+
+// "unknown format 'yml' (expected one of text, json, junit, tap, prometheus, nagios)".
+Result<ReportFormat> ParseReportFormat(std::string_view name);
+
+struct RenderOptions {
+  bool color = false;   // ANSI colours (text only); the CLI enables them on a terminal
+  bool strict = false;  // warnings make the exit code 1 (shown in summaries)
+};
+
+std::string RenderReport(const Report& report, ReportFormat format, const RenderOptions& options);
+
+nlohmann::json ReportToJson(const Report& report, bool strict);
+
+// One line for one result, as the text report and live progress print it.
+std::string TextResultLine(const RuleResult& result, bool color);
+
+// The text report (text_reporter.cc).
+std::string RenderText(const Report& report, const RenderOptions& options);
+
+}  // namespace flightcheck

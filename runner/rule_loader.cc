@@ -1,0 +1,725 @@
+#include "runner/rule_loader.h"
+
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include "rules/builtin_rules.h"
+#include "runner/quantity.h"
+#include "runner/semver.h"
+#include "runner/spellcheck.h"
+#include "runner/variables.h"
+
+namespace flightcheck {
+namespace {
+
+const std::vector<std::string> kFileKeys = {"apiVersion", "kind", "phase", "description", "rules"};
+const std::vector<std::string> kRuleKeys = {"id",       "title",  "description", "hint",
+                                            "phase",    "roles",  "tags",        "requires",
+                                            "severity", "probe",  "expect",      "timeout",
+                                            "retry"};
+const std::vector<std::string> kRetryKeys = {"within", "every"};
+const std::vector<std::string> kMatcherNames = {"eq",     "ne",    "in",       "not_in", "gt",
+                                                "ge",     "lt",    "le",       "semver", "regex",
+                                                "contains", "empty", "all_of", "any_of", "not"};
+constexpr std::string_view kApiVersion = "flightcheck/v1";
+
+std::string JoinNames(const std::vector<std::string>& names) {
+  std::string text;
+  for (const std::string& name : names) text += (text.empty() ? "" : ", ") + name;
+  return text;
+}
+
+// Plain scalars get YAML's core types; quoted ones stay strings.
+nlohmann::json ToJson(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined:
+      return nullptr;
+    case YAML::NodeType::Scalar: {
+      const std::string& text = node.Scalar();
+      if (node.Tag() == "!") return text;
+      if (text == "true" || text == "True" || text == "TRUE") return true;
+      if (text == "false" || text == "False" || text == "FALSE") return false;
+      if (text == "~" || text == "null" || text == "Null" || text == "NULL") return nullptr;
+      int64_t integer = 0;
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), integer);
+      if (ec == std::errc() && end == text.data() + text.size() && !text.empty()) return integer;
+      double number = 0;
+      auto [dend, dec] = std::from_chars(text.data(), text.data() + text.size(), number);
+      if (dec == std::errc() && dend == text.data() + text.size() && !text.empty()) return number;
+      return text;
+    }
+    case YAML::NodeType::Sequence: {
+      nlohmann::json list = nlohmann::json::array();
+      for (const auto& element : node) list.push_back(ToJson(element));
+      return list;
+    }
+    case YAML::NodeType::Map: {
+      nlohmann::json map = nlohmann::json::object();
+      for (const auto& pair : node) {
+        const std::string key = pair.first.Scalar();
+        if (!map.contains(key)) map[key] = ToJson(pair.second);  // first wins, as yaml-cpp's []
+      }
+      return map;
+    }
+  }
+  return nullptr;
+}
+
+struct RequirementRef {
+  size_t rule_index;
+  std::string id;
+  const SourceFile* file;
+  int line;
+  int column;
+};
+
+struct IdRef {
+  const SourceFile* file;
+  int line;
+  int column;
+};
+
+// Loads the rules of one file into *rules; problems go to *diagnostics.
+class FileLoader {
+ public:
+  FileLoader(const SourceFile& file, const ProbeRegistry& registry, DiagnosticList* diagnostics,
+             std::vector<Rule>* rules, std::vector<RequirementRef>* requirements,
+             std::vector<IdRef>* id_refs)
+      : file_(file),
+        registry_(registry),
+        diagnostics_(diagnostics),
+        rules_(rules),
+        requirements_(requirements),
+        id_refs_(id_refs) {}
+
+  void Load() {
+    YAML::Node root;
+    try {
+      root = YAML::Load(file_.text);
+    } catch (const YAML::ParserException& e) {
+      // The mark is where the parser gave up, which can be below the real cause.
+      diagnostics_->Error(file_, e.mark.line + 1, e.mark.column + 1,
+                          "invalid YAML: " + e.msg + " (the cause may be on an earlier line)");
+      return;
+    } catch (const YAML::Exception& e) {
+      diagnostics_->FileError(file_.path, std::string("invalid YAML: ") + e.what());
+      return;
+    }
+    if (!root.IsDefined() || root.IsNull()) {
+      diagnostics_->FileError(file_.path,
+                              "the file is empty; a rule file is a map with apiVersion: "
+                              "flightcheck/v1, kind: RuleSet, phase and rules");
+      return;
+    }
+    CheckDuplicateKeys(root);
+    if (!root.IsMap()) {
+      Error(root,
+            "a rule file is a map with apiVersion: flightcheck/v1, kind: RuleSet, phase and rules");
+      return;
+    }
+    const auto keys = CheckKeys(root, kFileKeys, "the rule file");
+    RequireString(root, keys, "apiVersion", kApiVersion, "apiVersion: flightcheck/v1");
+    RequireString(root, keys, "kind", "RuleSet", "kind: RuleSet");
+    std::string phase;
+    if (!keys.count("phase")) {
+      Error(root, "missing key 'phase' (one of " + JoinNames(KnownPhases()) + ")");
+    } else {
+      phase = ParsePhase(keys.at("phase"));
+    }
+    if (!keys.count("rules")) {
+      Error(root, "missing key 'rules' (a list of rules)");
+      return;
+    }
+    const YAML::Node rules = keys.at("rules");
+    if (!rules.IsSequence()) {
+      Error(rules, "'rules' must be a list of rules");
+      return;
+    }
+    for (const auto& rule_node : rules) LoadRule(rule_node, phase);
+  }
+
+ private:
+  using KeyMap = std::map<std::string, YAML::Node>;
+
+  void Error(const YAML::Node& node, std::string message) {
+    const YAML::Mark mark = node.Mark();
+    diagnostics_->Error(file_, mark.line + 1, mark.column + 1, std::move(message));
+  }
+
+  // Duplicate keys are accepted silently by yaml-cpp (the first wins), so walk every map.
+  void CheckDuplicateKeys(const YAML::Node& node) {
+    if (node.IsMap()) {
+      std::map<std::string, int> seen;
+      for (const auto& pair : node) {
+        const std::string key = pair.first.IsScalar() ? pair.first.Scalar() : "";
+        auto [it, inserted] = seen.emplace(key, pair.first.Mark().line + 1);
+        if (!inserted) {
+          Error(pair.first,
+                fmt::format("duplicate key '{}' (first at line {}); remove one of them", key,
+                            it->second));
+        }
+        CheckDuplicateKeys(pair.second);
+      }
+    } else if (node.IsSequence()) {
+      for (const auto& element : node) CheckDuplicateKeys(element);
+    }
+  }
+
+  // Reports unknown keys of map (with a suggestion) and returns the known ones by name.
+  KeyMap CheckKeys(const YAML::Node& map, const std::vector<std::string>& allowed,
+                   const std::string& where) {
+    KeyMap keys;
+    for (const auto& pair : map) {
+      if (!pair.first.IsScalar()) {
+        Error(pair.first, "keys must be plain names");
+        continue;
+      }
+      const std::string key = pair.first.Scalar();
+      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+        Error(pair.first, fmt::format("unknown key '{}' in {}{}", key, where,
+                                      DidYouMean(key, allowed)));
+        continue;
+      }
+      keys.emplace(key, pair.second);
+    }
+    return keys;
+  }
+
+  void RequireString(const YAML::Node& root, const KeyMap& keys, const std::string& key,
+                     std::string_view expected, std::string_view example) {
+    auto it = keys.find(key);
+    if (it == keys.end()) {
+      Error(root, fmt::format("missing key '{}' (add '{}')", key, example));
+    } else if (!it->second.IsScalar() || it->second.Scalar() != expected) {
+      Error(it->second, fmt::format("unsupported {} '{}' (expected '{}')", key,
+                                    it->second.IsScalar() ? it->second.Scalar() : "?", expected));
+    }
+  }
+
+  std::optional<std::string> ScalarString(const YAML::Node& node, const std::string& what) {
+    if (!node.IsScalar()) {
+      Error(node, fmt::format("'{}' must be a string", what));
+      return std::nullopt;
+    }
+    return node.Scalar();
+  }
+
+  // A list of strings; a single string counts as a list of one.
+  std::vector<std::pair<std::string, YAML::Node>> StringList(const YAML::Node& node,
+                                                             const std::string& what) {
+    std::vector<std::pair<std::string, YAML::Node>> items;
+    if (node.IsScalar()) {
+      items.emplace_back(node.Scalar(), node);
+    } else if (node.IsSequence()) {
+      for (const auto& element : node) {
+        if (element.IsScalar()) {
+          items.emplace_back(element.Scalar(), element);
+        } else {
+          Error(element, fmt::format("'{}' must be a list of strings", what));
+        }
+      }
+    } else {
+      Error(node, fmt::format("'{}' must be a list of strings", what));
+    }
+    return items;
+  }
+
+  std::string ParsePhase(const YAML::Node& node) {
+    std::optional<std::string> phase = ScalarString(node, "phase");
+    if (!phase) return "";
+    const auto& phases = KnownPhases();
+    if (std::find(phases.begin(), phases.end(), *phase) == phases.end()) {
+      Error(node, fmt::format("unknown phase '{}'{}; phases are {}", *phase,
+                              DidYouMean(*phase, phases), JoinNames(phases)));
+      return "";
+    }
+    return *phase;
+  }
+
+  std::optional<Milliseconds> ParseDurationNode(const YAML::Node& node, const std::string& what) {
+    if (!node.IsScalar()) {
+      Error(node, fmt::format("'{}' must be a duration such as 5s", what));
+      return std::nullopt;
+    }
+    Result<Milliseconds> duration = ParseDuration(node.Scalar());
+    if (!duration) {
+      Error(node, fmt::format("invalid duration for '{}': {}", what, duration.error().message()));
+      return std::nullopt;
+    }
+    return *duration;
+  }
+
+  void LoadRule(const YAML::Node& node, const std::string& file_phase) {
+    if (!node.IsMap()) {
+      Error(node, "each rule must be a map with at least id, probe and expect");
+      return;
+    }
+    Rule rule;
+    rule.location = {file_.path, node.Mark().line + 1, node.Mark().column + 1};
+    rule.phase = file_phase;
+    const YAML::Node id_node = node["id"];
+    if (!id_node) {
+      Error(node, "rule has no 'id'");
+    } else if (std::optional<std::string> id = ScalarString(id_node, "id")) {
+      static const std::regex kIdPattern("^[A-Za-z0-9][A-Za-z0-9._-]*$");
+      if (!std::regex_match(*id, kIdPattern)) {
+        Error(id_node, fmt::format("invalid rule id '{}': use letters, digits, '.', '_' and '-', "
+                                   "starting with a letter or digit",
+                                   *id));
+      }
+      rule.id = *id;
+      id_refs_->push_back({&file_, id_node.Mark().line + 1, id_node.Mark().column + 1});
+    }
+    const std::string where = rule.id.empty() ? "rule" : "rule '" + rule.id + "'";
+    const KeyMap keys = CheckKeys(node, kRuleKeys, where);
+
+    if (auto it = keys.find("title"); it != keys.end()) {
+      rule.title = ScalarString(it->second, "title").value_or("");
+    }
+    if (rule.title.empty()) rule.title = rule.id;
+    if (auto it = keys.find("description"); it != keys.end()) {
+      rule.description = ScalarString(it->second, "description").value_or("");
+    }
+    if (auto it = keys.find("hint"); it != keys.end()) {
+      rule.hint = ScalarString(it->second, "hint").value_or("");
+    }
+    if (auto it = keys.find("phase"); it != keys.end()) {
+      const std::string phase = ParsePhase(it->second);
+      if (!phase.empty()) rule.phase = phase;
+    }
+    if (auto it = keys.find("roles"); it != keys.end()) {
+      for (const auto& [role, role_node] : StringList(it->second, "roles")) {
+        std::optional<std::string> normalized = NormalizeRole(role);
+        if (!normalized) {
+          Error(role_node, fmt::format("unknown role '{}'{}; roles are {}", role,
+                                       DidYouMean(role, KnownRoles()), JoinNames(KnownRoles())));
+        } else {
+          rule.roles.push_back(*normalized);
+        }
+      }
+    }
+    if (auto it = keys.find("tags"); it != keys.end()) {
+      for (const auto& [tag, tag_node] : StringList(it->second, "tags")) rule.tags.push_back(tag);
+    }
+    if (auto it = keys.find("requires"); it != keys.end()) {
+      for (const auto& [id, id_node_ref] : StringList(it->second, "requires")) {
+        rule.requirements.push_back(id);
+        requirements_->push_back({rules_->size(), id, &file_, id_node_ref.Mark().line + 1,
+                                  id_node_ref.Mark().column + 1});
+      }
+    }
+    if (auto it = keys.find("severity"); it != keys.end()) {
+      static const std::vector<std::string> kSeverities = {"fail", "warn", "info"};
+      const std::string severity = ScalarString(it->second, "severity").value_or("");
+      if (severity == "fail") {
+        rule.severity = Severity::kFail;
+      } else if (severity == "warn") {
+        rule.severity = Severity::kWarn;
+      } else if (severity == "info") {
+        rule.severity = Severity::kInfo;
+      } else if (it->second.IsScalar()) {
+        Error(it->second, fmt::format("unknown severity '{}'{}; severities are fail, warn, info",
+                                      severity, DidYouMean(severity, kSeverities)));
+      }
+    }
+    if (auto it = keys.find("timeout"); it != keys.end()) {
+      rule.timeout = ParseDurationNode(it->second, "timeout");
+      if (rule.timeout && rule.timeout->count() == 0) {
+        Error(it->second, "'timeout' must be longer than 0");
+      }
+    }
+    if (auto it = keys.find("retry"); it != keys.end()) ParseRetry(it->second, &rule);
+
+    const ProbeDescriptor* descriptor = nullptr;
+    if (auto it = keys.find("probe"); it != keys.end()) {
+      descriptor = ParseProbe(it->second, &rule);
+    } else {
+      Error(node, fmt::format("{} has no 'probe' (one of {})", where,
+                              JoinNames(registry_.Names())));
+    }
+    if (auto it = keys.find("expect"); it != keys.end()) {
+      const YAML::Node& expect = it->second;
+      if (!expect.IsMap() || expect.size() == 0) {
+        Error(expect, fmt::format(
+                          "empty 'expect' in {}: name at least one fact the probe must report{}",
+                          where, FactList(descriptor)));
+      } else {
+        rule.expect = ParseExpectMap(expect, descriptor);
+      }
+    } else {
+      Error(node, fmt::format("{} has no 'expect': name at least one fact the probe must report{}",
+                              where, FactList(descriptor)));
+    }
+    rules_->push_back(std::move(rule));
+  }
+
+  static std::string FactList(const ProbeDescriptor* descriptor) {
+    if (descriptor == nullptr) return "";
+    std::vector<std::string> names;
+    for (const FactSpec& fact : descriptor->facts) names.push_back(fact.name);
+    return fmt::format(" (facts of '{}': {})", descriptor->name, JoinNames(names));
+  }
+
+  void ParseRetry(const YAML::Node& node, Rule* rule) {
+    if (!node.IsMap()) {
+      Error(node, "'retry' must be a map: {within: 60s, every: 2s}");
+      return;
+    }
+    const KeyMap keys = CheckKeys(node, kRetryKeys, "retry");
+    if (!keys.count("within") || !keys.count("every")) {
+      Error(node, "'retry' needs both 'within' and 'every', e.g. {within: 60s, every: 2s}");
+      return;
+    }
+    std::optional<Milliseconds> within = ParseDurationNode(keys.at("within"), "retry.within");
+    std::optional<Milliseconds> every = ParseDurationNode(keys.at("every"), "retry.every");
+    if (!within || !every) return;
+    if (every->count() == 0) {
+      Error(keys.at("every"), "'retry.every' must be longer than 0");
+      return;
+    }
+    rule->retry = RetryPolicy{*within, *every};
+  }
+
+  const ProbeDescriptor* ParseProbe(const YAML::Node& node, Rule* rule) {
+    // YAML::Node's operator= writes through to the document, so nodes are bound once, here.
+    const bool with_params = node.IsMap() && node.size() == 1;
+    const YAML::Node name_node = with_params ? node.begin()->first : node;
+    const YAML::Node params_node = with_params ? node.begin()->second : YAML::Node();
+    if (!with_params && !node.IsScalar()) {
+      Error(node, "'probe' must be a probe name (docker) or a map of one probe name to its "
+                  "parameters ({disk: {path: /opt}})");
+      return nullptr;
+    }
+    rule->probe = name_node.Scalar();
+    const ProbeEntry* entry = registry_.Find(rule->probe);
+    if (entry == nullptr) {
+      Error(name_node, fmt::format("unknown probe '{}'{}; `flightcheck probes` lists them",
+                                   rule->probe, DidYouMean(rule->probe, registry_.Names())));
+      return nullptr;
+    }
+    const ProbeDescriptor& descriptor = entry->descriptor;
+    std::vector<std::string> param_names;
+    for (const ParamSpec& spec : descriptor.params) param_names.push_back(spec.name);
+    std::set<std::string> given;
+    if (params_node && !params_node.IsNull()) {
+      if (!params_node.IsMap()) {
+        Error(params_node, fmt::format("parameters of probe '{}' must be a map ({})",
+                                       descriptor.name, JoinNames(param_names)));
+        return &descriptor;
+      }
+      for (const auto& pair : params_node) {
+        const std::string key = pair.first.Scalar();
+        const ParamSpec* spec = descriptor.FindParam(key);
+        if (spec == nullptr) {
+          Error(pair.first,
+                fmt::format("probe '{}' has no parameter '{}'{}{}", descriptor.name, key,
+                            DidYouMean(key, param_names),
+                            param_names.empty() ? "; it takes none"
+                                                : "; parameters: " + JoinNames(param_names)));
+          continue;
+        }
+        given.insert(key);
+        const nlohmann::json value = ToJson(pair.second);
+        if (Status syntax = CheckVariableSyntax(value); !syntax.ok()) {
+          Error(pair.second, syntax.message());
+        } else if (!HasVariables(value)) {
+          if (std::optional<std::string> problem = CheckParamValue(*spec, value)) {
+            Error(pair.second, fmt::format("{} (probe '{}')", *problem, descriptor.name));
+          }
+        }
+        rule->params[key] = value;
+      }
+    }
+    for (const ParamSpec& spec : descriptor.params) {
+      if (spec.required && !given.count(spec.name)) {
+        Error(node, fmt::format("probe '{}' needs parameter '{}' ({}): write {{{}: {{{}: ...}}}}",
+                                descriptor.name, spec.name, ParamTypeName(spec.type),
+                                descriptor.name, spec.name));
+      }
+    }
+    return &descriptor;
+  }
+
+  Expectation ParseExpectMap(const YAML::Node& map, const ProbeDescriptor* descriptor) {
+    std::vector<Expectation> entries;
+    std::vector<std::string> fact_names;
+    if (descriptor != nullptr) {
+      for (const FactSpec& fact : descriptor->facts) fact_names.push_back(fact.name);
+    }
+    for (const auto& pair : map) {
+      const std::string key = pair.first.Scalar();
+      const YAML::Node& value = pair.second;
+      if (key == "all_of" || key == "any_of") {
+        if (!value.IsSequence() || value.size() == 0) {
+          Error(value, fmt::format("'{}' takes a non-empty list of expectations", key));
+          continue;
+        }
+        std::vector<Expectation> children;
+        for (const auto& element : value) {
+          if (!element.IsMap() || element.size() == 0) {
+            Error(element, fmt::format("each item of '{}' is a map of facts to matchers", key));
+            continue;
+          }
+          children.push_back(ParseExpectMap(element, descriptor));
+        }
+        entries.push_back(Expectation::Combine(
+            key == "all_of" ? Expectation::Kind::kAllOf : Expectation::Kind::kAnyOf,
+            std::move(children)));
+        continue;
+      }
+      if (key == "not") {
+        if (!value.IsMap() || value.size() == 0) {
+          Error(value, "'not' takes a map of facts to matchers");
+          continue;
+        }
+        entries.push_back(
+            Expectation::Combine(Expectation::Kind::kNot, {ParseExpectMap(value, descriptor)}));
+        continue;
+      }
+      const std::string first_segment = key.substr(0, key.find('.'));
+      if (descriptor != nullptr && descriptor->FindFact(first_segment) == nullptr) {
+        Error(pair.first, fmt::format("probe '{}' has no fact '{}'{}; facts: {}", descriptor->name,
+                                      first_segment, DidYouMean(first_segment, fact_names),
+                                      JoinNames(fact_names)));
+        continue;
+      }
+      entries.push_back(Expectation::Fact(key, ParseMatcher(value)));
+    }
+    if (entries.size() == 1) return std::move(entries.front());
+    return Expectation::Combine(Expectation::Kind::kAllOf, std::move(entries));
+  }
+
+  Matcher ParseMatcher(const YAML::Node& node) {
+    if (!node.IsMap()) return Matcher::Compare(Matcher::Kind::kEq, ToJson(node));
+    if (node.size() == 0) {
+      Error(node, "empty matcher map; write a value, or a matcher such as {ge: 4}");
+      return Matcher::Compare(Matcher::Kind::kEq, nlohmann::json::object());
+    }
+    std::vector<Matcher> matchers;
+    for (const auto& pair : node) {
+      const std::string name = pair.first.Scalar();
+      if (std::optional<Matcher> m = ParseOneMatcher(name, pair.first, pair.second)) {
+        matchers.push_back(std::move(*m));
+      }
+    }
+    if (matchers.size() == 1) return std::move(matchers.front());
+    return Matcher::Combine(Matcher::Kind::kAllOf, std::move(matchers));
+  }
+
+  std::optional<Matcher> ParseOneMatcher(const std::string& name, const YAML::Node& key,
+                                         const YAML::Node& value) {
+    using Kind = Matcher::Kind;
+    if (name == "eq" || name == "ne" || name == "contains") {
+      const Kind kind = name == "eq" ? Kind::kEq : name == "ne" ? Kind::kNe : Kind::kContains;
+      return Matcher::Compare(kind, ToJson(value));
+    }
+    if (name == "in" || name == "not_in") {
+      if (!value.IsSequence()) {
+        Error(value, fmt::format("'{}' takes a list of values, e.g. {}: [overlay2, overlay]", name,
+                                 name));
+        return std::nullopt;
+      }
+      return Matcher::Compare(name == "in" ? Kind::kIn : Kind::kNotIn, ToJson(value));
+    }
+    if (name == "gt" || name == "ge" || name == "lt" || name == "le") {
+      const Kind kind = name == "gt"   ? Kind::kGt
+                        : name == "ge" ? Kind::kGe
+                        : name == "lt" ? Kind::kLt
+                                       : Kind::kLe;
+      if (!value.IsScalar()) {
+        Error(value, fmt::format("'{}' takes a number, optionally with a unit (32GiB, 100ms)", name));
+        return std::nullopt;
+      }
+      Result<Quantity> bound = ParseQuantity(value.Scalar());
+      if (!bound) {
+        Error(value, fmt::format("invalid value for '{}': {}", name, bound.error().message()));
+        return std::nullopt;
+      }
+      return Matcher::Ordering(kind, *bound, value.Scalar());
+    }
+    if (name == "semver") {
+      if (!value.IsScalar()) {
+        Error(value, "'semver' takes a constraint string such as \">=1.13.1\"");
+        return std::nullopt;
+      }
+      Result<VersionConstraint> constraint = VersionConstraint::Parse(value.Scalar());
+      if (!constraint) {
+        Error(value, "invalid semver constraint: " + constraint.error().message());
+        return std::nullopt;
+      }
+      return Matcher::Semver(std::move(*constraint));
+    }
+    if (name == "regex") {
+      if (!value.IsScalar()) {
+        Error(value, "'regex' takes a pattern string");
+        return std::nullopt;
+      }
+      try {
+        std::regex check(value.Scalar(), std::regex::ECMAScript);
+      } catch (const std::regex_error& e) {
+        Error(value, fmt::format("invalid regex '{}': {}", value.Scalar(), e.what()));
+        return std::nullopt;
+      }
+      return Matcher::Regex(value.Scalar());
+    }
+    if (name == "empty") {
+      const nlohmann::json flag = ToJson(value);
+      if (!flag.is_boolean()) {
+        Error(value, "'empty' takes true or false");
+        return std::nullopt;
+      }
+      return Matcher::Empty(flag.get<bool>());
+    }
+    if (name == "all_of" || name == "any_of") {
+      if (!value.IsSequence() || value.size() == 0) {
+        Error(value, fmt::format("'{}' takes a non-empty list of matchers", name));
+        return std::nullopt;
+      }
+      std::vector<Matcher> children;
+      for (const auto& element : value) children.push_back(ParseMatcher(element));
+      return Matcher::Combine(name == "all_of" ? Kind::kAllOf : Kind::kAnyOf, std::move(children));
+    }
+    if (name == "not") return Matcher::Combine(Kind::kNot, {ParseMatcher(value)});
+    Error(key, fmt::format("unknown matcher '{}'{}; matchers: {}", name,
+                           DidYouMean(name, kMatcherNames), JoinNames(kMatcherNames)));
+    return std::nullopt;
+  }
+
+  const SourceFile& file_;
+  const ProbeRegistry& registry_;
+  DiagnosticList* diagnostics_;
+  std::vector<Rule>* rules_;
+  std::vector<RequirementRef>* requirements_;
+  std::vector<IdRef>* id_refs_;
+};
+
+// Reports duplicate ids, unknown requirements and cycles across all files.
+void CheckRuleGraph(const std::vector<Rule>& rules, const std::vector<IdRef>& id_refs,
+                    const std::vector<RequirementRef>& requirements, DiagnosticList* diagnostics) {
+  std::map<std::string, size_t> index;
+  std::vector<std::string> ids;
+  for (size_t i = 0; i < rules.size(); ++i) {
+    if (rules[i].id.empty()) continue;
+    ids.push_back(rules[i].id);
+    auto [it, inserted] = index.emplace(rules[i].id, i);
+    if (!inserted) {
+      const Rule& first = rules[it->second];
+      const IdRef& ref = id_refs[i];
+      diagnostics->Error(*ref.file, ref.line, ref.column,
+                         fmt::format("duplicate rule id '{}' (first defined at {}:{}:{})",
+                                     rules[i].id, first.location.path, first.location.line,
+                                     first.location.column));
+    }
+  }
+  for (const RequirementRef& req : requirements) {
+    if (!index.count(req.id)) {
+      diagnostics->Error(*req.file, req.line, req.column,
+                         fmt::format("rule '{}' requires unknown rule '{}'{}",
+                                     rules[req.rule_index].id, req.id, DidYouMean(req.id, ids)));
+    }
+  }
+  // Depth-first search; a back edge is a cycle, reported once at the requirement closing it.
+  enum class Mark { kNew, kActive, kDone };
+  std::vector<Mark> marks(rules.size(), Mark::kNew);
+  std::vector<size_t> stack;
+  std::function<void(size_t)> visit = [&](size_t i) {
+    marks[i] = Mark::kActive;
+    stack.push_back(i);
+    for (const RequirementRef& req : requirements) {
+      if (req.rule_index != i || !index.count(req.id)) continue;
+      const size_t next = index.at(req.id);
+      if (marks[next] == Mark::kActive) {
+        std::string cycle;
+        auto start = std::find(stack.begin(), stack.end(), next);
+        for (auto it = start; it != stack.end(); ++it) cycle += rules[*it].id + " -> ";
+        cycle += rules[next].id;
+        diagnostics->Error(*req.file, req.line, req.column,
+                           "requirement cycle: " + cycle + "; a rule cannot depend on itself");
+      } else if (marks[next] == Mark::kNew) {
+        visit(next);
+      }
+    }
+    stack.pop_back();
+    marks[i] = Mark::kDone;
+  };
+  for (size_t i = 0; i < rules.size(); ++i) {
+    if (marks[i] == Mark::kNew) visit(i);
+  }
+}
+
+}  // namespace
+
+LoadResult LoadRules(const std::vector<SourceFile>& files, const ProbeRegistry& registry) {
+  LoadResult result;
+  std::vector<RequirementRef> requirements;
+  std::vector<IdRef> id_refs;
+  for (const SourceFile& file : files) {
+    const size_t before = result.rules.rules.size();
+    FileLoader(file, registry, &result.diagnostics, &result.rules.rules, &requirements, &id_refs)
+        .Load();
+    // Rules without an id have no IdRef; keep the vectors aligned for CheckRuleGraph.
+    id_refs.resize(result.rules.rules.size(), IdRef{&file, 0, 0});
+    (void)before;
+  }
+  CheckRuleGraph(result.rules.rules, id_refs, requirements, &result.diagnostics);
+  return result;
+}
+
+std::vector<SourceFile> ReadRuleFiles(const std::vector<std::string>& paths,
+                                      DiagnosticList* diagnostics) {
+  namespace fs = std::filesystem;
+  std::vector<SourceFile> files;
+  auto read_one = [&](const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      diagnostics->FileError(path.string(), fmt::format("cannot read the file: {}",
+                                                        std::strerror(errno)));
+      return;
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    files.push_back({path.string(), text.str()});
+  };
+  for (const std::string& path : paths) {
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) {
+      std::vector<fs::path> entries;
+      for (const auto& entry : fs::directory_iterator(path, ec)) {
+        const std::string ext = entry.path().extension().string();
+        if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml")) {
+          entries.push_back(entry.path());
+        }
+      }
+      std::sort(entries.begin(), entries.end());
+      if (entries.empty()) {
+        diagnostics->FileError(path, "the directory holds no *.yaml or *.yml rule files");
+      }
+      for (const fs::path& entry : entries) read_one(entry);
+    } else if (!fs::exists(path, ec)) {
+      diagnostics->FileError(path, "no such file or directory");
+    } else {
+      read_one(path);
+    }
+  }
+  return files;
+}
+
+std::vector<SourceFile> BuiltinRuleSources() {
+  std::vector<SourceFile> files;
+  for (const BuiltinRuleFile& file : BuiltinRuleFiles()) {
+    files.push_back({std::string(file.name), std::string(file.text)});
+  }
+  return files;
+}
+
+}  // namespace flightcheck

@@ -1,0 +1,1 @@
+// Placeholder: tests of the binaries probe are being written.

@@ -1,0 +1,1 @@
+// Placeholder: tests of the clock probe are being written.

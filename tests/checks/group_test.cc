@@ -1,0 +1,1 @@
+// Placeholder: tests of the group probe are being written.

@@ -1,0 +1,1 @@
+// Placeholder: tests of the user probe are being written.
