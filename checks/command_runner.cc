@@ -57,6 +57,20 @@ bool DrainOnce(int fd, std::string* out, size_t cap, bool* truncated) {
   return true;
 }
 
+// SIGKILLs the process group and returns once it is gone. Signal delivery is asynchronous: the
+// leader is reaped here, but the other members (a shell's background jobs) die moments later, and
+// a caller told "the process group was killed" may at once reuse what they held (ports, locks,
+// files). Orphaned members are reaped by init, so the wait is bounded rather than exact.
+void KillGroup(pid_t pid, bool leader_reaped) {
+  ::kill(-pid, SIGKILL);
+  int wait_status = 0;
+  if (!leader_reaped) ::waitpid(pid, &wait_status, 0);
+  const auto give_up = SteadyClock::now() + std::chrono::seconds(1);
+  while (::kill(-pid, 0) == 0 && SteadyClock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+}
+
 }  // namespace
 
 std::string QuoteArgv(const std::vector<std::string>& argv) {
@@ -124,12 +138,10 @@ Result<CommandResult> LocalCommandRunner::Run(const std::vector<std::string>& ar
     }
     if (exited && !out_open && !err_open) break;
     if (deadline.expired()) {
-      ::kill(-pid, SIGKILL);
-      if (!exited) ::waitpid(pid, &wait_status, 0);
-      return Status::Timeout(fmt::format("'{}' did not finish within {}; its process group was killed",
-                                         QuoteArgv(argv),
-                                         FormatDuration(std::chrono::duration_cast<Milliseconds>(
-                                             SteadyClock::now() - started))));
+      KillGroup(pid, exited);
+      return Status::Timeout(fmt::format(
+          "'{}' did not finish within {}; its process group was killed", QuoteArgv(argv),
+          FormatDuration(std::chrono::duration_cast<Milliseconds>(SteadyClock::now() - started))));
     }
     pollfd fds[2];
     nfds_t count = 0;
@@ -144,7 +156,11 @@ Result<CommandResult> LocalCommandRunner::Run(const std::vector<std::string>& ar
       continue;
     }
     const int ready = ::poll(fds, count, wait_ms);
-    if (ready < 0 && errno != EINTR) break;
+    if (ready < 0 && errno != EINTR) {
+      const int error = errno;
+      KillGroup(pid, exited);
+      return Status::FromErrno(fmt::format("waiting for '{}'", QuoteArgv(argv)), error);
+    }
     for (nfds_t i = 0; i < count; ++i) {
       if (fds[i].revents == 0) continue;
       const bool is_out = fds[i].fd == out_read.get();

@@ -22,8 +22,8 @@ std::string DecodeMountField(std::string_view field) {
     if (field[i] == '\\' && i + 3 < field.size()) {
       const std::string_view digits = field.substr(i + 1, 3);
       if (std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '7'; })) {
-        out.push_back(static_cast<char>((digits[0] - '0') * 64 + (digits[1] - '0') * 8 +
-                                        (digits[2] - '0')));
+        out.push_back(
+            static_cast<char>((digits[0] - '0') * 64 + (digits[1] - '0') * 8 + (digits[2] - '0')));
         i += 3;
         continue;
       }
@@ -150,17 +150,16 @@ ProbeDescriptor Descriptor() {
                   .required = true,
                   .default_value = nullptr,
                   .doc = "absolute host path, e.g. /opt or /var/lib/docker; need not exist yet"}},
-      .facts =
-          {{"exists", "bool", "the path itself exists (symbolic links followed)"},
-           {"checked_path", "string",
-            "the path measured: path with links resolved, or its nearest existing ancestor"},
-           {"total", "bytes", "size of the filesystem holding checked_path (statvfs)"},
-           {"available", "bytes", "space available to unprivileged users there (statvfs)"},
-           {"mount_point", "string", "mount point of the mount containing path (mountinfo)"},
-           {"filesystem", "string", "filesystem type of that mount (\"xfs\", \"tmpfs\")"},
-           {"mount_options", "list of strings",
-            "per-mount then superblock options of that mount, as findmnt shows them"},
-           {"same_filesystem_as_root", "bool", "the mount containing path is \"/\""}},
+      .facts = {{"exists", "bool", "the path itself exists (symbolic links followed)"},
+                {"checked_path", "string",
+                 "the path measured: path with links resolved, or its nearest existing ancestor"},
+                {"total", "bytes", "size of the filesystem holding checked_path (statvfs)"},
+                {"available", "bytes", "space available to unprivileged users there (statvfs)"},
+                {"mount_point", "string", "mount point of the mount containing path (mountinfo)"},
+                {"filesystem", "string", "filesystem type of that mount (\"xfs\", \"tmpfs\")"},
+                {"mount_options", "list of strings",
+                 "per-mount then superblock options of that mount, as findmnt shows them"},
+                {"same_filesystem_as_root", "bool", "the mount containing path is \"/\""}},
       .default_timeout = Milliseconds(2000),
   };
 }

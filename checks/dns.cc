@@ -37,8 +37,8 @@ std::vector<std::string> ParseResolvConf(std::string_view text) {
 
 std::string DnsRcodeName(int rcode) {
   static constexpr std::array<const char*, 11> kNames = {
-      "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED",
-      "YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE"};
+      "NOERROR",  "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED",
+      "YXDOMAIN", "YXRRSET", "NXRRSET",  "NOTAUTH",  "NOTZONE"};
   if (rcode >= 0 && static_cast<size_t>(rcode) < kNames.size()) return kNames[rcode];
   return fmt::format("RCODE{}", rcode);
 }
@@ -179,8 +179,8 @@ Status OpenChannel(ResolverQuery& query, Deadline deadline) {
   options.tries = kTries;
   options.flags = ARES_FLAG_NOCHECKRESP;
   ares_channel raw = nullptr;
-  const int rc = ::ares_init_options(&raw, &options,
-                                     ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS);
+  const int rc =
+      ::ares_init_options(&raw, &options, ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS);
   if (rc != ARES_SUCCESS) {
     return Status::Internal(fmt::format("ares_init_options: {}", ::ares_strerror(rc)));
   }
@@ -263,8 +263,8 @@ Result<Facts> Probe(const Params& params, const HostContext& host, Deadline dead
   if (name.empty()) return Status::InvalidArgument("parameter 'name' is empty");
   const std::string type = ToLower(params["type"].get<std::string>());
   if (type != "a" && type != "aaaa") {
-    return Status::InvalidArgument(
-        fmt::format("parameter 'type' is '{}', expected A or AAAA", params["type"].get<std::string>()));
+    return Status::InvalidArgument(fmt::format("parameter 'type' is '{}', expected A or AAAA",
+                                               params["type"].get<std::string>()));
   }
   const int qtype = type == "a" ? kTypeA : kTypeAaaa;
 

@@ -137,7 +137,10 @@ Result<std::string> AnswerBody(Result<HttpResponse> response, std::string_view p
 }
 
 Result<Facts> Probe(const Params&, const HostContext& host, Deadline deadline) {
-  const std::string& socket = host.docker_socket;
+  // DOCKER_HOST spelling ("unix:///var/run/docker.sock") is accepted too.
+  std::string_view socket_setting = host.docker_socket;
+  if (StartsWith(socket_setting, "unix://")) socket_setting.remove_prefix(7);
+  const std::string socket(socket_setting);
   // The socket is an endpoint on this machine, not a file of the inspected root: it is used
   // as given, while executables are looked up under the root.
   struct stat st {};

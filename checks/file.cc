@@ -173,9 +173,9 @@ Result<Facts> Probe(const Params& params, const HostContext& host, Deadline) {
     return Status::InvalidArgument(
         fmt::format("parameter 'path' must be an absolute path, got '{}'", path));
   }
-  Facts facts = {{"exists", false}, {"type", ""},       {"is_symlink", false},
-                 {"mode", nullptr}, {"uid", nullptr},   {"gid", nullptr},
-                 {"size", nullptr}, {"sha256", nullptr}, {"contents", nullptr},
+  Facts facts = {{"exists", false},  {"type", ""},        {"is_symlink", false},
+                 {"mode", nullptr},  {"uid", nullptr},    {"gid", nullptr},
+                 {"size", nullptr},  {"sha256", nullptr}, {"contents", nullptr},
                  {"lines", nullptr}, {"entries", nullptr}};
   std::string local = host.HostPath(path).string();
   struct stat st {};

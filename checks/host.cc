@@ -22,9 +22,8 @@ Result<MemInfo> ParseMeminfo(std::string_view text) {
     const std::optional<int64_t> kib =
         fields.size() == 2 && fields[1] == "kB" ? ParseInt64(fields[0]) : std::nullopt;
     if (!kib || *kib < 0) {
-      return Status::ParseError(
-          fmt::format("/proc/meminfo: {} is '{}', expected '<integer> kB'", key,
-                      Trim(line.substr(colon + 1))));
+      return Status::ParseError(fmt::format("/proc/meminfo: {} is '{}', expected '<integer> kB'",
+                                            key, Trim(line.substr(colon + 1))));
     }
     const int64_t bytes = *kib * 1024;
     if (key == "MemTotal") {
@@ -48,7 +47,8 @@ int64_t CountCpus(std::string_view cpuinfo) {
     // "processor\t: 0" on x86 and arm64; "Processor : ARMv7 ..." (capitalised) is a model name.
     if (!StartsWith(line, "processor")) continue;
     const std::string_view rest = Trim(line.substr(9));
-    if (!rest.empty() && (rest.front() == ':' || std::isdigit(static_cast<unsigned char>(rest.front())))) {
+    if (!rest.empty() &&
+        (rest.front() == ':' || std::isdigit(static_cast<unsigned char>(rest.front())))) {
       ++count;
     }
   }
@@ -86,8 +86,7 @@ Result<Facts> Probe(const Params&, const HostContext& host, Deadline) {
   Facts facts;
   facts["cpus"] = cpus;
   facts["memory"] = meminfo->total;
-  facts["memory_available"] =
-      meminfo->available ? Facts(*meminfo->available) : Facts(nullptr);
+  facts["memory_available"] = meminfo->available ? Facts(*meminfo->available) : Facts(nullptr);
   facts["swap"] = meminfo->swap;
   return facts;
 }

@@ -10,9 +10,9 @@
 namespace flightcheck {
 
 struct MemInfo {
-  int64_t total = 0;                    // MemTotal, bytes
-  std::optional<int64_t> available;     // MemAvailable, bytes; absent before Linux 3.14
-  int64_t swap = 0;                     // SwapTotal, bytes
+  int64_t total = 0;                 // MemTotal, bytes
+  std::optional<int64_t> available;  // MemAvailable, bytes; absent before Linux 3.14
+  int64_t swap = 0;                  // SwapTotal, bytes
 };
 
 // Parses /proc/meminfo ("MemTotal:  16318508 kB"). ParseError when MemTotal or SwapTotal is

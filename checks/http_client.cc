@@ -50,11 +50,13 @@ size_t WriteBody(char* data, size_t size, size_t count, void* user) {
   return bytes;
 }
 
-// curl reports every failed connect() on a unix socket as "Couldn't connect to server", and the
-// errno behind it (CURLINFO_OS_ERRNO) is only filled in on some paths. Checking the socket file
-// first gives the distinctions the probes need, with clear messages: no file (daemon not running,
-// a fact) versus no permission (we cannot look, an error). connect() on a unix socket needs write
-// permission on the file, hence W_OK; AT_EACCESS tests the effective ids, as connect() does.
+// curl reports every failed connect() as CURLE_COULDNT_CONNECT with a generic text; the errno
+// survives only in CURLINFO_OS_ERRNO, which MapCurlError still reads for races (the socket going
+// away between the check and the connect) but which curl does not promise on every path. Looking
+// at the socket file first gives the distinctions the probes rely on without depending on it: no
+// file (daemon not running, a fact) versus no permission (we cannot look, an error). connect() on
+// a unix socket needs write permission on the file, hence W_OK; AT_EACCESS tests the effective
+// ids, as connect() does.
 Status CheckUnixSocket(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
@@ -152,6 +154,8 @@ Result<HttpResponse> HttpGet(const std::string& url, Deadline deadline,
   }
   if (!options.unix_socket.empty()) {
     curl_easy_setopt(handle, CURLOPT_UNIX_SOCKET_PATH, options.unix_socket.c_str());
+    // A local socket is never reached through a proxy, whatever http_proxy says.
+    curl_easy_setopt(handle, CURLOPT_PROXY, "");
   }
   if (!options.verify_tls) {
     curl_easy_setopt(handle, CURLOPT_SSL_VERIFYPEER, 0L);

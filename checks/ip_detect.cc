@@ -65,14 +65,13 @@ ProbeDescriptor Descriptor() {
       .params = {{"script", ParamType::kString, true, nullptr, "host path of the ip-detect script"},
                  {"master_list", ParamType::kStringList, false, nlohmann::json::array(),
                   "the cluster's master addresses"}},
-      .facts =
-          {{"ip", "string", "first line of the script's output, trimmed"},
-           {"valid", "bool", "the script exited 0 and printed an IPv4 or IPv6 address"},
-           {"on_local_interface", "bool",
-            "the address belongs to a local interface (live host only; null otherwise)"},
-           {"in_master_list", "bool", "the address is one of master_list"},
-           {"exit_code", "integer", "exit status of the script, -1 when killed by a signal"},
-           {"stderr", "string", "what the script wrote to stderr"}},
+      .facts = {{"ip", "string", "first line of the script's output, trimmed"},
+                {"valid", "bool", "the script exited 0 and printed an IPv4 or IPv6 address"},
+                {"on_local_interface", "bool",
+                 "the address belongs to a local interface (live host only; null otherwise)"},
+                {"in_master_list", "bool", "the address is one of master_list"},
+                {"exit_code", "integer", "exit status of the script, -1 when killed by a signal"},
+                {"stderr", "string", "what the script wrote to stderr"}},
       .default_timeout = Milliseconds(10000),
   };
 }

@@ -46,7 +46,8 @@ namespace {
 ProbeDescriptor Descriptor() {
   return {
       .name = "kernel_module",
-      .summary = "Whether a kernel module is loaded, built in, or installed for the running kernel.",
+      .summary =
+          "Whether a kernel module is loaded, built in, or installed for the running kernel.",
       .params = {{.name = "name",
                   .type = ParamType::kString,
                   .required = true,

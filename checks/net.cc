@@ -87,7 +87,8 @@ Status ConnectError(std::string_view what, int errnum) {
 }
 
 Result<UniqueFd> ConnectOne(const addrinfo& ai, Deadline deadline, std::string_view what) {
-  UniqueFd fd(::socket(ai.ai_family, ai.ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai.ai_protocol));
+  UniqueFd fd(
+      ::socket(ai.ai_family, ai.ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai.ai_protocol));
   if (!fd.valid()) return Status::FromErrno(fmt::format("{}: socket", what), errno);
   if (::connect(fd.get(), ai.ai_addr, ai.ai_addrlen) != 0) {
     if (errno != EINPROGRESS) return ConnectError(what, errno);
@@ -118,9 +119,9 @@ Result<UniqueFd> Connect(const std::string& host, int port, Deadline deadline) {
   const int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &raw);
   AddrInfoPtr list(raw);
   if (rc != 0) {
-    const std::string message = fmt::format("{}: cannot resolve '{}': {}", what, host,
-                                            rc == EAI_SYSTEM ? std::strerror(errno)
-                                                             : ::gai_strerror(rc));
+    const std::string message =
+        fmt::format("{}: cannot resolve '{}': {}", what, host,
+                    rc == EAI_SYSTEM ? std::strerror(errno) : ::gai_strerror(rc));
     if (rc == EAI_NONAME || rc == EAI_NODATA) return Status::NotFound(message);
     if (rc == EAI_AGAIN) return Status::Unavailable(message);
     return Status::Internal(message);

@@ -46,8 +46,7 @@ ProbeDescriptor Descriptor() {
            {"version_id", "string", "VERSION_ID= of os-release (\"7\", \"12\"); \"\" when absent"},
            {"name", "string", "PRETTY_NAME= of os-release (NAME= when unset); \"\" when absent"},
            {"id_like", "list of strings", "ID_LIKE= of os-release split on spaces"},
-           {"kernel_release", "string",
-            "/proc/sys/kernel/osrelease (uname -r); \"\" when absent"},
+           {"kernel_release", "string", "/proc/sys/kernel/osrelease (uname -r); \"\" when absent"},
            {"kernel_version", "string", "/proc/sys/kernel/version (uname -v); \"\" when absent"},
            {"systemd_installed", "bool", "systemctl is in the system PATH"},
            {"systemd_version", "integer or null",
@@ -95,8 +94,8 @@ Result<Facts> Probe(const Params&, const HostContext& host, Deadline deadline) {
     Result<CommandResult> run = host.commands->Run(argv, deadline, 64 * 1024);
     if (!run) return run.error();
     if (run->exit_code != 0) {
-      return Status::Internal(fmt::format("{} exited with {}: {}", QuoteArgv(argv),
-                                          run->exit_code, Trim(run->stderr_text)));
+      return Status::Internal(fmt::format("{} exited with {}: {}", QuoteArgv(argv), run->exit_code,
+                                          Trim(run->stderr_text)));
     }
     const std::optional<int64_t> version = ParseSystemdVersion(run->stdout_text);
     if (!version) {

@@ -93,11 +93,12 @@ ProbeDescriptor Descriptor() {
   return {
       .name = "ports",
       .summary = "Which of the given TCP and UDP ports already have a listener on this host.",
-      .params =
-          {{"tcp", ParamType::kIntegerList, false, nlohmann::json::array(), "TCP ports to look at"},
-           {"udp", ParamType::kIntegerList, false, nlohmann::json::array(), "UDP ports to look at"},
-           {"bind_test", ParamType::kBoolean, false, false,
-            "also try to bind each port on the wildcard address (live host only)"}},
+      .params = {{"tcp", ParamType::kIntegerList, false, nlohmann::json::array(),
+                  "TCP ports to look at"},
+                 {"udp", ParamType::kIntegerList, false, nlohmann::json::array(),
+                  "UDP ports to look at"},
+                 {"bind_test", ParamType::kBoolean, false, false,
+                  "also try to bind each port on the wildcard address (live host only)"}},
       .facts =
           {{"listening", "list of integers",
             "requested ports with a listener (TCP LISTEN or bound unconnected UDP, any address, "

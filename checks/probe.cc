@@ -141,8 +141,9 @@ std::optional<std::string> CheckParamValue(const ParamSpec& spec, const nlohmann
       spec.type == ParamType::kStringList || spec.type == ParamType::kIntegerList;
   const nlohmann::json as_declared = is_list_type ? AsList(value) : value;
   if (MatchesType(spec.type, as_declared)) return std::nullopt;
-  return fmt::format("parameter '{}' must be a {}, got {}", spec.name, ParamTypeName(spec.type),
-                     DescribeValue(value));
+  const std::string_view type = ParamTypeName(spec.type);
+  return fmt::format("parameter '{}' must be {} {}, got {}", spec.name,
+                     type.front() == 'i' ? "an" : "a", type, DescribeValue(value));
 }
 
 Result<Params> ValidateParams(const ProbeDescriptor& descriptor, const Params& params) {

@@ -50,7 +50,8 @@ ProbeDescriptor Descriptor() {
                   .type = ParamType::kString,
                   .required = true,
                   .default_value = nullptr,
-                  .doc = "sysctl key, e.g. net.ipv4.ip_forward or net/ipv4/conf/eth0.1/forwarding"}},
+                  .doc =
+                      "sysctl key, e.g. net.ipv4.ip_forward or net/ipv4/conf/eth0.1/forwarding"}},
       .facts = {{"exists", "bool", "the kernel has this parameter"},
                 {"value", "string",
                  "the value with whitespace runs collapsed to one space; \"\" when absent"},

@@ -16,10 +16,11 @@ ProbeDescriptor Descriptor() {
       .params = {{"host", ParamType::kString, true, nullptr,
                   "IPv4 or IPv6 address (no brackets) or host name"},
                  {"port", ParamType::kInteger, true, nullptr, "TCP port, 1-65535"}},
-      .facts = {{"reachable", "bool", "the connection was established before the deadline"},
-                {"latency", "seconds", "time until connected, or until the attempt failed"},
-                {"error", "string",
-                 "why the connection failed (refused, unreachable, timed out); \"\" when reachable"}},
+      .facts =
+          {{"reachable", "bool", "the connection was established before the deadline"},
+           {"latency", "seconds", "time until connected, or until the attempt failed"},
+           {"error", "string",
+            "why the connection failed (refused, unreachable, timed out); \"\" when reachable"}},
       .default_timeout = Milliseconds(5000),
   };
 }
@@ -29,8 +30,7 @@ Result<Facts> Probe(const Params& params, const HostContext&, Deadline deadline)
   const int64_t port = params["port"].get<int64_t>();
   if (host.empty()) return Status::InvalidArgument("parameter 'host' is empty");
   if (port < 1 || port > 65535) {
-    return Status::InvalidArgument(
-        fmt::format("parameter 'port' is {}, expected 1-65535", port));
+    return Status::InvalidArgument(fmt::format("parameter 'port' is {}, expected 1-65535", port));
   }
   const auto start = SteadyClock::now();
   Result<int> fd = ConnectTcp(host, static_cast<int>(port), deadline);

@@ -57,8 +57,9 @@ constexpr size_t kMaxReply = 64 * 1024;
 ProbeDescriptor Descriptor() {
   return {
       .name = "zookeeper",
-      .summary = "Mode of every ZooKeeper ensemble member (four-letter word srvr) and whether a "
-                 "quorum serves.",
+      .summary =
+          "Mode of every ZooKeeper ensemble member (four-letter word srvr) and whether a "
+          "quorum serves.",
       .params = {{"servers", ParamType::kStringList, true, nullptr,
                   "ensemble members as \"host\" or \"host:port\""},
                  {"port", ParamType::kInteger, false, 2181,
@@ -219,7 +220,8 @@ Result<Facts> Probe(const Params& params, const HostContext&, Deadline deadline)
     detail = "no leader";
   }
   detail += fmt::format("; {} of {} serving", serving_count, size);
-  if (!not_serving.empty()) detail += fmt::format("; not serving: {}", fmt::join(not_serving, ", "));
+  if (!not_serving.empty())
+    detail += fmt::format("; not serving: {}", fmt::join(not_serving, ", "));
   facts["detail"] = detail;
   return facts;
 }

@@ -13,7 +13,7 @@ struct SrvrReply {
   // "not serving" for "This ZooKeeper instance is not currently serving requests"; "" when the
   // reply has neither (not a srvr reply, or the command is not whitelisted).
   std::string mode;
-  std::string zxid;  // "0x100000002", "" when absent
+  std::string zxid;         // "0x100000002", "" when absent
   int64_t node_count = -1;  // -1 when absent
   bool serving = false;     // leader, follower, standalone or observer
 };

@@ -56,9 +56,11 @@ int RunCheck(const CheckFlags& flags) {
   if (!flags.role.empty()) {
     std::optional<std::string> role = NormalizeRole(flags.role);
     if (!role) {
+      std::vector<std::string> names = KnownRoles();
+      names.insert(names.end(), {"slave", "slave_public"});
       return UsageError(fmt::format("--role: unknown role '{}'{}; roles: bootstrap, master, "
-                                    "agent, public_agent",
-                                    flags.role, DidYouMean(flags.role, KnownRoles())));
+                                    "agent, public_agent (or DC/OS's slave, slave_public)",
+                                    flags.role, DidYouMean(flags.role, names)));
     }
     options.selection.role = *role;
   }

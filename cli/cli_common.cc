@@ -11,6 +11,8 @@
 
 #include <fmt/format.h>
 
+#include "runner/spellcheck.h"
+
 namespace flightcheck::cli {
 
 int UsageError(const std::string& message) {
@@ -67,6 +69,23 @@ Status WriteOutput(const std::string& path, const std::string& text) {
     return Status::FromErrno(fmt::format("cannot write '{}'", path), saved);
   }
   return Status::Ok();
+}
+
+std::string DescribeExtras(const CLI::App& app, const std::string& fallback) {
+  const CLI::App* command = &app;
+  while (!command->get_subcommands().empty()) command = command->get_subcommands().front();
+  std::vector<std::string> options;
+  for (const CLI::Option* option : command->get_options()) {
+    for (const std::string& name : option->get_lnames()) options.push_back("--" + name);
+  }
+  for (const std::string& extra : command->remaining()) {
+    if (extra.rfind("--", 0) == 0) {
+      const std::string name = extra.substr(0, extra.find('='));
+      return fmt::format("unknown option '{}' for '{}'{}", name, command->get_name(),
+                         DidYouMean(name, options));
+    }
+  }
+  return fallback;
 }
 
 bool UseColour(int fd) {

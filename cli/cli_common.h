@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <CLI/CLI.hpp>
+
 #include "checks/status.h"
 #include "runner/rule_loader.h"
 
@@ -20,6 +22,11 @@ std::optional<RuleSet> LoadRulesOrReport(const std::vector<std::string>& paths);
 // Writes text to path through a temporary file and a rename, so a reader never sees half a
 // report; "-" or "" means stdout.
 Status WriteOutput(const std::string& path, const std::string& text);
+
+// Names the unexpected arguments of the subcommand that was being parsed, with a suggestion for a
+// misspelt option: "unknown option '--fromat' (did you mean '--format'?)". fallback is CLI11's own
+// message, used when no single unknown option can be named.
+std::string DescribeExtras(const CLI::App& app, const std::string& fallback);
 
 // True when fd is a terminal and NO_COLOR is not set.
 bool UseColour(int fd);

@@ -1,12 +1,16 @@
 // flightcheck: preflight, postflight and diagnostics for cluster installs. main() only wires the
 // subcommands; see DESIGN.md and docs/cli.md.
 #include <cstdio>
+#include <algorithm>
 #include <exception>
+#include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
 #include "cli/cli_common.h"
 #include "cli/commands.h"
+#include "runner/spellcheck.h"
 
 #ifndef FLIGHTCHECK_VERSION
 #define FLIGHTCHECK_VERSION "0.0.0"
@@ -20,6 +24,14 @@ int main(int argc, char** argv) {
   flightcheck::cli::AddCheckCommand(app, &exit_code);
   flightcheck::cli::AddRulesCommand(app, &exit_code);
   flightcheck::cli::AddProbesCommand(app, &exit_code);
+  if (argc > 1 && argv[1][0] != '-') {
+    std::vector<std::string> commands;
+    for (const CLI::App* sub : app.get_subcommands({})) commands.push_back(sub->get_name());
+    if (std::find(commands.begin(), commands.end(), argv[1]) == commands.end()) {
+      return flightcheck::cli::UsageError(fmt::format(
+          "unknown command '{}'{}", argv[1], flightcheck::DidYouMean(argv[1], commands)));
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -28,6 +40,8 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
+  } catch (const CLI::ExtrasError& e) {
+    return flightcheck::cli::UsageError(flightcheck::cli::DescribeExtras(app, e.what()));
   } catch (const CLI::ParseError& e) {
     return flightcheck::cli::UsageError(e.what());
   } catch (const std::exception& e) {

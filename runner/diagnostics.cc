@@ -1,5 +1,8 @@
 #include "runner/diagnostics.h"
 
+#include <algorithm>
+#include <tuple>
+
 #include <fmt/format.h>
 
 namespace flightcheck {
@@ -41,6 +44,21 @@ std::string FormatDiagnostic(const Diagnostic& d) {
     text += d.source_line + "\n" + caret + "^\n";
   }
   return text;
+}
+
+void DiagnosticList::SortByPosition() {
+  std::vector<std::string> files;
+  for (const Diagnostic& d : diagnostics_) {
+    if (std::find(files.begin(), files.end(), d.path) == files.end()) files.push_back(d.path);
+  }
+  auto file_rank = [&files](const std::string& path) {
+    return std::find(files.begin(), files.end(), path) - files.begin();
+  };
+  std::stable_sort(diagnostics_.begin(), diagnostics_.end(),
+                   [&](const Diagnostic& a, const Diagnostic& b) {
+                     return std::tuple(file_rank(a.path), a.line, a.column) <
+                            std::tuple(file_rank(b.path), b.line, b.column);
+                   });
 }
 
 std::string DiagnosticList::Format() const {

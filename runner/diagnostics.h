@@ -33,6 +33,10 @@ class DiagnosticList {
   size_t size() const { return diagnostics_.size(); }
   const std::vector<Diagnostic>& diagnostics() const { return diagnostics_; }
 
+  // Orders diagnostics by file (in order of first appearance), line and column, keeping the
+  // order of equal positions.
+  void SortByPosition();
+
   // Every diagnostic formatted, each ending with a newline.
   std::string Format() const;
 

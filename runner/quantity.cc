@@ -72,9 +72,16 @@ Result<Quantity> ParseQuantity(std::string_view raw) {
 
 Result<Milliseconds> ParseDuration(std::string_view text) {
   Result<Quantity> quantity = ParseQuantity(text);
-  if (!quantity) return quantity.error();
-  const bool zero = quantity->kind == QuantityKind::kPlain && quantity->value == 0;
-  if (quantity->kind != QuantityKind::kDuration && !zero) {
+  if (!quantity && quantity.error().message().find("unknown unit") != std::string::npos) {
+    const std::string trimmed = TrimSpaces(text);
+    const size_t unit_start = trimmed.find_first_not_of("0123456789.+- ");
+    const std::string unit = trimmed.substr(unit_start == std::string::npos ? 0 : unit_start);
+    return Status::InvalidArgument(fmt::format(
+        "unknown unit '{}' in '{}'{}; durations take ns, us, ms, s, m or h (e.g. 5s)", unit,
+        trimmed, DidYouMean(unit, {"ns", "us", "ms", "s", "m", "h"})));
+  }
+  const bool zero = quantity && quantity->kind == QuantityKind::kPlain && quantity->value == 0;
+  if (!quantity || (quantity->kind != QuantityKind::kDuration && !zero)) {
     return Status::InvalidArgument(fmt::format(
         "'{}' is not a duration (expected a number with a unit: ms, s, m or h, e.g. 5s)",
         TrimSpaces(text)));

@@ -1,6 +1,9 @@
 #include "runner/rule_loader.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <functional>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -188,6 +191,9 @@ class FileLoader {
       if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
         Error(pair.first, fmt::format("unknown key '{}' in {}{}", key, where,
                                       DidYouMean(key, allowed)));
+        if (std::optional<std::string> suggestion = SpellCheck(key, allowed)) {
+          misspelt_.insert(*suggestion);
+        }
         continue;
       }
       keys.emplace(key, pair.second);
@@ -281,6 +287,7 @@ class FileLoader {
       id_refs_->push_back({&file_, id_node.Mark().line + 1, id_node.Mark().column + 1});
     }
     const std::string where = rule.id.empty() ? "rule" : "rule '" + rule.id + "'";
+    misspelt_.clear();
     const KeyMap keys = CheckKeys(node, kRuleKeys, where);
 
     if (auto it = keys.find("title"); it != keys.end()) {
@@ -343,7 +350,7 @@ class FileLoader {
     const ProbeDescriptor* descriptor = nullptr;
     if (auto it = keys.find("probe"); it != keys.end()) {
       descriptor = ParseProbe(it->second, &rule);
-    } else {
+    } else if (!misspelt_.count("probe")) {
       Error(node, fmt::format("{} has no 'probe' (one of {})", where,
                               JoinNames(registry_.Names())));
     }
@@ -356,7 +363,7 @@ class FileLoader {
       } else {
         rule.expect = ParseExpectMap(expect, descriptor);
       }
-    } else {
+    } else if (!misspelt_.count("expect")) {
       Error(node, fmt::format("{} has no 'expect': name at least one fact the probe must report{}",
                               where, FactList(descriptor)));
     }
@@ -421,6 +428,9 @@ class FileLoader {
         const std::string key = pair.first.Scalar();
         const ParamSpec* spec = descriptor.FindParam(key);
         if (spec == nullptr) {
+          if (std::optional<std::string> suggestion = SpellCheck(key, param_names)) {
+            given.insert(*suggestion);  // reported as misspelt, not also as missing
+          }
           Error(pair.first,
                 fmt::format("probe '{}' has no parameter '{}'{}{}", descriptor.name, key,
                             DidYouMean(key, param_names),
@@ -601,6 +611,7 @@ class FileLoader {
   std::vector<Rule>* rules_;
   std::vector<RequirementRef>* requirements_;
   std::vector<IdRef>* id_refs_;
+  std::set<std::string> misspelt_;  // keys of the current rule reported as unknown near-misses
 };
 
 // Reports duplicate ids, unknown requirements and cycles across all files.
@@ -672,6 +683,7 @@ LoadResult LoadRules(const std::vector<SourceFile>& files, const ProbeRegistry& 
     (void)before;
   }
   CheckRuleGraph(result.rules.rules, id_refs, requirements, &result.diagnostics);
+  result.diagnostics.SortByPosition();
   return result;
 }
 

@@ -63,7 +63,9 @@ class FileProbeTest : public ::testing::Test {
     ASSERT_EQ(::chmod(text.c_str(), 0640), 0);
     root_.WriteFile("etc/app/empty", "");
     root_.WriteFile("etc/app/big", std::string(100 * 1024, 'a'));
-    root_.WriteFile("etc/app/binary", std::string_view("\xff\xfe\x00" "binary", 9));
+    root_.WriteFile("etc/app/binary", std::string_view("\xff\xfe\x00"
+                                                       "binary",
+                                                       9));
     const auto huge = root_.WriteFile("var/huge.img", "");
     ASSERT_EQ(::truncate(huge.c_str(), (16 << 20) + 1), 0);  // sparse: nothing is read
     std::filesystem::create_symlink("/etc/app/config", root_.path() / "etc/link");
@@ -111,8 +113,7 @@ TEST_F(FileProbeTest, RegularFileFacts) {
   EXPECT_EQ((*facts)["uid"], static_cast<int64_t>(::getuid()));
   EXPECT_EQ((*facts)["gid"], static_cast<int64_t>(::getgid()));
   EXPECT_EQ((*facts)["size"], 12);
-  EXPECT_EQ((*facts)["sha256"],
-            "4a1e67f2fe1d1cc7b31d0ca2ec441da4778203a036a77da10344c85e24ff0f92");
+  EXPECT_EQ((*facts)["sha256"], "4a1e67f2fe1d1cc7b31d0ca2ec441da4778203a036a77da10344c85e24ff0f92");
   EXPECT_EQ((*facts)["contents"], "hello\nworld\n");
   EXPECT_EQ((*facts)["lines"], 2);
 
@@ -134,8 +135,8 @@ TEST_F(FileProbeTest, SizeLimits) {
       {"/etc/app/empty", kEmptySha256, true, 0},
       {"/etc/app/big", "4c3e1e462b642a6229bc69c0e89572ec69b37fb53078f9512dd811426261070c", false,
        nullptr},
-      {"/etc/app/binary", "7558fff372a1af85660fee0328c00bbde492dd07e83a8ef18d7f0a5ba199e6c3",
-       false, nullptr},
+      {"/etc/app/binary", "7558fff372a1af85660fee0328c00bbde492dd07e83a8ef18d7f0a5ba199e6c3", false,
+       nullptr},
       {"/var/huge.img", nullptr, false, nullptr},
   };
   for (const Case& c : cases) {

@@ -1,1 +1,265 @@
-// Placeholder
+// `flightcheck` end to end on rule files of our own: statuses, exit codes, selection, ignore,
+// variables, formats, --output, and the generated probe reference.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/cli/run_flightcheck.h"
+#include "tests/testbed/temp_dir.h"
+
+namespace flightcheck {
+namespace {
+
+using testing::CliRun;
+using testing::RunFlightcheck;
+using testing::ScopedTempDir;
+
+constexpr const char* kHeader =
+    "apiVersion: flightcheck/v1\nkind: RuleSet\nphase: preflight\nrules:\n";
+
+// A host root with one file, and rules over it whose outcomes are known.
+class CheckCommandTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_.WriteFile("etc/marker", "hello\n");
+    dir_.WriteFile("rules.yaml", std::string(kHeader) + R"(
+  - id: marker.exists
+    title: Marker file exists
+    probe: {file: {path: /etc/marker}}
+    expect: {exists: true, contents: "hello\n"}
+  - id: marker.size
+    title: Marker is large
+    probe: {file: {path: /etc/marker}}
+    expect: {size: {ge: 1KiB}}
+    hint: Make the marker bigger.
+  - id: missing.file
+    title: A file that is not there
+    severity: warn
+    probe: {file: {path: /etc/absent}}
+    expect: {exists: true}
+  - id: after.failure
+    title: Depends on a failing rule
+    requires: [marker.size]
+    probe: {file: {path: /etc/marker}}
+    expect: {exists: true}
+  - id: needs.var
+    title: Uses a variable
+    probe: {file: {path: "${marker_path}"}}
+    expect: {exists: true}
+)");
+  }
+
+  CliRun Check(std::vector<std::string> extra) {
+    std::vector<std::string> args = {"check", "--rules", "rules.yaml", "--root",
+                                     root_.path().string(), "--color", "never"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return RunFlightcheck(args, dir_.path());
+  }
+
+  ScopedTempDir root_;
+  ScopedTempDir dir_;
+};
+
+TEST_F(CheckCommandTest, TextReportShowsEveryRuleWithObservationsAndExitsTwoOnFailure) {
+  const CliRun run = Check({});
+  EXPECT_EQ(run.exit_code, 2) << run.err;
+  EXPECT_NE(run.out.find("PASS  marker.exists"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("FAIL  marker.size                  Marker is large: size is 6B, "
+                         "expected >= 1KiB\n      hint: Make the marker bigger.\n"),
+            std::string::npos)
+      << run.out;
+  EXPECT_NE(run.out.find("WARN  missing.file"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("SKIP  after.failure                Depends on a failing rule: "
+                         "requirement 'marker.size' did not pass (fail)"),
+            std::string::npos)
+      << run.out;
+  EXPECT_NE(run.out.find("needs.var                    Uses a variable: variable 'marker_path' "
+                         "is not set (pass --var marker_path=...)"),
+            std::string::npos)
+      << run.out;
+  EXPECT_NE(run.out.find("5 rules in "), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("1 passed, 1 warning, 1 failed, 2 skipped"), std::string::npos) << run.out;
+  EXPECT_EQ(run.out.find("\033["), std::string::npos) << "no colour when not a terminal";
+}
+
+TEST_F(CheckCommandTest, VariablesSubstitute) {
+  const CliRun run = Check({"--only", "needs.var", "--var", "marker_path=/etc/marker"});
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+  EXPECT_NE(run.out.find("PASS  needs.var"), std::string::npos) << run.out;
+}
+
+TEST_F(CheckCommandTest, IgnoreDowngradesFailureToWarningAndStillPrintsIt) {
+  const CliRun run = Check({"--ignore", "marker.size"});
+  EXPECT_EQ(run.exit_code, 0) << run.out;
+  EXPECT_NE(run.out.find("WARN  marker.size"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("[ignored]"), std::string::npos) << run.out;
+  const CliRun all = Check({"--ignore", "all", "--strict"});
+  EXPECT_EQ(all.exit_code, 1) << "warnings only, with --strict";
+}
+
+TEST_F(CheckCommandTest, WarningsAloneExitZeroOrOneWithStrict) {
+  EXPECT_EQ(Check({"--only", "missing.file,marker.exists"}).exit_code, 0);
+  EXPECT_EQ(Check({"--only", "missing.file,marker.exists", "--strict"}).exit_code, 1);
+}
+
+TEST_F(CheckCommandTest, SkipAndOnlyNeverEvaluateUnselectedRules) {
+  const CliRun run = Check({"--skip", "marker.*", "--format", "json"});
+  const nlohmann::json report = nlohmann::json::parse(run.out);
+  std::vector<std::string> ids;
+  for (const auto& r : report["results"]) ids.push_back(r["id"]);
+  EXPECT_EQ(ids, (std::vector<std::string>{"missing.file", "after.failure", "needs.var"}));
+  EXPECT_EQ(report["results"][1]["message"], "requirement 'marker.size' was not selected");
+  EXPECT_EQ(report["summary"]["unselected"], 2);
+}
+
+TEST_F(CheckCommandTest, JsonReportFollowsTheVersionedSchema) {
+  const CliRun run = Check({"--format", "json"});
+  EXPECT_EQ(run.exit_code, 2);
+  const nlohmann::json report = nlohmann::json::parse(run.out);
+  EXPECT_EQ(report["schema"], "flightcheck/report/v1");
+  EXPECT_EQ(report["exit_code"], 2);
+  EXPECT_EQ(report["summary"]["total"], 5);
+  EXPECT_EQ(report["summary"]["fail"], 1);
+  const nlohmann::json& size = report["results"][1];
+  EXPECT_EQ(size["id"], "marker.size");
+  EXPECT_EQ(size["status"], "fail");
+  EXPECT_EQ(size["facts"]["size"], 6);
+  EXPECT_EQ(size["expect"]["size"], ">= 1KiB");
+  EXPECT_EQ(size["params"]["path"], "/etc/marker");
+  EXPECT_EQ(size["attempts"], 1);
+}
+
+TEST_F(CheckCommandTest, MachineFormats) {
+  const CliRun junit = Check({"--format", "junit"});
+  EXPECT_NE(junit.out.find("<testsuites name=\"flightcheck\" tests=\"5\" failures=\"1\" "
+                           "errors=\"0\" skipped=\"2\""),
+            std::string::npos)
+      << junit.out;
+  EXPECT_NE(junit.out.find("<failure message=\"Marker is large: size is 6B, expected &gt;= 1KiB\""),
+            std::string::npos)
+      << junit.out;
+  const CliRun tap = Check({"--format", "tap"});
+  EXPECT_NE(tap.out.find("TAP version 13\n1..5\nok 1 - marker.exists"), std::string::npos);
+  EXPECT_NE(tap.out.find("not ok 2 - marker.size"), std::string::npos) << tap.out;
+  EXPECT_NE(tap.out.find("ok 4 - after.failure: Depends on a failing rule # SKIP"),
+            std::string::npos)
+      << tap.out;
+  const CliRun prom = Check({"--format", "prometheus"});
+  EXPECT_NE(prom.out.find("flightcheck_rule_status{rule=\"marker.size\",phase=\"preflight\","
+                          "status=\"fail\"} 1"),
+            std::string::npos)
+      << prom.out;
+  EXPECT_NE(prom.out.find("flightcheck_rules{status=\"skip\"} 2"), std::string::npos);
+  const CliRun nagios = Check({"--format", "nagios"});
+  EXPECT_EQ(nagios.out.substr(0, 49), "FLIGHTCHECK CRITICAL - 1 failed, 0 errors, 1 warn");
+  EXPECT_EQ(nagios.exit_code, 2);
+}
+
+TEST_F(CheckCommandTest, OutputIsWrittenWholeToTheFile) {
+  const CliRun run = Check({"--format", "json", "--output", "report.json"});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_EQ(run.out, "");
+  const nlohmann::json report =
+      nlohmann::json::parse(testing::ReadTextFile(dir_.path() / "report.json"));
+  EXPECT_EQ(report["summary"]["total"], 5);
+  for (const auto& entry : std::filesystem::directory_iterator(dir_.path())) {
+    EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos)
+        << "temporary file left behind: " << entry.path();
+  }
+}
+
+TEST_F(CheckCommandTest, OutputToAMissingDirectoryIsAnError) {
+  const CliRun run = Check({"--output", "no/such/dir/report.txt"});
+  EXPECT_EQ(run.exit_code, 3);
+  EXPECT_EQ(run.err,
+            "flightcheck: error: cannot write 'no/such/dir/report.txt': No such file or "
+            "directory\n");
+}
+
+TEST(CheckErrorsTest, AHangingCommandIsAnErrorAtItsTimeoutWhileOtherRulesFinish) {
+  ScopedTempDir dir;
+  dir.WriteFile("rules.yaml", std::string(kHeader) + R"(
+  - id: slow
+    title: Hangs
+    timeout: 500ms
+    probe: {command: {argv: [sleep, "30"]}}
+    expect: {exit_code: 0}
+  - id: quick
+    title: Answers
+    probe: {command: {argv: ["true"]}}
+    expect: {exit_code: 0}
+)");
+  const auto started = std::chrono::steady_clock::now();
+  const CliRun run =
+      RunFlightcheck({"check", "--rules", "rules.yaml", "--format", "json"}, dir.path());
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  EXPECT_EQ(run.exit_code, 3) << "an error and no failure";
+  EXPECT_LT(seconds, 5.0);
+  const nlohmann::json report = nlohmann::json::parse(run.out);
+  EXPECT_EQ(report["results"][0]["status"], "error");
+  EXPECT_NE(report["results"][0]["message"].get<std::string>().find("timeout: "),
+            std::string::npos)
+      << report["results"][0]["message"];
+  EXPECT_EQ(report["results"][1]["status"], "pass");
+}
+
+TEST(CheckRetryTest, RetryWaitsUntilTheFactAppearsAndDeadlineZeroDisablesRetries) {
+  ScopedTempDir dir;
+  const std::string flag = (dir.path() / "flag").string();
+  dir.WriteFile("rules.yaml", std::string(kHeader) + R"(
+  - id: appears
+    title: The flag file appears
+    probe: {command: {shell: "test -e )" + flag + R"( || { touch )" + flag +
+                                         R"(; exit 1; }"}}
+    expect: {exit_code: 0}
+    retry: {within: 10s, every: 200ms}
+)");
+  const CliRun no_retry = RunFlightcheck(
+      {"check", "--rules", "rules.yaml", "--deadline", "0", "--format", "json"}, dir.path());
+  EXPECT_EQ(no_retry.exit_code, 2);
+  EXPECT_EQ(nlohmann::json::parse(no_retry.out)["results"][0]["attempts"], 1);
+  std::filesystem::remove(flag);
+  const CliRun retried =
+      RunFlightcheck({"check", "--rules", "rules.yaml", "--format", "json"}, dir.path());
+  EXPECT_EQ(retried.exit_code, 0) << retried.out;
+  EXPECT_EQ(nlohmann::json::parse(retried.out)["results"][0]["attempts"], 2);
+}
+
+TEST(BuiltinRulesTest, ListShowAndValidate) {
+  const CliRun list = RunFlightcheck({"rules", "list"});
+  EXPECT_EQ(list.exit_code, 0) << list.err;
+  for (const char* id : {"docker.version", "docker.storage-driver", "selinux.not-enforcing",
+                         "opt.on-root", "clock.synced", "ports.master", "zookeeper.quorum"}) {
+    EXPECT_NE(list.out.find(id), std::string::npos) << id;
+  }
+  const CliRun show = RunFlightcheck({"rules", "show", "docker.version"});
+  EXPECT_EQ(show.exit_code, 0);
+  EXPECT_NE(show.out.find("server_version: {semver: \">=1.13.1\"}"), std::string::npos)
+      << show.out;
+  EXPECT_EQ(show.out.find("docker.storage-driver"), std::string::npos) << "only the named rule";
+  const CliRun validate = RunFlightcheck({"rules", "validate"});
+  EXPECT_EQ(validate.exit_code, 0) << validate.err;
+}
+
+TEST(BuiltinRulesTest, PreflightRunsMeaningfullyWithNoVariables) {
+  const CliRun run = RunFlightcheck({"check", "--format", "json", "--deadline", "0"});
+  const nlohmann::json report = nlohmann::json::parse(run.out);
+  EXPECT_EQ(report["phase"], "preflight");
+  EXPECT_GE(report["summary"]["total"].get<int>(), 15);
+  for (const auto& result : report["results"]) {
+    EXPECT_EQ(result["message"].get<std::string>().find("is not set"), std::string::npos)
+        << result["id"] << " needs a variable";
+  }
+}
+
+TEST(ProbesDocTest, DocsProbesMdIsGeneratedFromTheRegistry) {
+  const CliRun run = RunFlightcheck({"probes", "--markdown"});
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  const std::string committed = testing::ReadTextFile(
+      std::filesystem::path(FLIGHTCHECK_SOURCE_DIR) / "docs" / "probes.md");
+  EXPECT_EQ(committed, run.out)
+      << "docs/probes.md is stale: run `flightcheck probes --markdown > docs/probes.md`";
+}
+
+}  // namespace
+}  // namespace flightcheck

@@ -1,1 +1,180 @@
-// Placeholder: being written.
+// The scheduler's logic with in-test probes: sharing, concurrency, requirements, retries,
+// deadlines and timeouts. (Real probes are tested in tests/checks and tests/integration.)
+#include "runner/scheduler.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+namespace flightcheck {
+namespace {
+
+using nlohmann::json;
+
+std::atomic<int> g_calls{0};
+std::atomic<int> g_inside{0};
+
+Result<Facts> CountingProbe(const Params& params, const HostContext&, Deadline) {
+  ++g_calls;
+  return Facts{{"value", params.value("value", 0)}, {"calls", g_calls.load()}};
+}
+
+// Returns met=true only if another call is in flight at the same time.
+Result<Facts> RendezvousProbe(const Params&, const HostContext&, Deadline deadline) {
+  ++g_inside;
+  while (g_inside.load() < 2 && !deadline.expired()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return Facts{{"met", g_inside.load() >= 2}};
+}
+
+Result<Facts> IgnoresDeadlineProbe(const Params&, const HostContext&, Deadline) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  return Facts{{"value", 1}};
+}
+
+Result<Facts> BrokenProbe(const Params&, const HostContext&, Deadline) {
+  return Status::PermissionDenied("reading /secret: Permission denied");
+}
+
+ProbeEntry Entry(const char* name, ProbeFunction function) {
+  ProbeEntry entry;
+  entry.descriptor.name = name;
+  entry.descriptor.summary = "test probe";
+  entry.function = function;
+  return entry;
+}
+
+const ProbeEntry kCounting = Entry("counting", &CountingProbe);
+const ProbeEntry kRendezvous = Entry("rendezvous", &RendezvousProbe);
+const ProbeEntry kSlow = Entry("slow", &IgnoresDeadlineProbe);
+const ProbeEntry kBroken = Entry("broken", &BrokenProbe);
+
+class SchedulerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    g_calls = 0;
+    g_inside = 0;
+  }
+
+  // Adds a rule expecting fact == value; returns its plan index.
+  size_t Add(const std::string& id, const ProbeEntry& probe, const std::string& fact, json value,
+             json params = json::object()) {
+    auto rule = std::make_unique<Rule>();
+    rule->id = id;
+    rule->title = id;
+    rule->probe = probe.descriptor.name;
+    rule->expect = Expectation::Fact(fact, Matcher::Compare(Matcher::Kind::kEq, std::move(value)));
+    PlannedRule planned;
+    planned.rule = rule.get();
+    planned.probe = &probe;
+    planned.params = std::move(params);
+    planned.timeout = Milliseconds(2000);
+    rules_.push_back(std::move(rule));
+    plan_.push_back(std::move(planned));
+    return plan_.size() - 1;
+  }
+
+  std::vector<RuleResult> Run(SchedulerOptions options = {}) {
+    LocalCommandRunner runner;
+    HostContext host;
+    host.commands = &runner;
+    return RunPlan(plan_, host, options);
+  }
+
+  std::vector<std::unique_ptr<Rule>> rules_;
+  std::vector<PlannedRule> plan_;
+};
+
+TEST_F(SchedulerTest, SameProbeAndParamsAreEvaluatedOncePerAttempt) {
+  Add("a", kCounting, "value", 1, {{"value", 1}});
+  Add("b", kCounting, "value", 1, {{"value", 1}});
+  Add("c", kCounting, "value", 1, {{"value", 1}});
+  Add("d", kCounting, "value", 2, {{"value", 2}});
+  const std::vector<RuleResult> results = Run();
+  EXPECT_EQ(g_calls.load(), 2) << "one call for value 1, one for value 2";
+  for (const RuleResult& r : results) EXPECT_EQ(r.status, RuleStatus::kPass) << r.id;
+}
+
+TEST_F(SchedulerTest, IndependentRulesRunConcurrently) {
+  Add("left", kRendezvous, "met", true, {{"side", "left"}});
+  Add("right", kRendezvous, "met", true, {{"side", "right"}});
+  SchedulerOptions options;
+  options.parallel = 2;
+  const std::vector<RuleResult> results = Run(options);
+  EXPECT_EQ(results[0].status, RuleStatus::kPass) << results[0].message;
+  EXPECT_EQ(results[1].status, RuleStatus::kPass) << results[1].message;
+}
+
+TEST_F(SchedulerTest, ARuleWhoseRequirementDidNotPassIsSkipped) {
+  const size_t failing = Add("failing", kCounting, "value", 99);
+  const size_t passing = Add("passing", kCounting, "value", 0);
+  plan_[Add("after.failing", kCounting, "value", 0)].requirements = {failing};
+  plan_[Add("after.passing", kCounting, "value", 0)].requirements = {passing};
+  const std::vector<RuleResult> results = Run();
+  EXPECT_EQ(results[0].status, RuleStatus::kFail);
+  EXPECT_EQ(results[0].message, "value is 0, expected 99");
+  EXPECT_EQ(results[2].status, RuleStatus::kSkip);
+  EXPECT_EQ(results[2].message, "requirement 'failing' did not pass (fail)");
+  EXPECT_EQ(results[2].attempts, 0);
+  EXPECT_EQ(results[3].status, RuleStatus::kPass);
+}
+
+TEST_F(SchedulerTest, RetriesUntilThePassAndCountsAttempts) {
+  // "calls" grows with every fresh evaluation: attempt 3 is the first to see calls == 3.
+  const size_t i = Add("eventually", kCounting, "calls", 3);
+  rules_[i]->retry = RetryPolicy{Milliseconds(5000), Milliseconds(10)};
+  const std::vector<RuleResult> results = Run();
+  EXPECT_EQ(results[0].status, RuleStatus::kPass) << results[0].message;
+  EXPECT_EQ(results[0].attempts, 3);
+}
+
+TEST_F(SchedulerTest, TheRunDeadlineStopsRetriesAndKeepsTheLastObservation) {
+  const size_t i = Add("never", kCounting, "value", 7);
+  rules_[i]->retry = RetryPolicy{Milliseconds(60000), Milliseconds(10)};
+  SchedulerOptions options;
+  options.deadline = SteadyClock::now() + Milliseconds(100);
+  const std::vector<RuleResult> results = Run(options);
+  EXPECT_EQ(results[0].status, RuleStatus::kFail);
+  EXPECT_GT(results[0].attempts, 1);
+  EXPECT_LT(results[0].duration_seconds, 5.0);
+  EXPECT_EQ(results[0].message, "value is 0, expected 7");
+  EXPECT_EQ(results[0].facts["value"], 0);
+}
+
+TEST_F(SchedulerTest, AProbeThatOverstaysItsTimeoutIsAnError) {
+  const size_t i = Add("slow", kSlow, "value", 1);
+  plan_[i].timeout = Milliseconds(100);
+  Add("quick", kCounting, "value", 0);
+  const std::vector<RuleResult> results = Run();
+  EXPECT_EQ(results[0].status, RuleStatus::kError);
+  EXPECT_EQ(results[0].message, "timeout: probe 'slow' did not answer within 100ms");
+  EXPECT_LT(results[0].duration_seconds, 1.4) << "reported at the timeout, not when it returned";
+  EXPECT_EQ(results[1].status, RuleStatus::kPass);
+}
+
+TEST_F(SchedulerTest, ProbeErrorsAreErrorsNeverPasses) {
+  Add("broken", kBroken, "value", 1);
+  const std::vector<RuleResult> results = Run();
+  EXPECT_EQ(results[0].status, RuleStatus::kError);
+  EXPECT_EQ(results[0].error, "permission denied: reading /secret: Permission denied");
+}
+
+TEST_F(SchedulerTest, SeverityAndIgnoreShapeTheStatus) {
+  rules_[Add("warn", kCounting, "value", 1)]->severity = Severity::kWarn;
+  rules_[Add("info", kCounting, "value", 1)]->severity = Severity::kInfo;
+  plan_[Add("ignored", kCounting, "value", 1)].ignore_failure = true;
+  plan_[Add("skipped", kCounting, "value", 1)].skip_reason = "variable 'x' is not set";
+  const std::vector<RuleResult> results = Run();
+  EXPECT_EQ(results[0].status, RuleStatus::kWarn);
+  EXPECT_EQ(results[1].status, RuleStatus::kPass);
+  EXPECT_FALSE(results[1].expectation_met);
+  EXPECT_EQ(results[2].status, RuleStatus::kWarn);
+  EXPECT_TRUE(results[2].ignored);
+  EXPECT_EQ(results[3].status, RuleStatus::kSkip);
+  EXPECT_EQ(results[3].message, "variable 'x' is not set");
+}
+
+}  // namespace
+}  // namespace flightcheck

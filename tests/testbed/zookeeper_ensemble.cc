@@ -97,8 +97,8 @@ bool ZookeeperEnsemble::Start() {
   for (int i = 1; i <= size_; ++i) {
     for (const int port : {kClientPort, 2888, 3888}) {
       if (TcpPortAnswers(HostOf(i), port)) {
-        error_ = fmt::format("{}:{} is already in use (a ZooKeeper left running?)", HostOf(i),
-                             port);
+        error_ =
+            fmt::format("{}:{} is already in use (a ZooKeeper left running?)", HostOf(i), port);
         return false;
       }
     }
@@ -122,10 +122,10 @@ bool ZookeeperEnsemble::Start() {
                     data.string(), kClientPort, HostOf(i), servers));
     auto server = std::make_unique<ChildProcess>();
     // Serial GC and the C1 compiler only: three JVMs start much faster on two cores.
-    if (!server->Start({"java", "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp",
-                        classpath, "org.apache.zookeeper.server.quorum.QuorumPeerMain",
-                        config.string()},
-                       dir_.path() / fmt::format("zk{}.log", i))) {
+    if (!server->Start(
+            {"java", "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", classpath,
+             "org.apache.zookeeper.server.quorum.QuorumPeerMain", config.string()},
+            dir_.path() / fmt::format("zk{}.log", i))) {
       error_ = "cannot start java";
       return false;
     }
@@ -143,8 +143,8 @@ bool ZookeeperEnsemble::WaitUntilQuorum(std::chrono::milliseconds timeout) {
     for (int i = 1; i <= size_; ++i) {
       if (!servers_[i - 1]->running()) continue;
       ++live;
-      const std::string mode = ModeOf(
-          FourLetterWord(HostOf(i), kClientPort, "srvr", std::chrono::milliseconds(1000)));
+      const std::string mode =
+          ModeOf(FourLetterWord(HostOf(i), kClientPort, "srvr", std::chrono::milliseconds(1000)));
       last += fmt::format(" {}={}", i, mode.empty() ? "?" : mode);
       leaders += mode == "leader";
       followers += mode == "follower";

@@ -1,0 +1,22 @@
+// Parsers of the group probe (no I/O).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "checks/status.h"
+
+namespace flightcheck {
+
+struct GroupEntry {
+  std::string name;
+  int64_t gid = 0;
+};
+
+// Looks name up in group(5) text ("docker:x:998:alice,bob"). nullopt when no line has that name
+// (NIS "+"/"-" lines are ignored); ParseError when the matching line has no numeric gid.
+Result<std::optional<GroupEntry>> FindGroupEntry(std::string_view etc_group, std::string_view name);
+
+}  // namespace flightcheck
