@@ -13,14 +13,6 @@ namespace {
 
 constexpr size_t kOutputCap = 64 * 1024;
 
-// Facts are JSON, and serialising a string that is not UTF-8 throws: command output may be
-// binary or cut inside a character at the cap. Invalid bytes become U+FFFD.
-std::string ValidUtf8(const std::string& text) {
-  const std::string quoted =
-      nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  return nlohmann::json::parse(quoted).get<std::string>();
-}
-
 ProbeDescriptor Descriptor() {
   return {
       .name = "command",
@@ -66,9 +58,9 @@ Result<Facts> Probe(const Params& params, const HostContext& host, Deadline dead
   Facts facts;
   facts["exit_code"] = run->exit_code;
   facts["signal"] = run->term_signal;
-  const std::string stdout_text = ValidUtf8(run->stdout_text);
+  const std::string stdout_text = ToValidUtf8(run->stdout_text);
   facts["stdout"] = stdout_text;
-  facts["stderr"] = ValidUtf8(run->stderr_text);
+  facts["stderr"] = ToValidUtf8(run->stderr_text);
   std::vector<std::string> lines;
   for (std::string_view line : SplitLines(stdout_text)) lines.emplace_back(line);
   facts["stdout_lines"] = lines;

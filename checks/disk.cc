@@ -87,60 +87,6 @@ const MountEntry* FindMount(const std::vector<MountEntry>& mounts, std::string_v
 
 namespace {
 
-void PushComponents(std::string_view path, std::vector<std::string>& stack) {
-  const std::vector<std::string_view> parts = SplitFields(path, "/");
-  for (auto it = parts.rbegin(); it != parts.rend(); ++it) stack.emplace_back(*it);
-}
-
-std::string JoinComponents(const std::vector<std::string>& parts) {
-  std::string path;
-  for (const std::string& part : parts) path += "/" + part;
-  return path.empty() ? "/" : path;
-}
-
-}  // namespace
-
-Result<std::string> ResolveHostPath(const HostContext& host, std::string_view path) {
-  std::vector<std::string> pending;  // components still to walk, next one at the back
-  std::vector<std::string> resolved;
-  PushComponents(path, pending);
-  int links = 0;
-  bool missing = false;
-  while (!pending.empty()) {
-    std::string part = std::move(pending.back());
-    pending.pop_back();
-    if (part == ".") continue;
-    if (part == "..") {
-      if (!resolved.empty()) resolved.pop_back();
-      continue;
-    }
-    resolved.push_back(std::move(part));
-    if (missing) continue;
-    const std::string host_path = JoinComponents(resolved);
-    const std::string local = host.HostPath(host_path).string();
-    char target[PATH_MAX];
-    const ssize_t n = ::readlink(local.c_str(), target, sizeof target);
-    if (n < 0) {
-      if (errno == EINVAL) continue;  // not a link
-      if (errno == ENOENT || errno == ENOTDIR) {
-        missing = true;
-        continue;
-      }
-      return Status::FromErrno(fmt::format("resolving {}", host_path), errno);
-    }
-    if (++links > 40) {
-      return Status::InvalidArgument(fmt::format("too many symbolic links in {}", path));
-    }
-    resolved.pop_back();
-    const std::string_view link(target, static_cast<size_t>(n));
-    if (StartsWith(link, "/")) resolved.clear();
-    PushComponents(link, pending);
-  }
-  return JoinComponents(resolved);
-}
-
-namespace {
-
 ProbeDescriptor Descriptor() {
   return {
       .name = "disk",
@@ -179,7 +125,7 @@ Result<Facts> Probe(const Params& params, const HostContext& host, Deadline) {
         fmt::format("parameter 'path' must be an absolute path, got '{}'", path));
   }
   // Links are resolved first: /opt -> /data/opt lives on the mount of /data, not of /.
-  Result<std::string> resolved = ResolveHostPath(host, path);
+  Result<std::string> resolved = host.ResolvePath(path);
   if (!resolved) return resolved.error();
   Result<bool> exists = Exists(host, *resolved);
   if (!exists) return exists.error();

@@ -30,10 +30,4 @@ Result<std::vector<MountEntry>> ParseMountInfo(std::string_view text);
 // one (mounted on top) wins. nullptr when nothing matches (no "/" entry).
 const MountEntry* FindMount(const std::vector<MountEntry>& mounts, std::string_view path);
 
-// Not a parser: resolves the symbolic links in absolute host path `path` under host.root the way
-// the host itself would (an absolute link target starts again at the root; ".." stops at the
-// root). Components after the first one that does not exist are appended as written. Returns the
-// resolved host path; InvalidArgument after 40 links, other errors as reported by readlink(2).
-Result<std::string> ResolveHostPath(const HostContext& host, std::string_view path);
-
 }  // namespace flightcheck

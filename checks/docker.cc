@@ -109,7 +109,7 @@ ProbeDescriptor Descriptor() {
            {"loopback_data_file", "bool",
             "the storage driver's \"Data file\" is a loop device (devicemapper loop-lvm)"},
            {"data_file", "string", "the storage driver's \"Data file\", \"\" without one"},
-           {"error", "string",
+           {"detail", "string",
             "why the daemon is not running (no socket, connection refused); \"\" when running"}},
       .default_timeout = Milliseconds(10000),
   };
@@ -157,7 +157,7 @@ Result<Facts> Probe(const Params&, const HostContext& host, Deadline deadline) {
   facts["loopback_data_file"] = false;
   facts["data_file"] = "";
   if (socket.empty()) {
-    facts["error"] = "no docker socket configured";
+    facts["detail"] = "no docker socket configured";
     return facts;
   }
 
@@ -165,7 +165,7 @@ Result<Facts> Probe(const Params&, const HostContext& host, Deadline deadline) {
   // No socket or nobody listening is "not running", a fact. Permission denied or a timeout mean
   // we could not find out.
   if (!version_answer && version_answer.error().code() == ErrorCode::kUnavailable) {
-    facts["error"] = version_answer.error().message();
+    facts["detail"] = version_answer.error().message();
     return facts;
   }
   Result<std::string> version_text = AnswerBody(std::move(version_answer), "/version");
@@ -185,7 +185,7 @@ Result<Facts> Probe(const Params&, const HostContext& host, Deadline deadline) {
   facts["root_dir"] = info->root_dir;
   facts["loopback_data_file"] = info->loopback_data_file;
   facts["data_file"] = info->data_file;
-  facts["error"] = "";
+  facts["detail"] = "";
   return facts;
 }
 

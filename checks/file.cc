@@ -13,43 +13,9 @@
 
 #include "checks/disk.h"
 #include "checks/probe.h"
+#include "checks/text.h"
 
 namespace flightcheck {
-
-bool IsValidUtf8(std::string_view text) {
-  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
-  const size_t n = text.size();
-  size_t i = 0;
-  while (i < n) {
-    const unsigned char c = s[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t length = 0;
-    unsigned char low = 0x80;  // bounds of the second byte, which exclude overlongs/surrogates
-    unsigned char high = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-      length = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      length = 3;
-      if (c == 0xE0) low = 0xA0;
-      if (c == 0xED) high = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      length = 4;
-      if (c == 0xF0) low = 0x90;
-      if (c == 0xF4) high = 0x8F;
-    } else {
-      return false;
-    }
-    if (i + length > n || s[i + 1] < low || s[i + 1] > high) return false;
-    for (size_t k = 2; k < length; ++k) {
-      if (s[i + k] < 0x80 || s[i + k] > 0xBF) return false;
-    }
-    i += length;
-  }
-  return true;
-}
 
 int64_t CountLines(std::string_view text) {
   int64_t lines = 0;
@@ -112,7 +78,9 @@ Status ReadRegular(const std::string& local, std::string_view path, Facts& facts
   const ScopedFd file(::open(local.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
   if (file.fd < 0) return Status::FromErrno(fmt::format("opening {}", path), errno);
   std::unique_ptr<EVP_MD_CTX, DigestCtxFree> ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) {
+  // EVP_sha256() makes OpenSSL 3 look the algorithm up on every init; fetch it once.
+  static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  if (!ctx || kSha256 == nullptr || EVP_DigestInit_ex(ctx.get(), kSha256, nullptr) != 1) {
     return Status::Internal("cannot initialise SHA-256");
   }
   std::string contents;
@@ -187,7 +155,7 @@ Result<Facts> Probe(const Params& params, const HostContext& host, Deadline) {
   if (S_ISLNK(st.st_mode)) {
     facts["is_symlink"] = true;
     // Resolved under the root: an absolute target names a path of the host being inspected.
-    Result<std::string> target = ResolveHostPath(host, path);
+    Result<std::string> target = host.ResolvePath(path);
     if (!target) return target.error();
     const std::string target_local = host.HostPath(*target).string();
     struct stat target_st {};

@@ -9,10 +9,6 @@
 
 namespace flightcheck {
 
-// True when text is well-formed UTF-8 (no overlong forms, surrogates or values past U+10FFFF).
-// Facts are JSON strings, so contents that are not UTF-8 are reported as null.
-bool IsValidUtf8(std::string_view text);
-
 // Number of lines: newline characters, plus one for a last line without one. "" has 0 lines.
 int64_t CountLines(std::string_view text);
 

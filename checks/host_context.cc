@@ -4,9 +4,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <climits>
 #include <cerrno>
 
 #include <fmt/format.h>
+
+#include "checks/text.h"
 
 namespace flightcheck {
 
@@ -65,6 +68,60 @@ std::optional<std::string> HostContext::FindExecutable(std::string_view name) co
     }
   }
   return std::nullopt;
+}
+
+namespace {
+
+void PushComponents(std::string_view path, std::vector<std::string>& stack) {
+  const std::vector<std::string_view> parts = SplitFields(path, "/");
+  for (auto it = parts.rbegin(); it != parts.rend(); ++it) stack.emplace_back(*it);
+}
+
+std::string JoinComponents(const std::vector<std::string>& parts) {
+  std::string path;
+  for (const std::string& part : parts) path += "/" + part;
+  return path.empty() ? "/" : path;
+}
+
+}  // namespace
+
+Result<std::string> HostContext::ResolvePath(std::string_view path) const {
+  std::vector<std::string> pending;  // components still to walk, next one at the back
+  std::vector<std::string> resolved;
+  PushComponents(path, pending);
+  int links = 0;
+  bool missing = false;
+  while (!pending.empty()) {
+    std::string part = std::move(pending.back());
+    pending.pop_back();
+    if (part == ".") continue;
+    if (part == "..") {
+      if (!resolved.empty()) resolved.pop_back();
+      continue;
+    }
+    resolved.push_back(std::move(part));
+    if (missing) continue;
+    const std::string host_path = JoinComponents(resolved);
+    const std::string local = HostPath(host_path).string();
+    char target[PATH_MAX];
+    const ssize_t n = ::readlink(local.c_str(), target, sizeof target);
+    if (n < 0) {
+      if (errno == EINVAL) continue;  // not a link
+      if (errno == ENOENT || errno == ENOTDIR) {
+        missing = true;
+        continue;
+      }
+      return Status::FromErrno(fmt::format("resolving {}", host_path), errno);
+    }
+    if (++links > 40) {
+      return Status::InvalidArgument(fmt::format("too many symbolic links in {}", path));
+    }
+    resolved.pop_back();
+    const std::string_view link(target, static_cast<size_t>(n));
+    if (StartsWith(link, "/")) resolved.clear();
+    PushComponents(link, pending);
+  }
+  return JoinComponents(resolved);
 }
 
 }  // namespace flightcheck

@@ -32,6 +32,12 @@ struct HostContext {
   // Maps an absolute host path to the path under root: "/etc/os-release" → root/etc/os-release.
   std::filesystem::path HostPath(std::string_view absolute_path) const;
 
+  // Resolves the symbolic links in an absolute host path under root the way the host itself
+  // would: an absolute link target starts again at the root, ".." stops at the root. Components
+  // after the first that does not exist are kept as written. Returns the resolved host path;
+  // InvalidArgument after 40 links, other errors as readlink(2) reports them.
+  Result<std::string> ResolvePath(std::string_view absolute_path) const;
+
   // Reads a host file (under root) whole, up to max_bytes. NotFound when absent, PermissionDenied
   // when unreadable, InvalidArgument when larger than max_bytes.
   Result<std::string> ReadFile(std::string_view absolute_path, size_t max_bytes = 1 << 20) const;

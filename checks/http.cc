@@ -33,14 +33,6 @@ ProbeDescriptor Descriptor() {
   };
 }
 
-// Facts are JSON, and serialising a string that is not UTF-8 throws: a body may be binary or cut
-// inside a character at the cap. Invalid bytes become U+FFFD.
-std::string ValidUtf8(const std::string& text) {
-  const std::string quoted =
-      nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  return nlohmann::json::parse(quoted).get<std::string>();
-}
-
 Result<Facts> Probe(const Params& params, const HostContext&, Deadline deadline) {
   const std::string url = params["url"].get<std::string>();
   const std::string scheme = ToLower(url.substr(0, url.find("://") + 1));
@@ -71,7 +63,7 @@ Result<Facts> Probe(const Params& params, const HostContext&, Deadline deadline)
   }
   facts["reachable"] = true;
   facts["status"] = response->status;
-  facts["body"] = ValidUtf8(response->body);
+  facts["body"] = ToValidUtf8(response->body);
   Facts json = nlohmann::json::parse(response->body, nullptr, /*allow_exceptions=*/false);
   facts["json"] = response->truncated || json.is_discarded() ? Facts(nullptr) : json;
   facts["truncated"] = response->truncated;

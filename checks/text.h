@@ -24,4 +24,11 @@ std::vector<std::pair<std::string, std::string>> ParseKeyValueLines(std::string_
 // Whole-string decimal integer; nullopt on anything else.
 std::optional<int64_t> ParseInt64(std::string_view text);
 
+// True when text is well-formed UTF-8 (no overlongs, surrogates or truncated sequences).
+bool IsValidUtf8(std::string_view text);
+
+// Facts are JSON, and serialising a string that is not UTF-8 throws: command output and HTTP
+// bodies may be binary or cut inside a character at a cap. Invalid bytes become U+FFFD.
+std::string ToValidUtf8(std::string_view text);
+
 }  // namespace flightcheck

@@ -25,6 +25,10 @@ struct RenderOptions {
 
 std::string RenderReport(const Report& report, ReportFormat format, const RenderOptions& options);
 
+// The json format: schema flightcheck/report/v1 (docs/report-json.md), one result per line.
+std::string RenderJson(const Report& report, bool strict);
+
+// The same report as a json tree.
 nlohmann::json ReportToJson(const Report& report, bool strict);
 
 // One line for one result, as the text report and live progress print it.

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstring>
 #include <functional>
+#include <cctype>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -13,13 +14,13 @@
 #include <sstream>
 
 #include <fmt/format.h>
-#include <yaml-cpp/yaml.h>
 
 #include "rules/builtin_rules.h"
 #include "runner/quantity.h"
 #include "runner/semver.h"
 #include "runner/spellcheck.h"
 #include "runner/variables.h"
+#include "runner/yaml_document.h"
 
 namespace flightcheck {
 namespace {
@@ -42,17 +43,15 @@ std::string JoinNames(const std::vector<std::string>& names) {
 }
 
 // Plain scalars get YAML's core types; quoted ones stay strings.
-nlohmann::json ToJson(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined:
+nlohmann::json ToJson(const YamlNode& node) {
+  switch (node.kind) {
+    case YamlNode::Kind::kNull:
       return nullptr;
-    case YAML::NodeType::Scalar: {
-      const std::string& text = node.Scalar();
-      if (node.Tag() == "!") return text;
+    case YamlNode::Kind::kScalar: {
+      const std::string& text = node.scalar;
+      if (node.quoted) return text;
       if (text == "true" || text == "True" || text == "TRUE") return true;
       if (text == "false" || text == "False" || text == "FALSE") return false;
-      if (text == "~" || text == "null" || text == "Null" || text == "NULL") return nullptr;
       int64_t integer = 0;
       auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), integer);
       if (ec == std::errc() && end == text.data() + text.size() && !text.empty()) return integer;
@@ -61,21 +60,28 @@ nlohmann::json ToJson(const YAML::Node& node) {
       if (dec == std::errc() && dend == text.data() + text.size() && !text.empty()) return number;
       return text;
     }
-    case YAML::NodeType::Sequence: {
+    case YamlNode::Kind::kSequence: {
       nlohmann::json list = nlohmann::json::array();
-      for (const auto& element : node) list.push_back(ToJson(element));
+      for (const YamlNode& element : node.items) list.push_back(ToJson(element));
       return list;
     }
-    case YAML::NodeType::Map: {
+    case YamlNode::Kind::kMap: {
       nlohmann::json map = nlohmann::json::object();
-      for (const auto& pair : node) {
-        const std::string key = pair.first.Scalar();
-        if (!map.contains(key)) map[key] = ToJson(pair.second);  // first wins, as yaml-cpp's []
+      for (const auto& [key, value] : node.pairs) {
+        if (!map.contains(key.scalar)) map[key.scalar] = ToJson(value);  // duplicates: reported
       }
       return map;
     }
   }
   return nullptr;
+}
+
+// [A-Za-z0-9][A-Za-z0-9._-]*
+bool IsValidRuleId(std::string_view id) {
+  auto word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
+  return !id.empty() && word(id.front()) &&
+         std::all_of(id.begin(), id.end(),
+                     [&](char c) { return word(c) || c == '.' || c == '_' || c == '-'; });
 }
 
 struct RequirementRef {
@@ -106,19 +112,14 @@ class FileLoader {
         id_refs_(id_refs) {}
 
   void Load() {
-    YAML::Node root;
-    try {
-      root = YAML::Load(file_.text);
-    } catch (const YAML::ParserException& e) {
-      // The mark is where the parser gave up, which can be below the real cause.
-      diagnostics_->Error(file_, e.mark.line + 1, e.mark.column + 1,
-                          "invalid YAML: " + e.msg + " (the cause may be on an earlier line)");
-      return;
-    } catch (const YAML::Exception& e) {
-      diagnostics_->FileError(file_.path, std::string("invalid YAML: ") + e.what());
+    YamlSyntaxError syntax;
+    Result<YamlNode> parsed = ParseYaml(file_.text, &syntax);
+    if (!parsed) {
+      diagnostics_->Error(file_, syntax.line, syntax.column, "invalid YAML: " + syntax.message);
       return;
     }
-    if (!root.IsDefined() || root.IsNull()) {
+    const YamlNode& root = *parsed;
+    if (root.IsNull()) {
       diagnostics_->FileError(file_.path,
                               "the file is empty; a rule file is a map with apiVersion: "
                               "flightcheck/v1, kind: RuleSet, phase and rules");
@@ -137,35 +138,34 @@ class FileLoader {
     if (!keys.count("phase")) {
       Error(root, "missing key 'phase' (one of " + JoinNames(KnownPhases()) + ")");
     } else {
-      phase = ParsePhase(keys.at("phase"));
+      phase = ParsePhase(*keys.at("phase"));
     }
     if (!keys.count("rules")) {
       Error(root, "missing key 'rules' (a list of rules)");
       return;
     }
-    const YAML::Node rules = keys.at("rules");
+    const YamlNode& rules = *keys.at("rules");
     if (!rules.IsSequence()) {
       Error(rules, "'rules' must be a list of rules");
       return;
     }
-    for (const auto& rule_node : rules) LoadRule(rule_node, phase);
+    for (const YamlNode& rule_node : rules.items) LoadRule(rule_node, phase);
   }
 
  private:
-  using KeyMap = std::map<std::string, YAML::Node>;
+  using KeyMap = std::map<std::string, const YamlNode*>;
 
-  void Error(const YAML::Node& node, std::string message) {
-    const YAML::Mark mark = node.Mark();
-    diagnostics_->Error(file_, mark.line + 1, mark.column + 1, std::move(message));
+  void Error(const YamlNode& node, std::string message) {
+    diagnostics_->Error(file_, node.line, node.column, std::move(message));
   }
 
-  // Duplicate keys are accepted silently by yaml-cpp (the first wins), so walk every map.
-  void CheckDuplicateKeys(const YAML::Node& node) {
+  // Most YAML loaders keep the first of duplicate keys silently; walk every map.
+  void CheckDuplicateKeys(const YamlNode& node) {
     if (node.IsMap()) {
       std::map<std::string, int> seen;
-      for (const auto& pair : node) {
-        const std::string key = pair.first.IsScalar() ? pair.first.Scalar() : "";
-        auto [it, inserted] = seen.emplace(key, pair.first.Mark().line + 1);
+      for (const auto& pair : node.pairs) {
+        const std::string key = pair.first.IsScalar() ? pair.first.scalar : "";
+        auto [it, inserted] = seen.emplace(key, pair.first.line);
         if (!inserted) {
           Error(pair.first,
                 fmt::format("duplicate key '{}' (first at line {}); remove one of them", key,
@@ -174,20 +174,20 @@ class FileLoader {
         CheckDuplicateKeys(pair.second);
       }
     } else if (node.IsSequence()) {
-      for (const auto& element : node) CheckDuplicateKeys(element);
+      for (const YamlNode& element : node.items) CheckDuplicateKeys(element);
     }
   }
 
   // Reports unknown keys of map (with a suggestion) and returns the known ones by name.
-  KeyMap CheckKeys(const YAML::Node& map, const std::vector<std::string>& allowed,
+  KeyMap CheckKeys(const YamlNode& map, const std::vector<std::string>& allowed,
                    const std::string& where) {
     KeyMap keys;
-    for (const auto& pair : map) {
+    for (const auto& pair : map.pairs) {
       if (!pair.first.IsScalar()) {
         Error(pair.first, "keys must be plain names");
         continue;
       }
-      const std::string key = pair.first.Scalar();
+      const std::string& key = pair.first.scalar;
       if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
         Error(pair.first, fmt::format("unknown key '{}' in {}{}", key, where,
                                       DidYouMean(key, allowed)));
@@ -196,40 +196,40 @@ class FileLoader {
         }
         continue;
       }
-      keys.emplace(key, pair.second);
+      keys.emplace(key, &pair.second);
     }
     return keys;
   }
 
-  void RequireString(const YAML::Node& root, const KeyMap& keys, const std::string& key,
+  void RequireString(const YamlNode& root, const KeyMap& keys, const std::string& key,
                      std::string_view expected, std::string_view example) {
     auto it = keys.find(key);
     if (it == keys.end()) {
       Error(root, fmt::format("missing key '{}' (add '{}')", key, example));
-    } else if (!it->second.IsScalar() || it->second.Scalar() != expected) {
-      Error(it->second, fmt::format("unsupported {} '{}' (expected '{}')", key,
-                                    it->second.IsScalar() ? it->second.Scalar() : "?", expected));
+    } else if (!it->second->IsScalar() || it->second->scalar != expected) {
+      Error(*it->second, fmt::format("unsupported {} '{}' (expected '{}')", key,
+                                     it->second->IsScalar() ? it->second->scalar : "?", expected));
     }
   }
 
-  std::optional<std::string> ScalarString(const YAML::Node& node, const std::string& what) {
+  std::optional<std::string> ScalarString(const YamlNode& node, const std::string& what) {
     if (!node.IsScalar()) {
       Error(node, fmt::format("'{}' must be a string", what));
       return std::nullopt;
     }
-    return node.Scalar();
+    return node.scalar;
   }
 
   // A list of strings; a single string counts as a list of one.
-  std::vector<std::pair<std::string, YAML::Node>> StringList(const YAML::Node& node,
-                                                             const std::string& what) {
-    std::vector<std::pair<std::string, YAML::Node>> items;
+  std::vector<std::pair<std::string, const YamlNode*>> StringList(const YamlNode& node,
+                                                                  const std::string& what) {
+    std::vector<std::pair<std::string, const YamlNode*>> items;
     if (node.IsScalar()) {
-      items.emplace_back(node.Scalar(), node);
+      items.emplace_back(node.scalar, &node);
     } else if (node.IsSequence()) {
-      for (const auto& element : node) {
+      for (const YamlNode& element : node.items) {
         if (element.IsScalar()) {
-          items.emplace_back(element.Scalar(), element);
+          items.emplace_back(element.scalar, &element);
         } else {
           Error(element, fmt::format("'{}' must be a list of strings", what));
         }
@@ -240,7 +240,7 @@ class FileLoader {
     return items;
   }
 
-  std::string ParsePhase(const YAML::Node& node) {
+  std::string ParsePhase(const YamlNode& node) {
     std::optional<std::string> phase = ScalarString(node, "phase");
     if (!phase) return "";
     const auto& phases = KnownPhases();
@@ -252,12 +252,12 @@ class FileLoader {
     return *phase;
   }
 
-  std::optional<Milliseconds> ParseDurationNode(const YAML::Node& node, const std::string& what) {
+  std::optional<Milliseconds> ParseDurationNode(const YamlNode& node, const std::string& what) {
     if (!node.IsScalar()) {
       Error(node, fmt::format("'{}' must be a duration such as 5s", what));
       return std::nullopt;
     }
-    Result<Milliseconds> duration = ParseDuration(node.Scalar());
+    Result<Milliseconds> duration = ParseDuration(node.scalar);
     if (!duration) {
       Error(node, fmt::format("invalid duration for '{}': {}", what, duration.error().message()));
       return std::nullopt;
@@ -265,50 +265,49 @@ class FileLoader {
     return *duration;
   }
 
-  void LoadRule(const YAML::Node& node, const std::string& file_phase) {
+  void LoadRule(const YamlNode& node, const std::string& file_phase) {
     if (!node.IsMap()) {
       Error(node, "each rule must be a map with at least id, probe and expect");
       return;
     }
     Rule rule;
-    rule.location = {file_.path, node.Mark().line + 1, node.Mark().column + 1};
+    rule.location = {file_.path, node.line, node.column};
     rule.phase = file_phase;
-    const YAML::Node id_node = node["id"];
-    if (!id_node) {
+    const YamlNode* id_node = node.Find("id");
+    if (id_node == nullptr) {
       Error(node, "rule has no 'id'");
-    } else if (std::optional<std::string> id = ScalarString(id_node, "id")) {
-      static const std::regex kIdPattern("^[A-Za-z0-9][A-Za-z0-9._-]*$");
-      if (!std::regex_match(*id, kIdPattern)) {
-        Error(id_node, fmt::format("invalid rule id '{}': use letters, digits, '.', '_' and '-', "
+    } else if (std::optional<std::string> id = ScalarString(*id_node, "id")) {
+      if (!IsValidRuleId(*id)) {
+        Error(*id_node, fmt::format("invalid rule id '{}': use letters, digits, '.', '_' and '-', "
                                    "starting with a letter or digit",
                                    *id));
       }
       rule.id = *id;
-      id_refs_->push_back({&file_, id_node.Mark().line + 1, id_node.Mark().column + 1});
+      id_refs_->push_back({&file_, id_node->line, id_node->column});
     }
     const std::string where = rule.id.empty() ? "rule" : "rule '" + rule.id + "'";
     misspelt_.clear();
     const KeyMap keys = CheckKeys(node, kRuleKeys, where);
 
     if (auto it = keys.find("title"); it != keys.end()) {
-      rule.title = ScalarString(it->second, "title").value_or("");
+      rule.title = ScalarString(*it->second, "title").value_or("");
     }
     if (rule.title.empty()) rule.title = rule.id;
     if (auto it = keys.find("description"); it != keys.end()) {
-      rule.description = ScalarString(it->second, "description").value_or("");
+      rule.description = ScalarString(*it->second, "description").value_or("");
     }
     if (auto it = keys.find("hint"); it != keys.end()) {
-      rule.hint = ScalarString(it->second, "hint").value_or("");
+      rule.hint = ScalarString(*it->second, "hint").value_or("");
     }
     if (auto it = keys.find("phase"); it != keys.end()) {
-      const std::string phase = ParsePhase(it->second);
+      const std::string phase = ParsePhase(*it->second);
       if (!phase.empty()) rule.phase = phase;
     }
     if (auto it = keys.find("roles"); it != keys.end()) {
-      for (const auto& [role, role_node] : StringList(it->second, "roles")) {
+      for (const auto& [role, role_node] : StringList(*it->second, "roles")) {
         std::optional<std::string> normalized = NormalizeRole(role);
         if (!normalized) {
-          Error(role_node, fmt::format("unknown role '{}'{}; roles are {}", role,
+          Error(*role_node, fmt::format("unknown role '{}'{}; roles are {}", role,
                                        DidYouMean(role, KnownRoles()), JoinNames(KnownRoles())));
         } else {
           rule.roles.push_back(*normalized);
@@ -316,46 +315,46 @@ class FileLoader {
       }
     }
     if (auto it = keys.find("tags"); it != keys.end()) {
-      for (const auto& [tag, tag_node] : StringList(it->second, "tags")) rule.tags.push_back(tag);
+      for (const auto& [tag, tag_node] : StringList(*it->second, "tags")) rule.tags.push_back(tag);
     }
     if (auto it = keys.find("requires"); it != keys.end()) {
-      for (const auto& [id, id_node_ref] : StringList(it->second, "requires")) {
+      for (const auto& [id, id_node_ref] : StringList(*it->second, "requires")) {
         rule.requirements.push_back(id);
-        requirements_->push_back({rules_->size(), id, &file_, id_node_ref.Mark().line + 1,
-                                  id_node_ref.Mark().column + 1});
+        requirements_->push_back(
+            {rules_->size(), id, &file_, id_node_ref->line, id_node_ref->column});
       }
     }
     if (auto it = keys.find("severity"); it != keys.end()) {
       static const std::vector<std::string> kSeverities = {"fail", "warn", "info"};
-      const std::string severity = ScalarString(it->second, "severity").value_or("");
+      const std::string severity = ScalarString(*it->second, "severity").value_or("");
       if (severity == "fail") {
         rule.severity = Severity::kFail;
       } else if (severity == "warn") {
         rule.severity = Severity::kWarn;
       } else if (severity == "info") {
         rule.severity = Severity::kInfo;
-      } else if (it->second.IsScalar()) {
-        Error(it->second, fmt::format("unknown severity '{}'{}; severities are fail, warn, info",
+      } else if (it->second->IsScalar()) {
+        Error(*it->second, fmt::format("unknown severity '{}'{}; severities are fail, warn, info",
                                       severity, DidYouMean(severity, kSeverities)));
       }
     }
     if (auto it = keys.find("timeout"); it != keys.end()) {
-      rule.timeout = ParseDurationNode(it->second, "timeout");
+      rule.timeout = ParseDurationNode(*it->second, "timeout");
       if (rule.timeout && rule.timeout->count() == 0) {
-        Error(it->second, "'timeout' must be longer than 0");
+        Error(*it->second, "'timeout' must be longer than 0");
       }
     }
-    if (auto it = keys.find("retry"); it != keys.end()) ParseRetry(it->second, &rule);
+    if (auto it = keys.find("retry"); it != keys.end()) ParseRetry(*it->second, &rule);
 
     const ProbeDescriptor* descriptor = nullptr;
     if (auto it = keys.find("probe"); it != keys.end()) {
-      descriptor = ParseProbe(it->second, &rule);
+      descriptor = ParseProbe(*it->second, &rule);
     } else if (!misspelt_.count("probe")) {
       Error(node, fmt::format("{} has no 'probe' (one of {})", where,
                               JoinNames(registry_.Names())));
     }
     if (auto it = keys.find("expect"); it != keys.end()) {
-      const YAML::Node& expect = it->second;
+      const YamlNode& expect = *it->second;
       if (!expect.IsMap() || expect.size() == 0) {
         Error(expect, fmt::format(
                           "empty 'expect' in {}: name at least one fact the probe must report{}",
@@ -377,7 +376,7 @@ class FileLoader {
     return fmt::format(" (facts of '{}': {})", descriptor->name, JoinNames(names));
   }
 
-  void ParseRetry(const YAML::Node& node, Rule* rule) {
+  void ParseRetry(const YamlNode& node, Rule* rule) {
     if (!node.IsMap()) {
       Error(node, "'retry' must be a map: {within: 60s, every: 2s}");
       return;
@@ -387,27 +386,26 @@ class FileLoader {
       Error(node, "'retry' needs both 'within' and 'every', e.g. {within: 60s, every: 2s}");
       return;
     }
-    std::optional<Milliseconds> within = ParseDurationNode(keys.at("within"), "retry.within");
-    std::optional<Milliseconds> every = ParseDurationNode(keys.at("every"), "retry.every");
+    std::optional<Milliseconds> within = ParseDurationNode(*keys.at("within"), "retry.within");
+    std::optional<Milliseconds> every = ParseDurationNode(*keys.at("every"), "retry.every");
     if (!within || !every) return;
     if (every->count() == 0) {
-      Error(keys.at("every"), "'retry.every' must be longer than 0");
+      Error(*keys.at("every"), "'retry.every' must be longer than 0");
       return;
     }
     rule->retry = RetryPolicy{*within, *every};
   }
 
-  const ProbeDescriptor* ParseProbe(const YAML::Node& node, Rule* rule) {
-    // YAML::Node's operator= writes through to the document, so nodes are bound once, here.
+  const ProbeDescriptor* ParseProbe(const YamlNode& node, Rule* rule) {
     const bool with_params = node.IsMap() && node.size() == 1;
-    const YAML::Node name_node = with_params ? node.begin()->first : node;
-    const YAML::Node params_node = with_params ? node.begin()->second : YAML::Node();
+    const YamlNode& name_node = with_params ? node.pairs.front().first : node;
+    const YamlNode* params_node = with_params ? &node.pairs.front().second : nullptr;
     if (!with_params && !node.IsScalar()) {
       Error(node, "'probe' must be a probe name (docker) or a map of one probe name to its "
                   "parameters ({disk: {path: /opt}})");
       return nullptr;
     }
-    rule->probe = name_node.Scalar();
+    rule->probe = name_node.scalar;
     const ProbeEntry* entry = registry_.Find(rule->probe);
     if (entry == nullptr) {
       Error(name_node, fmt::format("unknown probe '{}'{}; `flightcheck probes` lists them",
@@ -418,14 +416,14 @@ class FileLoader {
     std::vector<std::string> param_names;
     for (const ParamSpec& spec : descriptor.params) param_names.push_back(spec.name);
     std::set<std::string> given;
-    if (params_node && !params_node.IsNull()) {
-      if (!params_node.IsMap()) {
-        Error(params_node, fmt::format("parameters of probe '{}' must be a map ({})",
+    if (params_node != nullptr && !params_node->IsNull()) {
+      if (!params_node->IsMap()) {
+        Error(*params_node, fmt::format("parameters of probe '{}' must be a map ({})",
                                        descriptor.name, JoinNames(param_names)));
         return &descriptor;
       }
-      for (const auto& pair : params_node) {
-        const std::string key = pair.first.Scalar();
+      for (const auto& pair : params_node->pairs) {
+        const std::string& key = pair.first.scalar;
         const ParamSpec* spec = descriptor.FindParam(key);
         if (spec == nullptr) {
           if (std::optional<std::string> suggestion = SpellCheck(key, param_names)) {
@@ -460,22 +458,22 @@ class FileLoader {
     return &descriptor;
   }
 
-  Expectation ParseExpectMap(const YAML::Node& map, const ProbeDescriptor* descriptor) {
+  Expectation ParseExpectMap(const YamlNode& map, const ProbeDescriptor* descriptor) {
     std::vector<Expectation> entries;
     std::vector<std::string> fact_names;
     if (descriptor != nullptr) {
       for (const FactSpec& fact : descriptor->facts) fact_names.push_back(fact.name);
     }
-    for (const auto& pair : map) {
-      const std::string key = pair.first.Scalar();
-      const YAML::Node& value = pair.second;
+    for (const auto& pair : map.pairs) {
+      const std::string& key = pair.first.scalar;
+      const YamlNode& value = pair.second;
       if (key == "all_of" || key == "any_of") {
         if (!value.IsSequence() || value.size() == 0) {
           Error(value, fmt::format("'{}' takes a non-empty list of expectations", key));
           continue;
         }
         std::vector<Expectation> children;
-        for (const auto& element : value) {
+        for (const YamlNode& element : value.items) {
           if (!element.IsMap() || element.size() == 0) {
             Error(element, fmt::format("each item of '{}' is a map of facts to matchers", key));
             continue;
@@ -509,15 +507,15 @@ class FileLoader {
     return Expectation::Combine(Expectation::Kind::kAllOf, std::move(entries));
   }
 
-  Matcher ParseMatcher(const YAML::Node& node) {
+  Matcher ParseMatcher(const YamlNode& node) {
     if (!node.IsMap()) return Matcher::Compare(Matcher::Kind::kEq, ToJson(node));
     if (node.size() == 0) {
       Error(node, "empty matcher map; write a value, or a matcher such as {ge: 4}");
       return Matcher::Compare(Matcher::Kind::kEq, nlohmann::json::object());
     }
     std::vector<Matcher> matchers;
-    for (const auto& pair : node) {
-      const std::string name = pair.first.Scalar();
+    for (const auto& pair : node.pairs) {
+      const std::string& name = pair.first.scalar;
       if (std::optional<Matcher> m = ParseOneMatcher(name, pair.first, pair.second)) {
         matchers.push_back(std::move(*m));
       }
@@ -526,8 +524,8 @@ class FileLoader {
     return Matcher::Combine(Matcher::Kind::kAllOf, std::move(matchers));
   }
 
-  std::optional<Matcher> ParseOneMatcher(const std::string& name, const YAML::Node& key,
-                                         const YAML::Node& value) {
+  std::optional<Matcher> ParseOneMatcher(const std::string& name, const YamlNode& key,
+                                         const YamlNode& value) {
     using Kind = Matcher::Kind;
     if (name == "eq" || name == "ne" || name == "contains") {
       const Kind kind = name == "eq" ? Kind::kEq : name == "ne" ? Kind::kNe : Kind::kContains;
@@ -550,19 +548,19 @@ class FileLoader {
         Error(value, fmt::format("'{}' takes a number, optionally with a unit (32GiB, 100ms)", name));
         return std::nullopt;
       }
-      Result<Quantity> bound = ParseQuantity(value.Scalar());
+      Result<Quantity> bound = ParseQuantity(value.scalar);
       if (!bound) {
         Error(value, fmt::format("invalid value for '{}': {}", name, bound.error().message()));
         return std::nullopt;
       }
-      return Matcher::Ordering(kind, *bound, value.Scalar());
+      return Matcher::Ordering(kind, *bound, value.scalar);
     }
     if (name == "semver") {
       if (!value.IsScalar()) {
         Error(value, "'semver' takes a constraint string such as \">=1.13.1\"");
         return std::nullopt;
       }
-      Result<VersionConstraint> constraint = VersionConstraint::Parse(value.Scalar());
+      Result<VersionConstraint> constraint = VersionConstraint::Parse(value.scalar);
       if (!constraint) {
         Error(value, "invalid semver constraint: " + constraint.error().message());
         return std::nullopt;
@@ -575,12 +573,12 @@ class FileLoader {
         return std::nullopt;
       }
       try {
-        std::regex check(value.Scalar(), std::regex::ECMAScript);
+        std::regex check(value.scalar, std::regex::ECMAScript);
       } catch (const std::regex_error& e) {
-        Error(value, fmt::format("invalid regex '{}': {}", value.Scalar(), e.what()));
+        Error(value, fmt::format("invalid regex '{}': {}", value.scalar, e.what()));
         return std::nullopt;
       }
-      return Matcher::Regex(value.Scalar());
+      return Matcher::Regex(value.scalar);
     }
     if (name == "empty") {
       const nlohmann::json flag = ToJson(value);
@@ -596,7 +594,7 @@ class FileLoader {
         return std::nullopt;
       }
       std::vector<Matcher> children;
-      for (const auto& element : value) children.push_back(ParseMatcher(element));
+      for (const YamlNode& element : value.items) children.push_back(ParseMatcher(element));
       return Matcher::Combine(name == "all_of" ? Kind::kAllOf : Kind::kAnyOf, std::move(children));
     }
     if (name == "not") return Matcher::Combine(Kind::kNot, {ParseMatcher(value)});

@@ -18,6 +18,7 @@ namespace asio = boost::asio;
 // A probe that overstays its deadline by more than this is reported as timed out by the
 // scheduler itself; well-behaved probes return their own (more precise) timeout first.
 constexpr Milliseconds kTimeoutGrace{500};
+constexpr Milliseconds kWatchdogTick{50};
 
 RuleResult BaseResult(const PlannedRule& planned) {
   const Rule& rule = *planned.rule;
@@ -44,6 +45,7 @@ class Scheduler {
         options_(options),
         pool_(static_cast<size_t>(std::max(1, options.parallel))),
         work_(asio::make_work_guard(io_)),
+        watchdog_(io_),
         states_(plan.size()),
         dependents_(plan.size()) {
     for (size_t i = 0; i < plan_.size(); ++i) {
@@ -70,8 +72,10 @@ class Scheduler {
     size_t waiting_for = 0;
     bool done = false;
     int attempt = 0;
+    bool in_flight = false;                 // an attempt's probe call has not answered yet
+    SteadyClock::time_point overdue_at;     // when the watchdog reports that attempt as timed out
     SteadyClock::time_point first_start;
-    std::unique_ptr<asio::steady_timer> timer;
+    std::unique_ptr<asio::steady_timer> timer;  // the pause before a retry
     RuleResult result;
   };
 
@@ -131,12 +135,34 @@ class Scheduler {
         });
       }
     }
-    state.timer = std::make_unique<asio::steady_timer>(io_, planned.timeout + kTimeoutGrace);
-    state.timer->async_wait([this, i, attempt](const boost::system::error_code& ec) {
+    state.overdue_at = SteadyClock::now() + planned.timeout + kTimeoutGrace;
+    state.in_flight = true;
+    ArmWatchdog();
+  }
+
+  // One timer watches every attempt in flight, rather than one timer per attempt: timers cost
+  // system calls, and with many cheap rules they cost more than the probes.
+  void ArmWatchdog() {
+    if (watchdog_armed_) return;
+    watchdog_armed_ = true;
+    watchdog_.expires_after(kWatchdogTick);
+    watchdog_.async_wait([this](const boost::system::error_code& ec) {
+      watchdog_armed_ = false;
       if (ec) return;
-      OnAnswer(i, attempt,
-               Status::Timeout(fmt::format("probe '{}' did not answer within {}",
-                                           plan_[i].rule->probe, FormatDuration(plan_[i].timeout))));
+      const auto now = SteadyClock::now();
+      bool any_in_flight = false;
+      for (size_t i = 0; i < states_.size(); ++i) {
+        if (!states_[i].in_flight) continue;
+        if (now < states_[i].overdue_at) {
+          any_in_flight = true;
+          continue;
+        }
+        OnAnswer(i, states_[i].attempt,
+                 Status::Timeout(fmt::format("probe '{}' did not answer within {}",
+                                             plan_[i].rule->probe,
+                                             FormatDuration(plan_[i].timeout))));
+      }
+      if (any_in_flight) ArmWatchdog();
     });
   }
 
@@ -152,8 +178,8 @@ class Scheduler {
 
   void OnAnswer(size_t i, int attempt, const Result<Facts>& answer) {
     RuleState& state = states_[i];
-    if (state.done || state.attempt != attempt) return;  // a late or superseded answer
-    if (state.timer) state.timer->cancel();
+    if (state.done || state.attempt != attempt || !state.in_flight) return;  // late or superseded
+    state.in_flight = false;
     const PlannedRule& planned = plan_[i];
     RuleStatus status;
     std::string message;
@@ -214,7 +240,10 @@ class Scheduler {
     for (size_t dependent : dependents_[i]) {
       if (--states_[dependent].waiting_for == 0) Begin(dependent);
     }
-    if (++finished_ == plan_.size()) work_.reset();
+    if (++finished_ == plan_.size()) {
+      work_.reset();
+      watchdog_.cancel();
+    }
   }
 
   const std::vector<PlannedRule>& plan_;
@@ -223,6 +252,8 @@ class Scheduler {
   asio::io_context io_;
   asio::thread_pool pool_;
   asio::executor_work_guard<asio::io_context::executor_type> work_;
+  asio::steady_timer watchdog_;
+  bool watchdog_armed_ = false;
   std::vector<RuleState> states_;
   std::vector<std::vector<size_t>> dependents_;
   std::map<std::string, CacheEntry> cache_;  // touched only on the event-loop thread

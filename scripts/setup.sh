@@ -7,9 +7,8 @@ packages=(
   # toolchain
   g++ cmake ninja-build pkg-config git
   # libraries (DESIGN.md: Debian packages only)
-  libboost-dev libsystemd-dev nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
+  libboost-dev libsystemd-dev nlohmann-json3-dev libyaml-dev libspdlog-dev libfmt-dev
   libcli11-dev libgtest-dev libgmock-dev libc-ares-dev libcurl4-openssl-dev libssl-dev
-  libcpp-httplib-dev
   # the real services the integration tests and benchmarks run (TESTBED.md)
   docker.io zookeeper dnsmasq openssh-server netcat-openbsd iproute2 util-linux procps
   # benchmarks

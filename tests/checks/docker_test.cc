@@ -210,7 +210,7 @@ TEST_F(DockerProbeTest, NoSocketIsNotRunningAndNotInstalled) {
   EXPECT_EQ((*facts)["installed"], false);
   EXPECT_EQ((*facts)["running"], false);
   EXPECT_EQ((*facts)["socket"], socket_);
-  EXPECT_EQ((*facts)["error"], "no socket at " + socket_);
+  EXPECT_EQ((*facts)["detail"], "no socket at " + socket_);
   EXPECT_EQ((*facts)["server_version"], "");
   EXPECT_EQ((*facts)["storage_driver"], "");
   EXPECT_EQ((*facts)["loopback_data_file"], false);
@@ -238,7 +238,7 @@ TEST_F(DockerProbeTest, StaleSocketIsConnectionRefused) {
   ASSERT_TRUE(facts) << facts.error().ToString();
   EXPECT_EQ((*facts)["installed"], true);  // the socket is there
   EXPECT_EQ((*facts)["running"], false);
-  EXPECT_EQ((*facts)["error"], "connecting to " + socket_ + ": connection refused");
+  EXPECT_EQ((*facts)["detail"], "connecting to " + socket_ + ": connection refused");
 }
 
 TEST_F(DockerProbeTest, DevicemapperOnLoopback) {
@@ -254,7 +254,7 @@ TEST_F(DockerProbeTest, DevicemapperOnLoopback) {
   EXPECT_EQ((*facts)["root_dir"], "/var/lib/docker");
   EXPECT_EQ((*facts)["loopback_data_file"], true);
   EXPECT_EQ((*facts)["data_file"], "/dev/loop0");
-  EXPECT_EQ((*facts)["error"], "");
+  EXPECT_EQ((*facts)["detail"], "");
   EXPECT_EQ(engine_.requests(), 2);
 }
 
@@ -284,7 +284,7 @@ TEST_F(DockerProbeTest, SocketSettingInDockerHostSpelling) {
   Result<Facts> unset = RunWithSetting("");
   ASSERT_TRUE(unset) << unset.error().ToString();
   EXPECT_EQ((*unset)["running"], false);
-  EXPECT_EQ((*unset)["error"], "no docker socket configured");
+  EXPECT_EQ((*unset)["detail"], "no docker socket configured");
 }
 
 TEST_F(DockerProbeTest, GarbledAnswerIsAParseError) {

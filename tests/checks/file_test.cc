@@ -1,4 +1,5 @@
 #include "checks/file.h"
+#include "checks/text.h"
 
 #include <sys/stat.h>
 #include <unistd.h>

@@ -31,7 +31,7 @@ rules:
 )golden",
      {"check", "--rules", "syntax_error.yaml"},
      65,
-     R"golden(syntax_error.yaml:8:7: error: invalid YAML: end of map flow not found (the cause may be on an earlier line)
+     R"golden(syntax_error.yaml:8:7: error: invalid YAML: did not find expected ',' or '}' (while parsing a flow mapping at line 7, column 13)
   - id: next
       ^
 flightcheck: 1 error in rule files; nothing was run
@@ -192,7 +192,7 @@ rules:
 )golden",
      {"check", "--rules", "empty_expect.yaml"},
      65,
-     R"golden(empty_expect.yaml:7:13: error: empty 'expect' in rule 'docker.running': name at least one fact the probe must report (facts of 'docker': installed, socket, running, server_version, api_version, storage_driver, cgroup_driver, root_dir, loopback_data_file, data_file, error)
+     R"golden(empty_expect.yaml:7:13: error: empty 'expect' in rule 'docker.running': name at least one fact the probe must report (facts of 'docker': installed, socket, running, server_version, api_version, storage_driver, cgroup_driver, root_dir, loopback_data_file, data_file, detail)
     expect: {}
             ^
 flightcheck: 1 error in rule files; nothing was run
@@ -273,7 +273,7 @@ rules:
 )golden",
      {"check", "--rules", "unknown_fact.yaml"},
      65,
-     R"golden(unknown_fact.yaml:7:14: error: probe 'docker' has no fact 'storage_drivr' (did you mean 'storage_driver'?); facts: installed, socket, running, server_version, api_version, storage_driver, cgroup_driver, root_dir, loopback_data_file, data_file, error
+     R"golden(unknown_fact.yaml:7:14: error: probe 'docker' has no fact 'storage_drivr' (did you mean 'storage_driver'?); facts: installed, socket, running, server_version, api_version, storage_driver, cgroup_driver, root_dir, loopback_data_file, data_file, detail
     expect: {storage_drivr: overlay2}
              ^
 flightcheck: 1 error in rule files; nothing was run
@@ -324,7 +324,7 @@ rules:
 )golden",
      {"check", "--rules", "many_errors.yaml"},
      65,
-     R"golden(many_errors.yaml:7:14: error: probe 'docker' has no fact 'runing' (did you mean 'running'?); facts: installed, socket, running, server_version, api_version, storage_driver, cgroup_driver, root_dir, loopback_data_file, data_file, error
+     R"golden(many_errors.yaml:7:14: error: probe 'docker' has no fact 'runing' (did you mean 'running'?); facts: installed, socket, running, server_version, api_version, storage_driver, cgroup_driver, root_dir, loopback_data_file, data_file, detail
     expect: {runing: true}
              ^
 many_errors.yaml:8:15: error: unknown severity 'fatal' (did you mean 'fail'?); severities are fail, warn, info
@@ -543,6 +543,9 @@ rules:
 flightcheck: 1 error in rule files; nothing was run
 )golden"},
 };
+
+// Names the case in gtest's messages instead of dumping the struct's bytes.
+void PrintTo(const GoldenCase& c, std::ostream* os) { *os << c.name; }
 
 class GoldenDiagnosticsTest : public ::testing::TestWithParam<GoldenCase> {};
 

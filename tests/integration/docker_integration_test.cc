@@ -69,7 +69,7 @@ TEST_F(DockerIntegrationTest, Overlay2DaemonIsRunning) {
   EXPECT_EQ((*facts)["installed"], true);
   EXPECT_EQ((*facts)["socket"], overlay2_->socket_path());
   EXPECT_EQ((*facts)["running"], true);
-  EXPECT_EQ((*facts)["error"], "");
+  EXPECT_EQ((*facts)["detail"], "");
   EXPECT_EQ((*facts)["storage_driver"], "overlay2");
   const std::string version = (*facts)["server_version"].get<std::string>();
   EXPECT_TRUE(std::regex_search(version, std::regex(R"(^\d+\.\d+\.\d+)"))) << version;
@@ -129,7 +129,7 @@ TEST_F(DockerIntegrationTest, StoppedDaemonIsNotRunning) {
   EXPECT_EQ((*after)["installed"], true);  // dockerd is still on the PATH
   EXPECT_EQ((*after)["storage_driver"], "");
   EXPECT_EQ((*after)["server_version"], "");
-  const std::string reason = (*after)["error"].get<std::string>();
+  const std::string reason = (*after)["detail"].get<std::string>();
   EXPECT_NE(reason.find(daemon.socket_path()), std::string::npos) << reason;
 }
 
@@ -145,7 +145,7 @@ TEST_F(DockerIntegrationTest, CrashedDaemonLeavesNothingBehind) {
   Result<Facts> facts = ProbeDocker(daemon.socket_path());
   ASSERT_TRUE(facts) << facts.error().ToString();
   EXPECT_EQ((*facts)["running"], false);
-  EXPECT_EQ((*facts)["error"], "connecting to " + daemon.socket_path() + ": connection refused");
+  EXPECT_EQ((*facts)["detail"], "connecting to " + daemon.socket_path() + ": connection refused");
 
   EXPECT_EQ(daemon.MountsUnderDir(), std::vector<std::string>{daemon.data_root().string()});
   daemon.Stop();
