@@ -77,7 +77,8 @@ std::string QuoteArgv(const std::vector<std::string>& argv) {
   std::string text;
   for (const std::string& arg : argv) {
     if (!text.empty()) text += ' ';
-    const bool plain = !arg.empty() && arg.find_first_of(" \t\n'\"\\$`;&|<>()*?") == std::string::npos;
+    const bool plain =
+        !arg.empty() && arg.find_first_of(" \t\n'\"\\$`;&|<>()*?") == std::string::npos;
     if (plain) {
       text += arg;
     } else {
@@ -120,8 +121,8 @@ Result<CommandResult> LocalCommandRunner::Run(const std::vector<std::string>& ar
   for (const std::string& arg : argv) c_argv.push_back(const_cast<char*>(arg.c_str()));
   c_argv.push_back(nullptr);
   pid_t pid = -1;
-  const int spawn_error = ::posix_spawnp(&pid, argv[0].c_str(), &actions, &attr, c_argv.data(),
-                                         environ);
+  const int spawn_error =
+      ::posix_spawnp(&pid, argv[0].c_str(), &actions, &attr, c_argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   if (spawn_error != 0) return Status::FromErrno(fmt::format("running '{}'", argv[0]), spawn_error);
@@ -175,8 +176,7 @@ Result<CommandResult> LocalCommandRunner::Run(const std::vector<std::string>& ar
   } else if (WIFSIGNALED(wait_status)) {
     result.term_signal = WTERMSIG(wait_status);
   }
-  result.seconds =
-      std::chrono::duration<double>(SteadyClock::now() - started).count();
+  result.seconds = std::chrono::duration<double>(SteadyClock::now() - started).count();
   return result;
 }
 

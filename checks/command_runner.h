@@ -16,8 +16,8 @@
 namespace flightcheck {
 
 struct CommandResult {
-  int exit_code = -1;    // exit status, or -1 when killed by a signal
-  int term_signal = 0;   // the signal that ended it, 0 if it exited
+  int exit_code = -1;   // exit status, or -1 when killed by a signal
+  int term_signal = 0;  // the signal that ended it, 0 if it exited
   std::string stdout_text;
   std::string stderr_text;
   bool output_truncated = false;

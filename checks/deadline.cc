@@ -12,8 +12,7 @@ std::string FormatDuration(Milliseconds duration) {
   }
   if (ms < 3'600'000 && ms % 60'000 == 0) return fmt::format("{}m", ms / 60'000);
   if (ms < 3'600'000) return fmt::format("{}s", ms / 1000);
-  return ms % 3'600'000 == 0 ? fmt::format("{}h", ms / 3'600'000)
-                             : fmt::format("{}m", ms / 60'000);
+  return ms % 3'600'000 == 0 ? fmt::format("{}h", ms / 3'600'000) : fmt::format("{}m", ms / 60'000);
 }
 
 }  // namespace flightcheck

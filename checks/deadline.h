@@ -16,7 +16,9 @@ class Deadline {
  public:
   Deadline() = default;  // never expires
   static Deadline At(SteadyClock::time_point at) { return Deadline(at); }
-  static Deadline In(SteadyClock::duration duration) { return Deadline(SteadyClock::now() + duration); }
+  static Deadline In(SteadyClock::duration duration) {
+    return Deadline(SteadyClock::now() + duration);
+  }
 
   bool expired() const { return SteadyClock::now() >= at_; }
   bool infinite() const { return at_ == SteadyClock::time_point::max(); }

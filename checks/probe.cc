@@ -27,9 +27,8 @@ bool MatchesType(ParamType type, const nlohmann::json& value) {
       return value.is_array() &&
              std::all_of(value.begin(), value.end(), [](const auto& v) { return v.is_string(); });
     case ParamType::kIntegerList:
-      return value.is_array() && std::all_of(value.begin(), value.end(), [](const auto& v) {
-               return v.is_number_integer();
-             });
+      return value.is_array() && std::all_of(value.begin(), value.end(),
+                                             [](const auto& v) { return v.is_number_integer(); });
   }
   return false;
 }
@@ -45,7 +44,7 @@ nlohmann::json AsList(const nlohmann::json& value) {
 
 std::string DescribeValue(const nlohmann::json& value) {
   if (value.is_null()) return "null";
-  const char* kind = value.is_string()   ? "string"
+  const char* kind = value.is_string()    ? "string"
                      : value.is_boolean() ? "boolean"
                      : value.is_number()  ? "number"
                      : value.is_array()   ? "list"
@@ -202,11 +201,11 @@ std::string ProbesMarkdown(const ProbeRegistry& registry) {
     } else {
       md += "| parameter | type | required | default | description |\n|---|---|---|---|---|\n";
       for (const ParamSpec& p : d.params) {
-        md += fmt::format("| `{}` | {} | {} | {} | {} |\n", p.name, ParamTypeName(p.type),
-                          p.required ? "yes" : "no",
-                          p.default_value.is_null() ? std::string("-")
-                                                    : "`" + p.default_value.dump() + "`",
-                          p.doc);
+        md += fmt::format(
+            "| `{}` | {} | {} | {} | {} |\n", p.name, ParamTypeName(p.type),
+            p.required ? "yes" : "no",
+            p.default_value.is_null() ? std::string("-") : "`" + p.default_value.dump() + "`",
+            p.doc);
       }
       md += "\n";
     }

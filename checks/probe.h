@@ -113,7 +113,7 @@ std::string ProbesMarkdown(const ProbeRegistry& registry);
 #define FLIGHTCHECK_CONCAT(a, b) FLIGHTCHECK_CONCAT_INNER(a, b)
 
 // Registers a probe: FLIGHTCHECK_REGISTER_PROBE(MakeDescriptor(), &RunProbe);
-#define FLIGHTCHECK_REGISTER_PROBE(descriptor, function)                                 \
-  static const bool FLIGHTCHECK_CONCAT(flightcheck_probe_registered_, __LINE__) =        \
-      ::flightcheck::ProbeRegistry::Global().Register(::flightcheck::ProbeEntry{descriptor, \
-                                                                                function})
+#define FLIGHTCHECK_REGISTER_PROBE(descriptor, function)                          \
+  static const bool FLIGHTCHECK_CONCAT(flightcheck_probe_registered_, __LINE__) = \
+      ::flightcheck::ProbeRegistry::Global().Register(                            \
+          ::flightcheck::ProbeEntry{descriptor, function})

@@ -7,7 +7,8 @@
 namespace flightcheck {
 
 struct SelinuxConfig {
-  std::string mode;    // SELINUX= value lower-cased: "enforcing", "permissive", "disabled"; "" if unset
+  std::string
+      mode;  // SELINUX= value lower-cased: "enforcing", "permissive", "disabled"; "" if unset
   std::string policy;  // SELINUXTYPE= value, "" if unset
 };
 

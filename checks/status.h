@@ -85,7 +85,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : storage_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit
+  Result(T value) : storage_(std::in_place_index<0>, std::move(value)) {}      // NOLINT: implicit
   Result(Status error) : storage_(std::in_place_index<1>, std::move(error)) {  // NOLINT: implicit
     assert(!std::get<1>(storage_).ok() && "Result constructed from an OK Status");
   }

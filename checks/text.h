@@ -14,7 +14,8 @@ std::string_view Trim(std::string_view text);
 std::string ToLower(std::string_view text);
 std::vector<std::string_view> SplitLines(std::string_view text);  // no trailing empty line
 // Splits on any run of the given separator characters, dropping empty fields.
-std::vector<std::string_view> SplitFields(std::string_view text, std::string_view separators = " \t");
+std::vector<std::string_view> SplitFields(std::string_view text,
+                                          std::string_view separators = " \t");
 bool StartsWith(std::string_view text, std::string_view prefix);
 
 // KEY=value lines as in os-release and /etc/selinux/config: '#' comments and blank lines skipped,

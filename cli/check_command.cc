@@ -45,9 +45,10 @@ int RunCheck(const CheckFlags& flags) {
   if (!flags.phase.empty()) {
     const auto& phases = KnownPhases();
     if (std::find(phases.begin(), phases.end(), flags.phase) == phases.end()) {
-      return UsageError(fmt::format("--phase: unknown phase '{}'{}; phases: preflight, "
-                                    "postflight, health",
-                                    flags.phase, DidYouMean(flags.phase, phases)));
+      return UsageError(
+          fmt::format("--phase: unknown phase '{}'{}; phases: preflight, "
+                      "postflight, health",
+                      flags.phase, DidYouMean(flags.phase, phases)));
     }
     options.selection.phase = flags.phase;
   } else if (flags.rules.empty()) {
@@ -58,9 +59,10 @@ int RunCheck(const CheckFlags& flags) {
     if (!role) {
       std::vector<std::string> names = KnownRoles();
       names.insert(names.end(), {"slave", "slave_public"});
-      return UsageError(fmt::format("--role: unknown role '{}'{}; roles: bootstrap, master, "
-                                    "agent, public_agent (or DC/OS's slave, slave_public)",
-                                    flags.role, DidYouMean(flags.role, names)));
+      return UsageError(
+          fmt::format("--role: unknown role '{}'{}; roles: bootstrap, master, "
+                      "agent, public_agent (or DC/OS's slave, slave_public)",
+                      flags.role, DidYouMean(flags.role, names)));
     }
     options.selection.role = *role;
   }
@@ -141,7 +143,8 @@ void AddCheckCommand(CLI::App& app, int* exit_code) {
   auto flags = std::make_shared<CheckFlags>();
   CLI::App* cmd = app.add_subcommand(
       "check", "Evaluate rules on this host (the built-in preflight rules by default).");
-  cmd->add_option("--rules", flags->rules, "Rule file or directory (repeatable); default: built-in");
+  cmd->add_option("--rules", flags->rules,
+                  "Rule file or directory (repeatable); default: built-in");
   cmd->add_option("--phase", flags->phase, "preflight, postflight or health");
   cmd->add_option("--role", flags->role, "bootstrap, master, agent or public_agent");
   cmd->add_option("--tag", flags->tags, "Only rules with one of these tags (repeatable)");
@@ -155,7 +158,8 @@ void AddCheckCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--output", flags->output, "Write the report to FILE (atomically)");
   cmd->add_option("--parallel", flags->parallel, "Probes run at once (default 8)");
   cmd->add_option("--timeout", flags->timeout, "Timeout of rules that set none (e.g. 10s)");
-  cmd->add_option("--deadline", flags->deadline, "Bound the whole run, retries included; 0: no retries");
+  cmd->add_option("--deadline", flags->deadline,
+                  "Bound the whole run, retries included; 0: no retries");
   cmd->add_flag("--strict", flags->strict, "Exit 1 when there are warnings");
   cmd->add_option("--color", flags->color, "auto, always or never");
   cmd->callback([flags, exit_code] { *exit_code = RunCheck(*flags); });

@@ -1,7 +1,7 @@
 // flightcheck: preflight, postflight and diagnostics for cluster installs. main() only wires the
 // subcommands; see DESIGN.md and docs/cli.md.
-#include <cstdio>
 #include <algorithm>
+#include <cstdio>
 #include <exception>
 #include <string>
 #include <vector>
@@ -28,8 +28,8 @@ int main(int argc, char** argv) {
     std::vector<std::string> commands;
     for (const CLI::App* sub : app.get_subcommands({})) commands.push_back(sub->get_name());
     if (std::find(commands.begin(), commands.end(), argv[1]) == commands.end()) {
-      return flightcheck::cli::UsageError(fmt::format(
-          "unknown command '{}'{}", argv[1], flightcheck::DidYouMean(argv[1], commands)));
+      return flightcheck::cli::UsageError(fmt::format("unknown command '{}'{}", argv[1],
+                                                      flightcheck::DidYouMean(argv[1], commands)));
     }
   }
   try {

@@ -94,9 +94,8 @@ void AddRulesCommand(CLI::App& app, int* exit_code) {
   CLI::App* show = rules->add_subcommand("show", "Print rule files, or the named rules.");
   show->add_option("--rules", *show_paths, "Rule file or directory; default: built-in");
   show->add_option("ids", *show_ids, "Rule ids");
-  show->callback([show_paths, show_ids, exit_code] {
-    *exit_code = ShowRules(*show_paths, *show_ids);
-  });
+  show->callback(
+      [show_paths, show_ids, exit_code] { *exit_code = ShowRules(*show_paths, *show_ids); });
 
   auto validate_paths = std::make_shared<std::vector<std::string>>();
   CLI::App* validate = rules->add_subcommand("validate", "Check rule files; exit 65 if broken.");

@@ -16,7 +16,7 @@ struct SourceFile {
 
 struct Diagnostic {
   std::string path;
-  int line = 0;    // 0 when the problem is about the whole file (e.g. it cannot be read)
+  int line = 0;  // 0 when the problem is about the whole file (e.g. it cannot be read)
   int column = 0;
   std::string message;
   std::string source_line;  // the line of the file, without its newline; "" when line is 0

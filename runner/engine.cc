@@ -21,7 +21,8 @@ std::string Hostname() {
 
 std::string NowRfc3339() {
   const auto now = std::chrono::system_clock::now();
-  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::chrono::system_clock::to_time_t(now)));
+  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}",
+                     fmt::gmtime(std::chrono::system_clock::to_time_t(now)));
 }
 
 std::string MissingVariablesReason(const std::vector<std::string>& missing) {
@@ -62,8 +63,8 @@ Report RunRules(const RuleSet& rules, const RunOptions& options, const HostConte
       planned.error = Status::InvalidArgument(fmt::format("unknown probe '{}'", rule.probe));
       continue;
     }
-    planned.timeout =
-        rule.timeout.value_or(options.default_timeout.value_or(planned.probe->descriptor.default_timeout));
+    planned.timeout = rule.timeout.value_or(
+        options.default_timeout.value_or(planned.probe->descriptor.default_timeout));
     for (const std::string& requirement : rule.requirements) {
       auto it = index.find(requirement);
       if (it == index.end()) {
@@ -73,7 +74,8 @@ Report RunRules(const RuleSet& rules, const RunOptions& options, const HostConte
       }
     }
     std::vector<std::string> missing;
-    const nlohmann::json substituted = SubstituteVariables(rule.params, options.variables, &missing);
+    const nlohmann::json substituted =
+        SubstituteVariables(rule.params, options.variables, &missing);
     if (!missing.empty()) {
       if (!planned.skip_reason) planned.skip_reason = MissingVariablesReason(missing);
       continue;

@@ -25,12 +25,25 @@ namespace flightcheck {
 class Matcher {
  public:
   enum class Kind {
-    kEq, kNe, kIn, kNotIn, kGt, kGe, kLt, kLe, kSemver, kRegex, kContains, kEmpty,
-    kAllOf, kAnyOf, kNot
+    kEq,
+    kNe,
+    kIn,
+    kNotIn,
+    kGt,
+    kGe,
+    kLt,
+    kLe,
+    kSemver,
+    kRegex,
+    kContains,
+    kEmpty,
+    kAllOf,
+    kAnyOf,
+    kNot
   };
 
   // Factories. Operands are validated by the caller (the loader).
-  static Matcher Compare(Kind kind, nlohmann::json operand);  // eq ne in not_in contains
+  static Matcher Compare(Kind kind, nlohmann::json operand);             // eq ne in not_in contains
   static Matcher Ordering(Kind kind, Quantity bound, std::string text);  // gt ge lt le
   static Matcher Semver(VersionConstraint constraint);
   static Matcher Regex(std::string pattern);  // must compile (checked by the loader)

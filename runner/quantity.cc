@@ -64,10 +64,10 @@ Result<Quantity> ParseQuantity(std::string_view raw) {
   for (const Unit& candidate : kUnits) {
     if (unit == candidate.name) return Quantity{number * candidate.factor, candidate.kind};
   }
-  return Status::InvalidArgument(
-      fmt::format("unknown unit '{}' in '{}'{}; sizes take B, KB, MB, GB, TB, KiB, MiB, GiB or TiB, "
-                  "durations ns, us, ms, s, m or h",
-                  unit, text, DidYouMean(unit, UnitNames())));
+  return Status::InvalidArgument(fmt::format(
+      "unknown unit '{}' in '{}'{}; sizes take B, KB, MB, GB, TB, KiB, MiB, GiB or TiB, "
+      "durations ns, us, ms, s, m or h",
+      unit, text, DidYouMean(unit, UnitNames())));
 }
 
 Result<Milliseconds> ParseDuration(std::string_view text) {
@@ -76,9 +76,9 @@ Result<Milliseconds> ParseDuration(std::string_view text) {
     const std::string trimmed = TrimSpaces(text);
     const size_t unit_start = trimmed.find_first_not_of("0123456789.+- ");
     const std::string unit = trimmed.substr(unit_start == std::string::npos ? 0 : unit_start);
-    return Status::InvalidArgument(fmt::format(
-        "unknown unit '{}' in '{}'{}; durations take ns, us, ms, s, m or h (e.g. 5s)", unit,
-        trimmed, DidYouMean(unit, {"ns", "us", "ms", "s", "m", "h"})));
+    return Status::InvalidArgument(
+        fmt::format("unknown unit '{}' in '{}'{}; durations take ns, us, ms, s, m or h (e.g. 5s)",
+                    unit, trimmed, DidYouMean(unit, {"ns", "us", "ms", "s", "m", "h"})));
   }
   const bool zero = quantity && quantity->kind == QuantityKind::kPlain && quantity->value == 0;
   if (!quantity || (quantity->kind != QuantityKind::kDuration && !zero)) {

@@ -13,12 +13,12 @@ namespace flightcheck {
 
 // Exit codes, the same for every command (docs/cli.md).
 enum ExitCode : int {
-  kExitOk = 0,              // everything passed (warnings allowed)
-  kExitWarnings = 1,        // warnings only, with --strict
-  kExitFailed = 2,          // at least one failure
-  kExitError = 3,           // something could not be evaluated, nothing failed
-  kExitUsage = 64,          // bad command line
-  kExitInvalidInput = 65,   // invalid rule or config file; nothing was run
+  kExitOk = 0,             // everything passed (warnings allowed)
+  kExitWarnings = 1,       // warnings only, with --strict
+  kExitFailed = 2,         // at least one failure
+  kExitError = 3,          // something could not be evaluated, nothing failed
+  kExitUsage = 64,         // bad command line
+  kExitInvalidInput = 65,  // invalid rule or config file; nothing was run
 };
 
 enum class RuleStatus { kPass, kWarn, kFail, kSkip, kError };
@@ -35,13 +35,13 @@ struct RuleResult {
   std::vector<std::string> tags;
   nlohmann::json params = nlohmann::json::object();  // after variable substitution
   RuleStatus status = RuleStatus::kSkip;
-  bool ignored = false;           // a failure downgraded to a warning by --ignore
-  bool expectation_met = false;   // false for info rules whose expectation did not hold
-  std::string message;            // what was looked at, found and expected; or why skipped
-  std::string detail;             // the probe's own one-line summary (its "detail" fact), if any
-  nlohmann::json facts;           // the last observation; null when the probe never answered
-  nlohmann::json expect;          // the expectation as data
-  std::string error;              // "timeout: ..." for kError
+  bool ignored = false;          // a failure downgraded to a warning by --ignore
+  bool expectation_met = false;  // false for info rules whose expectation did not hold
+  std::string message;           // what was looked at, found and expected; or why skipped
+  std::string detail;            // the probe's own one-line summary (its "detail" fact), if any
+  nlohmann::json facts;          // the last observation; null when the probe never answered
+  nlohmann::json expect;         // the expectation as data
+  std::string error;             // "timeout: ..." for kError
   double duration_seconds = 0;
   int attempts = 0;
 };
@@ -54,8 +54,8 @@ struct StatusCounts {
 struct Report {
   static constexpr std::string_view kSchema = "flightcheck/report/v1";
   std::string host;
-  std::string phase;  // "" when rules of every phase ran
-  std::string role;   // "" when no role was given
+  std::string phase;       // "" when rules of every phase ran
+  std::string role;        // "" when no role was given
   std::string started_at;  // RFC 3339, UTC
   double duration_seconds = 0;
   int unselected = 0;  // rules loaded but not selected (phase, role, tags, --only/--skip)

@@ -90,8 +90,8 @@ std::string RenderJunit(const Report& report) {
         xml += "/>\n";
         continue;
       case RuleStatus::kFail:
-        xml += fmt::format(">\n      <failure message=\"{}\" type=\"fail\">{}</failure>\n",
-                           message, XmlEscape(r.hint));
+        xml += fmt::format(">\n      <failure message=\"{}\" type=\"fail\">{}</failure>\n", message,
+                           XmlEscape(r.hint));
         break;
       case RuleStatus::kError:
         xml += fmt::format(">\n      <error message=\"{}\" type=\"error\"/>\n", message);
@@ -156,7 +156,8 @@ std::string RenderPrometheus(const Report& report) {
       "# TYPE flightcheck_rules gauge\n";
   const int by_status[] = {counts.pass, counts.warn, counts.fail, counts.skip, counts.error};
   for (int i = 0; i < 5; ++i) {
-    text += fmt::format("flightcheck_rules{{status=\"{}\"}} {}\n", StatusName(kAll[i]), by_status[i]);
+    text +=
+        fmt::format("flightcheck_rules{{status=\"{}\"}} {}\n", StatusName(kAll[i]), by_status[i]);
   }
   text += fmt::format(
       "# HELP flightcheck_run_duration_seconds Wall time of the last run.\n"
@@ -194,15 +195,15 @@ std::string RenderNagios(const Report& report) {
 }  // namespace
 
 Result<ReportFormat> ParseReportFormat(std::string_view name) {
-  constexpr ReportFormat kFormats[] = {ReportFormat::kText,  ReportFormat::kJson,
-                                       ReportFormat::kJunit, ReportFormat::kTap,
+  constexpr ReportFormat kFormats[] = {ReportFormat::kText,       ReportFormat::kJson,
+                                       ReportFormat::kJunit,      ReportFormat::kTap,
                                        ReportFormat::kPrometheus, ReportFormat::kNagios};
   for (size_t i = 0; i < kFormatNames.size(); ++i) {
     if (name == kFormatNames[i]) return kFormats[i];
   }
-  return Status::InvalidArgument(fmt::format(
-      "unknown format '{}'{}; formats: text, json, junit, tap, prometheus, nagios", name,
-      DidYouMean(name, kFormatNames)));
+  return Status::InvalidArgument(
+      fmt::format("unknown format '{}'{}; formats: text, json, junit, tap, prometheus, nagios",
+                  name, DidYouMean(name, kFormatNames)));
 }
 
 // Written directly rather than through a json tree: a tree of 1,000 results costs more than

@@ -38,7 +38,7 @@ struct Rule {
   std::string title;
   std::string description;
   std::string hint;
-  std::string phase;  // the rule's own or its file's
+  std::string phase;               // the rule's own or its file's
   std::vector<std::string> roles;  // empty: every role
   std::vector<std::string> tags;
   std::vector<std::string> requirements;  // ids from `requires`

@@ -1,13 +1,13 @@
 #include "runner/rule_loader.h"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <functional>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <regex>
 #include <set>
@@ -26,13 +26,12 @@ namespace flightcheck {
 namespace {
 
 const std::vector<std::string> kFileKeys = {"apiVersion", "kind", "phase", "description", "rules"};
-const std::vector<std::string> kRuleKeys = {"id",       "title",  "description", "hint",
-                                            "phase",    "roles",  "tags",        "requires",
-                                            "severity", "probe",  "expect",      "timeout",
-                                            "retry"};
+const std::vector<std::string> kRuleKeys = {"id",     "title",   "description", "hint",     "phase",
+                                            "roles",  "tags",    "requires",    "severity", "probe",
+                                            "expect", "timeout", "retry"};
 const std::vector<std::string> kRetryKeys = {"within", "every"};
-const std::vector<std::string> kMatcherNames = {"eq",     "ne",    "in",       "not_in", "gt",
-                                                "ge",     "lt",    "le",       "semver", "regex",
+const std::vector<std::string> kMatcherNames = {"eq",       "ne",    "in",     "not_in", "gt",
+                                                "ge",       "lt",    "le",     "semver", "regex",
                                                 "contains", "empty", "all_of", "any_of", "not"};
 constexpr std::string_view kApiVersion = "flightcheck/v1";
 
@@ -79,9 +78,9 @@ nlohmann::json ToJson(const YamlNode& node) {
 // [A-Za-z0-9][A-Za-z0-9._-]*
 bool IsValidRuleId(std::string_view id) {
   auto word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
-  return !id.empty() && word(id.front()) &&
-         std::all_of(id.begin(), id.end(),
-                     [&](char c) { return word(c) || c == '.' || c == '_' || c == '-'; });
+  return !id.empty() && word(id.front()) && std::all_of(id.begin(), id.end(), [&](char c) {
+    return word(c) || c == '.' || c == '_' || c == '-';
+  });
 }
 
 struct RequirementRef {
@@ -167,9 +166,8 @@ class FileLoader {
         const std::string key = pair.first.IsScalar() ? pair.first.scalar : "";
         auto [it, inserted] = seen.emplace(key, pair.first.line);
         if (!inserted) {
-          Error(pair.first,
-                fmt::format("duplicate key '{}' (first at line {}); remove one of them", key,
-                            it->second));
+          Error(pair.first, fmt::format("duplicate key '{}' (first at line {}); remove one of them",
+                                        key, it->second));
         }
         CheckDuplicateKeys(pair.second);
       }
@@ -189,8 +187,8 @@ class FileLoader {
       }
       const std::string& key = pair.first.scalar;
       if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-        Error(pair.first, fmt::format("unknown key '{}' in {}{}", key, where,
-                                      DidYouMean(key, allowed)));
+        Error(pair.first,
+              fmt::format("unknown key '{}' in {}{}", key, where, DidYouMean(key, allowed)));
         if (std::optional<std::string> suggestion = SpellCheck(key, allowed)) {
           misspelt_.insert(*suggestion);
         }
@@ -279,8 +277,8 @@ class FileLoader {
     } else if (std::optional<std::string> id = ScalarString(*id_node, "id")) {
       if (!IsValidRuleId(*id)) {
         Error(*id_node, fmt::format("invalid rule id '{}': use letters, digits, '.', '_' and '-', "
-                                   "starting with a letter or digit",
-                                   *id));
+                                    "starting with a letter or digit",
+                                    *id));
       }
       rule.id = *id;
       id_refs_->push_back({&file_, id_node->line, id_node->column});
@@ -308,7 +306,7 @@ class FileLoader {
         std::optional<std::string> normalized = NormalizeRole(role);
         if (!normalized) {
           Error(*role_node, fmt::format("unknown role '{}'{}; roles are {}", role,
-                                       DidYouMean(role, KnownRoles()), JoinNames(KnownRoles())));
+                                        DidYouMean(role, KnownRoles()), JoinNames(KnownRoles())));
         } else {
           rule.roles.push_back(*normalized);
         }
@@ -335,7 +333,7 @@ class FileLoader {
         rule.severity = Severity::kInfo;
       } else if (it->second->IsScalar()) {
         Error(*it->second, fmt::format("unknown severity '{}'{}; severities are fail, warn, info",
-                                      severity, DidYouMean(severity, kSeverities)));
+                                       severity, DidYouMean(severity, kSeverities)));
       }
     }
     if (auto it = keys.find("timeout"); it != keys.end()) {
@@ -350,14 +348,14 @@ class FileLoader {
     if (auto it = keys.find("probe"); it != keys.end()) {
       descriptor = ParseProbe(*it->second, &rule);
     } else if (!misspelt_.count("probe")) {
-      Error(node, fmt::format("{} has no 'probe' (one of {})", where,
-                              JoinNames(registry_.Names())));
+      Error(node,
+            fmt::format("{} has no 'probe' (one of {})", where, JoinNames(registry_.Names())));
     }
     if (auto it = keys.find("expect"); it != keys.end()) {
       const YamlNode& expect = *it->second;
       if (!expect.IsMap() || expect.size() == 0) {
-        Error(expect, fmt::format(
-                          "empty 'expect' in {}: name at least one fact the probe must report{}",
+        Error(expect,
+              fmt::format("empty 'expect' in {}: name at least one fact the probe must report{}",
                           where, FactList(descriptor)));
       } else {
         rule.expect = ParseExpectMap(expect, descriptor);
@@ -401,8 +399,9 @@ class FileLoader {
     const YamlNode& name_node = with_params ? node.pairs.front().first : node;
     const YamlNode* params_node = with_params ? &node.pairs.front().second : nullptr;
     if (!with_params && !node.IsScalar()) {
-      Error(node, "'probe' must be a probe name (docker) or a map of one probe name to its "
-                  "parameters ({disk: {path: /opt}})");
+      Error(node,
+            "'probe' must be a probe name (docker) or a map of one probe name to its "
+            "parameters ({disk: {path: /opt}})");
       return nullptr;
     }
     rule->probe = name_node.scalar;
@@ -419,7 +418,7 @@ class FileLoader {
     if (params_node != nullptr && !params_node->IsNull()) {
       if (!params_node->IsMap()) {
         Error(*params_node, fmt::format("parameters of probe '{}' must be a map ({})",
-                                       descriptor.name, JoinNames(param_names)));
+                                        descriptor.name, JoinNames(param_names)));
         return &descriptor;
       }
       for (const auto& pair : params_node->pairs) {
@@ -533,8 +532,8 @@ class FileLoader {
     }
     if (name == "in" || name == "not_in") {
       if (!value.IsSequence()) {
-        Error(value, fmt::format("'{}' takes a list of values, e.g. {}: [overlay2, overlay]", name,
-                                 name));
+        Error(value,
+              fmt::format("'{}' takes a list of values, e.g. {}: [overlay2, overlay]", name, name));
         return std::nullopt;
       }
       return Matcher::Compare(name == "in" ? Kind::kIn : Kind::kNotIn, ToJson(value));
@@ -545,7 +544,8 @@ class FileLoader {
                         : name == "lt" ? Kind::kLt
                                        : Kind::kLe;
       if (!value.IsScalar()) {
-        Error(value, fmt::format("'{}' takes a number, optionally with a unit (32GiB, 100ms)", name));
+        Error(value,
+              fmt::format("'{}' takes a number, optionally with a unit (32GiB, 100ms)", name));
         return std::nullopt;
       }
       Result<Quantity> bound = ParseQuantity(value.scalar);
@@ -624,10 +624,10 @@ void CheckRuleGraph(const std::vector<Rule>& rules, const std::vector<IdRef>& id
     if (!inserted) {
       const Rule& first = rules[it->second];
       const IdRef& ref = id_refs[i];
-      diagnostics->Error(*ref.file, ref.line, ref.column,
-                         fmt::format("duplicate rule id '{}' (first defined at {}:{}:{})",
-                                     rules[i].id, first.location.path, first.location.line,
-                                     first.location.column));
+      diagnostics->Error(
+          *ref.file, ref.line, ref.column,
+          fmt::format("duplicate rule id '{}' (first defined at {}:{}:{})", rules[i].id,
+                      first.location.path, first.location.line, first.location.column));
     }
   }
   for (const RequirementRef& req : requirements) {
@@ -692,8 +692,8 @@ std::vector<SourceFile> ReadRuleFiles(const std::vector<std::string>& paths,
   auto read_one = [&](const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
-      diagnostics->FileError(path.string(), fmt::format("cannot read the file: {}",
-                                                        std::strerror(errno)));
+      diagnostics->FileError(path.string(),
+                             fmt::format("cannot read the file: {}", std::strerror(errno)));
       return;
     }
     std::ostringstream text;

@@ -3,12 +3,12 @@
 #include <map>
 #include <memory>
 
+#include <fmt/format.h>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <fmt/format.h>
 
 namespace flightcheck {
 namespace {
@@ -72,10 +72,11 @@ class Scheduler {
     size_t waiting_for = 0;
     bool done = false;
     int attempt = 0;
-    bool in_flight = false;                 // an attempt's probe call has not answered yet
-    SteadyClock::time_point overdue_at;     // when the watchdog reports that attempt as timed out
+    bool in_flight = false;              // an attempt's probe call has not answered yet
+    SteadyClock::time_point overdue_at;  // when the watchdog reports that attempt as timed out
     SteadyClock::time_point first_start;
-    std::unique_ptr<asio::steady_timer> timer;  // the pause before a retry
+    std::unique_ptr<asio::steady_timer> timer;    // the pause before a retry
+    std::optional<std::string> last_observation;  // message of the last attempt that saw facts
     RuleResult result;
   };
 
@@ -157,10 +158,10 @@ class Scheduler {
           any_in_flight = true;
           continue;
         }
-        OnAnswer(i, states_[i].attempt,
-                 Status::Timeout(fmt::format("probe '{}' did not answer within {}",
-                                             plan_[i].rule->probe,
-                                             FormatDuration(plan_[i].timeout))));
+        OnAnswer(
+            i, states_[i].attempt,
+            Status::Timeout(fmt::format("probe '{}' did not answer within {}", plan_[i].rule->probe,
+                                        FormatDuration(plan_[i].timeout))));
       }
       if (any_in_flight) ArmWatchdog();
     });
@@ -197,6 +198,15 @@ class Scheduler {
       state.result.error = answer.error().ToString();
       message = state.result.error;
       status = RuleStatus::kError;
+    }
+    if (status == RuleStatus::kFail) {
+      state.last_observation = message;
+    } else if (status == RuleStatus::kError && state.last_observation) {
+      // A retried rule whose last attempt could not observe still reports what it last saw,
+      // not just "timed out": that is the state the operator has to act on.
+      message = fmt::format("{} (then: {})", *state.last_observation, message);
+      status = RuleStatus::kFail;
+      state.result.error.clear();
     }
     if (status != RuleStatus::kPass && CanRetry(i)) {
       state.result.message = message;

@@ -4,9 +4,9 @@
 // `parallel` threads. A rule whose requirement did not pass is skipped with the reason. Each
 // attempt's probe call gets the rule's timeout as its deadline, and a timer reports the attempt as
 // an error if the probe overstays it. A failing rule with `retry` is tried again every `every`
-// until `within` after its first attempt or the run deadline, whichever comes first; it then reports
-// its last real observation. A probe with the same parameters is evaluated once per attempt number
-// and its answer shared by every rule that asks.
+// until `within` after its first attempt or the run deadline, whichever comes first; it then
+// reports its last real observation. A probe with the same parameters is evaluated once per attempt
+// number and its answer shared by every rule that asks.
 //
 // Thread-safety: Run is a blocking call; state is confined to one event-loop thread, probes run on
 // the pool. The HostContext and the plan must outlive Run.
@@ -36,7 +36,7 @@ struct PlannedRule {
 
 struct SchedulerOptions {
   int parallel = 8;
-  std::optional<SteadyClock::time_point> deadline;  // no attempt starts after it
+  std::optional<SteadyClock::time_point> deadline;   // no attempt starts after it
   std::function<void(const RuleResult&)> on_result;  // called on the event-loop thread
 };
 

@@ -56,8 +56,8 @@ Result<VersionConstraint> VersionConstraint::Parse(std::string_view text) {
     for (std::string_view token : SplitFields(alternative, " ,")) {
       std::string_view op_text;
       size_t op_length = 0;
-      while (op_length < token.size() && std::string_view("<>=!~^").find(token[op_length]) !=
-                                             std::string_view::npos) {
+      while (op_length < token.size() &&
+             std::string_view("<>=!~^").find(token[op_length]) != std::string_view::npos) {
         ++op_length;
       }
       op_text = token.substr(0, op_length);

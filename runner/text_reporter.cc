@@ -63,8 +63,8 @@ std::string TextResultLine(const RuleResult& result, bool color) {
     if (result.ignored) line += " [ignored]";
   }
   line += "\n";
-  const bool troubled = result.status == RuleStatus::kFail ||
-                        result.status == RuleStatus::kWarn || result.status == RuleStatus::kError;
+  const bool troubled = result.status == RuleStatus::kFail || result.status == RuleStatus::kWarn ||
+                        result.status == RuleStatus::kError;
   if (troubled && !result.detail.empty()) line += "      detail: " + result.detail + "\n";
   if (troubled && !result.hint.empty()) line += "      hint: " + result.hint + "\n";
   return line;
@@ -89,8 +89,8 @@ std::string RenderText(const Report& report, const RenderOptions& options) {
                       Plural(counts.total(), "rule", "rules"),
                       FormatQuantity(report.duration_seconds, QuantityKind::kDuration), joined);
   if (report.unselected > 0) {
-    text += fmt::format("; {} not selected{}", Plural(report.unselected, "rule", "rules"),
-                        report.role.empty() ? " (role-specific rules need --role)" : "");
+    text += fmt::format("; {} not selected (phase, role, tags, --only, --skip)",
+                        Plural(report.unselected, "rule", "rules"));
   }
   text += "\n";
   return text;

@@ -85,7 +85,8 @@ nlohmann::json SubstituteString(const std::string& text, const Variables& variab
   for (const Reference& ref : *refs) {
     out += text.substr(last, ref.begin - last);
     std::optional<nlohmann::json> value = lookup(ref);
-    out += value ? ValueToText(*value).get<std::string>() : text.substr(ref.begin, ref.end - ref.begin);
+    out += value ? ValueToText(*value).get<std::string>()
+                 : text.substr(ref.begin, ref.end - ref.begin);
     last = ref.end;
   }
   out += text.substr(last);

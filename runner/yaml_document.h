@@ -41,7 +41,7 @@ class YamlNode {
 };
 
 struct YamlSyntaxError {
-  int line = 0;    // 1-based, where the parser found the problem
+  int line = 0;  // 1-based, where the parser found the problem
   int column = 0;
   std::string message;  // "did not find expected ',' or '}' (while parsing a flow mapping at
                         // line 7, column 13)"

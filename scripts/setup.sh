@@ -11,8 +11,8 @@ packages=(
   libcli11-dev libgtest-dev libgmock-dev libc-ares-dev libcurl4-openssl-dev libssl-dev
   # the real services the integration tests and benchmarks run (TESTBED.md)
   docker.io zookeeper dnsmasq openssh-server netcat-openbsd iproute2 util-linux procps
-  # benchmarks
-  hyperfine
+  # benchmarks: hyperfine times; dig and adjtimex let the shell baseline check DNS and the clock
+  hyperfine bind9-dnsutils adjtimex
 )
 
 missing=()

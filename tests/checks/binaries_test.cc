@@ -4,19 +4,15 @@
 
 #include "checks/probe.h"
 #include "checks/text.h"
+#include "tests/testbed/probe_call.h"
 #include "tests/testbed/temp_dir.h"
 
 namespace flightcheck {
 namespace {
 
 Result<Facts> RunBinaries(const std::filesystem::path& root, const Facts& names) {
-  const ProbeEntry* probe = ProbeRegistry::Global().Find("binaries");
-  EXPECT_NE(probe, nullptr);
-  LocalCommandRunner runner;
-  HostContext host{.root = root, .commands = &runner};
-  Result<Params> params = ValidateParams(probe->descriptor, {{"names", names}});
-  EXPECT_TRUE(params) << params.error().ToString();
-  return probe->function(*params, host, Deadline::In(std::chrono::seconds(2)));
+  return testing::CallProbeWithValidParams("binaries", {{"names", names}}, root,
+                                           std::chrono::seconds(2));
 }
 
 TEST(BinariesProbeTest, FixtureRoot) {

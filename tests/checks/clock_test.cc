@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "checks/probe.h"
+#include "tests/testbed/probe_call.h"
 #include "tests/testbed/process.h"
 #include "tests/testbed/temp_dir.h"
 
@@ -69,11 +70,7 @@ TEST(ClockParseTest, PickNtpService) {
 }
 
 Result<Facts> RunClock(const std::filesystem::path& root) {
-  const ProbeEntry* probe = ProbeRegistry::Global().Find("clock");
-  EXPECT_NE(probe, nullptr);
-  LocalCommandRunner runner;
-  HostContext host{.root = root, .commands = &runner};
-  return probe->function(Params::object(), host, Deadline::In(std::chrono::seconds(2)));
+  return testing::CallProbe("clock", Params::object(), root, std::chrono::seconds(2));
 }
 
 TEST(ClockProbeTest, LiveHostFactsHaveTheirTypes) {

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "checks/probe.h"
+#include "tests/testbed/probe_call.h"
 #include "tests/testbed/temp_dir.h"
 
 namespace flightcheck {
@@ -24,13 +25,7 @@ bool Contains(const std::string& text, std::string_view part) {
 
 // The command probe through the registry, with params validated as the runner does.
 Result<Facts> RunCommand(const Params& params, Deadline deadline = Deadline::In(seconds(10))) {
-  const ProbeEntry* probe = ProbeRegistry::Global().Find("command");
-  EXPECT_NE(probe, nullptr);
-  Result<Params> validated = ValidateParams(probe->descriptor, params);
-  if (!validated) return validated.error();
-  LocalCommandRunner runner;
-  HostContext host{.root = "/", .commands = &runner};
-  return probe->function(*validated, host, deadline);
+  return testing::CallProbe("command", params, "/", deadline);
 }
 
 // Gone, or a zombie waiting for init: either way it runs no more.

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "checks/probe.h"
+#include "tests/testbed/probe_call.h"
 #include "tests/testbed/temp_dir.h"
 
 namespace flightcheck {
@@ -89,13 +90,7 @@ TEST(DiskParseTest, FindMount) {
 }
 
 Result<Facts> RunDisk(const std::filesystem::path& root, std::string_view path) {
-  const ProbeEntry* probe = ProbeRegistry::Global().Find("disk");
-  EXPECT_NE(probe, nullptr);
-  LocalCommandRunner runner;
-  HostContext host{.root = root, .commands = &runner};
-  Result<Params> params = ValidateParams(probe->descriptor, {{"path", path}});
-  EXPECT_TRUE(params);
-  return probe->function(*params, host, Deadline::In(std::chrono::seconds(2)));
+  return testing::CallProbeWithValidParams("disk", {{"path", path}}, root, std::chrono::seconds(2));
 }
 
 TEST(DiskProbeTest, FixtureRoots) {

@@ -12,6 +12,8 @@
 #include <gtest/gtest.h>
 
 #include "checks/probe.h"
+#include "tests/testbed/loopback_socket.h"
+#include "tests/testbed/probe_call.h"
 #include "tests/testbed/temp_dir.h"
 
 namespace flightcheck {
@@ -49,36 +51,28 @@ TEST(DnsParseTest, RcodeNames) {
 class FakeDnsServer {
  public:
   FakeDnsServer() {
-    fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    socklen_t length = sizeof addr;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &length);
-    port_ = ntohs(addr.sin_port);
     thread_ = std::thread([this] { Serve(); });
   }
   ~FakeDnsServer() {
     stop_ = true;
     thread_.join();
-    ::close(fd_);
   }
   FakeDnsServer(const FakeDnsServer&) = delete;
   FakeDnsServer& operator=(const FakeDnsServer&) = delete;
 
-  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  std::string address() const { return "127.0.0.1:" + std::to_string(socket_.port()); }
 
  private:
   void Serve() {
+    const int fd = socket_.fd();
     while (!stop_) {
-      pollfd pfd{.fd = fd_, .events = POLLIN, .revents = 0};
+      pollfd pfd{.fd = fd, .events = POLLIN, .revents = 0};
       if (::poll(&pfd, 1, 50) <= 0) continue;
       unsigned char query[512];
       sockaddr_storage peer{};
       socklen_t peer_length = sizeof peer;
       const ssize_t n =
-          ::recvfrom(fd_, query, sizeof query, 0, reinterpret_cast<sockaddr*>(&peer), &peer_length);
+          ::recvfrom(fd, query, sizeof query, 0, reinterpret_cast<sockaddr*>(&peer), &peer_length);
       if (n < 12) continue;
       // Question: labels from offset 12, then qtype and qclass.
       std::string name;
@@ -128,38 +122,23 @@ class FakeDnsServer {
         reply.insert(reply.end(), std::begin(answer), std::end(answer));
         reply.insert(reply.end(), rdata.begin(), rdata.end());
       }
-      ::sendto(fd_, reply.data(), reply.size(), 0, reinterpret_cast<sockaddr*>(&peer), peer_length);
+      ::sendto(fd, reply.data(), reply.size(), 0, reinterpret_cast<sockaddr*>(&peer), peer_length);
     }
   }
 
-  int fd_ = -1;
-  int port_ = 0;
+  testing::LoopbackSocket socket_{"127.0.0.1", /*listen=*/false, /*backlog=*/0, SOCK_DGRAM};
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };
 
 // A UDP port on 127.0.0.1 with nothing bound to it: the kernel answers with ICMP unreachable.
 std::string DeadResolver() {
-  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t length = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length);
-  ::close(fd);
-  return "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  return "127.0.0.1:" + std::to_string(testing::ReleasedLoopbackPort(SOCK_DGRAM));
 }
 
 Result<Facts> RunDns(const Params& params, const std::filesystem::path& root = "/",
                      milliseconds timeout = milliseconds(3000)) {
-  const ProbeEntry* probe = ProbeRegistry::Global().Find("dns");
-  EXPECT_NE(probe, nullptr);
-  Result<Params> validated = ValidateParams(probe->descriptor, params);
-  if (!validated) return validated.error();
-  LocalCommandRunner runner;
-  HostContext host{.root = root, .commands = &runner};
-  return probe->function(*validated, host, Deadline::In(timeout));
+  return testing::CallProbe("dns", params, root, timeout);
 }
 
 TEST(DnsProbeTest, AnswersPerRcode) {

@@ -12,6 +12,7 @@
 
 #include "checks/probe.h"
 #include "tests/testbed/http_responder.h"
+#include "tests/testbed/probe_call.h"
 #include "tests/testbed/temp_dir.h"
 
 namespace flightcheck {
@@ -180,11 +181,9 @@ class DockerProbeTest : public ::testing::Test {
   }
   Result<Facts> RunWithSetting(const std::string& docker_socket,
                                Deadline deadline = Deadline::In(seconds(5))) const {
-    const ProbeEntry* probe = ProbeRegistry::Global().Find("docker");
-    EXPECT_NE(probe, nullptr);
     LocalCommandRunner runner;
     HostContext host{.root = root_.path(), .docker_socket = docker_socket, .commands = &runner};
-    return probe->function(Params::object(), host, deadline);
+    return testing::CallProbe("docker", Params::object(), host, deadline);
   }
 
   // Serves canned answers for /version and /info; anything else is a 404.
@@ -221,11 +220,11 @@ TEST_F(DockerProbeTest, InstalledButNotRunning) {
     testing::ScopedTempDir root;
     const std::filesystem::path path = root.WriteFile(executable, "#!/bin/sh\n");
     ASSERT_EQ(::chmod(path.c_str(), 0755), 0);
-    const ProbeEntry* probe = ProbeRegistry::Global().Find("docker");
-    ASSERT_NE(probe, nullptr);
+    ASSERT_NE(ProbeRegistry::Global().Find("docker"), nullptr);
     LocalCommandRunner runner;
     HostContext host{.root = root.path(), .docker_socket = socket_, .commands = &runner};
-    Result<Facts> facts = probe->function(Params::object(), host, Deadline::In(seconds(5)));
+    Result<Facts> facts =
+        testing::CallProbe("docker", Params::object(), host, Deadline::In(seconds(5)));
     ASSERT_TRUE(facts) << facts.error().ToString();
     EXPECT_EQ((*facts)["installed"], true) << executable;
     EXPECT_EQ((*facts)["running"], false) << executable;

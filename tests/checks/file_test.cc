@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "checks/probe.h"
+#include "tests/testbed/probe_call.h"
 #include "tests/testbed/temp_dir.h"
 
 namespace flightcheck {
@@ -48,13 +49,7 @@ TEST(FileParseTest, LinesAndMode) {
 }
 
 Result<Facts> RunFile(const std::filesystem::path& root, std::string_view path) {
-  const ProbeEntry* probe = ProbeRegistry::Global().Find("file");
-  EXPECT_NE(probe, nullptr);
-  LocalCommandRunner runner;
-  HostContext host{.root = root, .commands = &runner};
-  Result<Params> params = ValidateParams(probe->descriptor, {{"path", path}});
-  EXPECT_TRUE(params);
-  return probe->function(*params, host, Deadline::In(std::chrono::seconds(5)));
+  return testing::CallProbeWithValidParams("file", {{"path", path}}, root, std::chrono::seconds(5));
 }
 
 class FileProbeTest : public ::testing::Test {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "checks/probe.h"
+#include "tests/testbed/probe_call.h"
 #include "tests/testbed/temp_dir.h"
 
 namespace flightcheck {
@@ -40,13 +41,8 @@ TEST(GroupParseTest, FindGroupEntry) {
 }
 
 Result<Facts> RunGroup(const std::filesystem::path& root, std::string_view name) {
-  const ProbeEntry* probe = ProbeRegistry::Global().Find("group");
-  EXPECT_NE(probe, nullptr);
-  LocalCommandRunner runner;
-  HostContext host{.root = root, .commands = &runner};
-  Result<Params> params = ValidateParams(probe->descriptor, {{"name", name}});
-  EXPECT_TRUE(params);
-  return probe->function(*params, host, Deadline::In(std::chrono::seconds(5)));
+  return testing::CallProbeWithValidParams("group", {{"name", name}}, root,
+                                           std::chrono::seconds(5));
 }
 
 TEST(GroupProbeTest, FixtureRootReadsEtcGroup) {

@@ -14,6 +14,8 @@
 #include "checks/http_client.h"
 #include "checks/probe.h"
 #include "tests/testbed/http_responder.h"
+#include "tests/testbed/loopback_socket.h"
+#include "tests/testbed/probe_call.h"
 #include "tests/testbed/process.h"
 #include "tests/testbed/temp_dir.h"
 
@@ -29,17 +31,7 @@ bool Contains(const std::string& text, std::string_view part) {
 }
 
 // A loopback port with nothing listening: bound once by the kernel's choice, then released.
-int RefusedPort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof addr;
-  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  EXPECT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length), 0);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
+int RefusedPort() { return testing::ReleasedLoopbackPort(); }
 
 HttpResponder::Reply Json(std::string body, int status = 200) {
   return HttpResponder::Answer(status, std::move(body));
@@ -234,13 +226,7 @@ TEST(HttpClientTest, ConcurrentCallsEachGetTheirAnswer) {
 
 // The http probe, through the registry, with params validated as the runner does.
 Result<Facts> RunHttp(Params params, Deadline deadline = Deadline::In(seconds(5))) {
-  const ProbeEntry* probe = ProbeRegistry::Global().Find("http");
-  EXPECT_NE(probe, nullptr);
-  Result<Params> validated = ValidateParams(probe->descriptor, params);
-  if (!validated) return validated.error();
-  LocalCommandRunner runner;
-  HostContext host{.root = "/", .commands = &runner};
-  return probe->function(*validated, host, deadline);
+  return testing::CallProbe("http", params, "/", deadline);
 }
 
 // A real HTTP server: python3 -m http.server over a directory of files.

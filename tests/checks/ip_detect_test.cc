@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "checks/probe.h"
+#include "tests/testbed/probe_call.h"
 #include "tests/testbed/temp_dir.h"
 
 namespace flightcheck {
@@ -33,13 +34,7 @@ std::filesystem::path WriteScript(const testing::ScopedTempDir& dir, std::string
 
 Result<Facts> RunIpDetect(const std::filesystem::path& root, const Params& params,
                           std::chrono::milliseconds timeout = std::chrono::milliseconds(3000)) {
-  const ProbeEntry* probe = ProbeRegistry::Global().Find("ip_detect");
-  EXPECT_NE(probe, nullptr);
-  Result<Params> validated = ValidateParams(probe->descriptor, params);
-  if (!validated) return validated.error();
-  LocalCommandRunner runner;
-  HostContext host{.root = root, .commands = &runner};
-  return probe->function(*validated, host, Deadline::In(timeout));
+  return testing::CallProbe("ip_detect", params, root, timeout);
 }
 
 TEST(IpDetectProbeTest, LoopbackOnTheLiveHost) {

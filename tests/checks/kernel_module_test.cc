@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "checks/probe.h"
+#include "tests/testbed/probe_call.h"
 #include "tests/testbed/temp_dir.h"
 
 namespace flightcheck {
@@ -35,13 +36,8 @@ TEST(KernelModuleParseTest, Lists) {
 }
 
 Result<Facts> RunModule(const std::filesystem::path& root, std::string_view name) {
-  const ProbeEntry* probe = ProbeRegistry::Global().Find("kernel_module");
-  EXPECT_NE(probe, nullptr);
-  LocalCommandRunner runner;
-  HostContext host{.root = root, .commands = &runner};
-  Result<Params> params = ValidateParams(probe->descriptor, {{"name", name}});
-  EXPECT_TRUE(params);
-  return probe->function(*params, host, Deadline::In(std::chrono::seconds(2)));
+  return testing::CallProbeWithValidParams("kernel_module", {{"name", name}}, root,
+                                           std::chrono::seconds(2));
 }
 
 TEST(KernelModuleProbeTest, Centos7) {

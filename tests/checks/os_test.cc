@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "checks/probe.h"
+#include "tests/testbed/probe_call.h"
 #include "tests/testbed/temp_dir.h"
 
 namespace flightcheck {
@@ -60,11 +61,7 @@ TEST(OsParseTest, SystemdVersion) {
 }
 
 Result<Facts> RunOs(const std::filesystem::path& root) {
-  const ProbeEntry* probe = ProbeRegistry::Global().Find("os");
-  EXPECT_NE(probe, nullptr);
-  LocalCommandRunner runner;
-  HostContext host{.root = root, .commands = &runner};
-  return probe->function(Params::object(), host, Deadline::In(std::chrono::seconds(5)));
+  return testing::CallProbe("os", Params::object(), root, std::chrono::seconds(5));
 }
 
 TEST(OsProbeTest, Centos7) {

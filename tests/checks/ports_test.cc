@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "checks/probe.h"
+#include "tests/testbed/probe_call.h"
 #include "tests/testbed/temp_dir.h"
 
 namespace flightcheck {
@@ -101,13 +102,7 @@ TEST(PortsParseTest, Errors) {
 }
 
 Result<Facts> RunPorts(const std::filesystem::path& root, const Params& params) {
-  const ProbeEntry* probe = ProbeRegistry::Global().Find("ports");
-  EXPECT_NE(probe, nullptr);
-  Result<Params> validated = ValidateParams(probe->descriptor, params);
-  if (!validated) return validated.error();
-  LocalCommandRunner runner;
-  HostContext host{.root = root, .commands = &runner};
-  return probe->function(*validated, host, Deadline::In(std::chrono::seconds(5)));
+  return testing::CallProbe("ports", params, root, std::chrono::seconds(5));
 }
 
 TEST(PortsProbeTest, FixtureRoot) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "checks/probe.h"
+#include "tests/testbed/probe_call.h"
 #include "tests/testbed/temp_dir.h"
 
 namespace flightcheck {
@@ -34,11 +35,7 @@ TEST(SelinuxParseTest, Enforce) {
 }
 
 Result<Facts> RunSelinux(const std::filesystem::path& root) {
-  const ProbeEntry* probe = ProbeRegistry::Global().Find("selinux");
-  EXPECT_NE(probe, nullptr);
-  LocalCommandRunner runner;
-  HostContext host{.root = root, .commands = &runner};
-  return probe->function(Params::object(), host, Deadline::In(std::chrono::seconds(2)));
+  return testing::CallProbe("selinux", Params::object(), root, std::chrono::seconds(2));
 }
 
 TEST(SelinuxProbeTest, FixtureRoots) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "checks/probe.h"
+#include "tests/testbed/probe_call.h"
 #include "tests/testbed/temp_dir.h"
 
 namespace flightcheck {
@@ -55,13 +56,7 @@ TEST(SysctlParseTest, Value) {
 }
 
 Result<Facts> RunSysctl(const std::filesystem::path& root, std::string_view key) {
-  const ProbeEntry* probe = ProbeRegistry::Global().Find("sysctl");
-  EXPECT_NE(probe, nullptr);
-  LocalCommandRunner runner;
-  HostContext host{.root = root, .commands = &runner};
-  Result<Params> params = ValidateParams(probe->descriptor, {{"key", key}});
-  EXPECT_TRUE(params);
-  return probe->function(*params, host, Deadline::In(std::chrono::seconds(2)));
+  return testing::CallProbeWithValidParams("sysctl", {{"key", key}}, root, std::chrono::seconds(2));
 }
 
 TEST(SysctlProbeTest, Centos7) {

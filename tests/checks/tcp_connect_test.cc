@@ -10,50 +10,15 @@
 
 #include "checks/net.h"
 #include "checks/probe.h"
+#include "tests/testbed/loopback_socket.h"
+#include "tests/testbed/probe_call.h"
 
 namespace flightcheck {
 namespace {
 
 using std::chrono::milliseconds;
 
-// A loopback TCP socket bound to an ephemeral port, optionally listening; closed on destruction.
-class LoopbackSocket {
- public:
-  LoopbackSocket(const char* address, bool listen, int backlog = 16) {
-    const bool v6 = std::string_view(address).find(':') != std::string_view::npos;
-    fd_ = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_storage storage{};
-    socklen_t length = 0;
-    if (v6) {
-      auto* in6 = reinterpret_cast<sockaddr_in6*>(&storage);
-      in6->sin6_family = AF_INET6;
-      ::inet_pton(AF_INET6, address, &in6->sin6_addr);
-      length = sizeof *in6;
-    } else {
-      auto* in = reinterpret_cast<sockaddr_in*>(&storage);
-      in->sin_family = AF_INET;
-      ::inet_pton(AF_INET, address, &in->sin_addr);
-      length = sizeof *in;
-    }
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&storage), length), 0) << address;
-    if (listen) {
-      EXPECT_EQ(::listen(fd_, backlog), 0);
-    }
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&storage), &length);
-    port_ = ntohs(v6 ? reinterpret_cast<sockaddr_in6*>(&storage)->sin6_port
-                     : reinterpret_cast<sockaddr_in*>(&storage)->sin_port);
-  }
-  ~LoopbackSocket() { ::close(fd_); }
-  LoopbackSocket(const LoopbackSocket&) = delete;
-  LoopbackSocket& operator=(const LoopbackSocket&) = delete;
-
-  int fd() const { return fd_; }
-  int port() const { return port_; }
-
- private:
-  int fd_ = -1;
-  int port_ = 0;
-};
+using testing::LoopbackSocket;
 
 // Accepts one connection, reads the request (up to request_size bytes), writes reply and closes.
 std::thread ServeOnce(const LoopbackSocket& listener, size_t request_size, std::string reply,
@@ -231,13 +196,7 @@ TEST(NetTest, TcpExchangeTimesOutWhenThePeerNeverCloses) {
 }
 
 Result<Facts> RunTcpConnect(const Params& params, milliseconds timeout = milliseconds(2000)) {
-  const ProbeEntry* probe = ProbeRegistry::Global().Find("tcp_connect");
-  EXPECT_NE(probe, nullptr);
-  Result<Params> validated = ValidateParams(probe->descriptor, params);
-  if (!validated) return validated.error();
-  LocalCommandRunner runner;
-  HostContext host{.root = "/", .commands = &runner};
-  return probe->function(*validated, host, Deadline::In(timeout));
+  return testing::CallProbe("tcp_connect", params, "/", timeout);
 }
 
 TEST(TcpConnectProbeTest, ReachableListener) {

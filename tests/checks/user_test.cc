@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "checks/probe.h"
+#include "tests/testbed/probe_call.h"
 #include "tests/testbed/temp_dir.h"
 
 namespace flightcheck {
@@ -50,13 +51,7 @@ TEST(UserParseTest, FindPasswdEntry) {
 }
 
 Result<Facts> RunUser(const std::filesystem::path& root, std::string_view name) {
-  const ProbeEntry* probe = ProbeRegistry::Global().Find("user");
-  EXPECT_NE(probe, nullptr);
-  LocalCommandRunner runner;
-  HostContext host{.root = root, .commands = &runner};
-  Result<Params> params = ValidateParams(probe->descriptor, {{"name", name}});
-  EXPECT_TRUE(params);
-  return probe->function(*params, host, Deadline::In(std::chrono::seconds(5)));
+  return testing::CallProbeWithValidParams("user", {{"name", name}}, root, std::chrono::seconds(5));
 }
 
 TEST(UserProbeTest, FixtureRootReadsEtcPasswd) {

@@ -13,6 +13,8 @@
 #include <gtest/gtest.h>
 
 #include "checks/probe.h"
+#include "tests/testbed/loopback_socket.h"
+#include "tests/testbed/probe_call.h"
 
 namespace flightcheck {
 namespace {
@@ -69,33 +71,23 @@ using Replies = std::map<std::string, std::string>;
 class FakeZookeeper {
  public:
   explicit FakeZookeeper(Replies replies) : replies_(std::move(replies)) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    EXPECT_EQ(::listen(fd_, 16), 0);
-    socklen_t length = sizeof addr;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &length);
-    port_ = ntohs(addr.sin_port);
     thread_ = std::thread([this] { Serve(); });
   }
   ~FakeZookeeper() {
     stop_ = true;
     thread_.join();
-    ::close(fd_);
   }
   FakeZookeeper(const FakeZookeeper&) = delete;
   FakeZookeeper& operator=(const FakeZookeeper&) = delete;
 
-  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  std::string address() const { return "127.0.0.1:" + std::to_string(listener_.port()); }
 
  private:
   void Serve() {
     while (!stop_) {
-      pollfd pfd{.fd = fd_, .events = POLLIN, .revents = 0};
+      pollfd pfd{.fd = listener_.fd(), .events = POLLIN, .revents = 0};
       if (::poll(&pfd, 1, 50) <= 0) continue;
-      const int conn = ::accept(fd_, nullptr, nullptr);
+      const int conn = ::accept(listener_.fd(), nullptr, nullptr);
       if (conn < 0) continue;
       char command[4];
       size_t got = 0;
@@ -111,8 +103,7 @@ class FakeZookeeper {
   }
 
   Replies replies_;
-  int fd_ = -1;
-  int port_ = 0;
+  testing::LoopbackSocket listener_{"127.0.0.1", /*listen=*/true};
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };
@@ -120,34 +111,14 @@ class FakeZookeeper {
 // A 127.0.0.1 port that refuses connections (bound, not listening) for as long as it lives.
 class RefusingPort {
  public:
-  RefusingPort() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    socklen_t length = sizeof addr;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &length);
-    port_ = ntohs(addr.sin_port);
-  }
-  ~RefusingPort() { ::close(fd_); }
-  RefusingPort(const RefusingPort&) = delete;
-  RefusingPort& operator=(const RefusingPort&) = delete;
-  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  std::string address() const { return "127.0.0.1:" + std::to_string(socket_.port()); }
 
  private:
-  int fd_ = -1;
-  int port_ = 0;
+  testing::LoopbackSocket socket_{"127.0.0.1", /*listen=*/false};
 };
 
 Result<Facts> RunZookeeper(const Params& params) {
-  const ProbeEntry* probe = ProbeRegistry::Global().Find("zookeeper");
-  EXPECT_NE(probe, nullptr);
-  Result<Params> validated = ValidateParams(probe->descriptor, params);
-  if (!validated) return validated.error();
-  LocalCommandRunner runner;
-  HostContext host{.root = "/", .commands = &runner};
-  return probe->function(*validated, host, Deadline::In(std::chrono::seconds(3)));
+  return testing::CallProbe("zookeeper", params, "/", std::chrono::seconds(3));
 }
 
 TEST(ZookeeperProbeTest, LeaderFollowerAndOneRefused) {

@@ -49,8 +49,8 @@ class CheckCommandTest : public ::testing::Test {
   }
 
   CliRun Check(std::vector<std::string> extra) {
-    std::vector<std::string> args = {"check", "--rules", "rules.yaml", "--root",
-                                     root_.path().string(), "--color", "never"};
+    std::vector<std::string> args = {
+        "check", "--rules", "rules.yaml", "--root", root_.path().string(), "--color", "never"};
     args.insert(args.end(), extra.begin(), extra.end());
     return RunFlightcheck(args, dir_.path());
   }
@@ -197,8 +197,7 @@ TEST(CheckErrorsTest, AHangingCommandIsAnErrorAtItsTimeoutWhileOtherRulesFinish)
   EXPECT_LT(seconds, 5.0);
   const nlohmann::json report = nlohmann::json::parse(run.out);
   EXPECT_EQ(report["results"][0]["status"], "error");
-  EXPECT_NE(report["results"][0]["message"].get<std::string>().find("timeout: "),
-            std::string::npos)
+  EXPECT_NE(report["results"][0]["message"].get<std::string>().find("timeout: "), std::string::npos)
       << report["results"][0]["message"];
   EXPECT_EQ(report["results"][1]["status"], "pass");
 }
@@ -209,8 +208,9 @@ TEST(CheckRetryTest, RetryWaitsUntilTheFactAppearsAndDeadlineZeroDisablesRetries
   dir.WriteFile("rules.yaml", std::string(kHeader) + R"(
   - id: appears
     title: The flag file appears
-    probe: {command: {shell: "test -e )" + flag + R"( || { touch )" + flag +
-                                         R"(; exit 1; }"}}
+    probe: {command: {shell: "test -e )" +
+                                  flag + R"( || { touch )" + flag +
+                                  R"(; exit 1; }"}}
     expect: {exit_code: 0}
     retry: {within: 10s, every: 200ms}
 )");
@@ -234,8 +234,7 @@ TEST(BuiltinRulesTest, ListShowAndValidate) {
   }
   const CliRun show = RunFlightcheck({"rules", "show", "docker.version"});
   EXPECT_EQ(show.exit_code, 0);
-  EXPECT_NE(show.out.find("server_version: {semver: \">=1.13.1\"}"), std::string::npos)
-      << show.out;
+  EXPECT_NE(show.out.find("server_version: {semver: \">=1.13.1\"}"), std::string::npos) << show.out;
   EXPECT_EQ(show.out.find("docker.storage-driver"), std::string::npos) << "only the named rule";
   const CliRun validate = RunFlightcheck({"rules", "validate"});
   EXPECT_EQ(validate.exit_code, 0) << validate.err;
@@ -255,8 +254,8 @@ TEST(BuiltinRulesTest, PreflightRunsMeaningfullyWithNoVariables) {
 TEST(ProbesDocTest, DocsProbesMdIsGeneratedFromTheRegistry) {
   const CliRun run = RunFlightcheck({"probes", "--markdown"});
   EXPECT_EQ(run.exit_code, 0) << run.err;
-  const std::string committed = testing::ReadTextFile(
-      std::filesystem::path(FLIGHTCHECK_SOURCE_DIR) / "docs" / "probes.md");
+  const std::string committed =
+      testing::ReadTextFile(std::filesystem::path(FLIGHTCHECK_SOURCE_DIR) / "docs" / "probes.md");
   EXPECT_EQ(committed, run.out)
       << "docs/probes.md is stale: run `flightcheck probes --markdown > docs/probes.md`";
 }

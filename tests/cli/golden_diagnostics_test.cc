@@ -19,7 +19,8 @@ struct GoldenCase {
 };
 
 const GoldenCase kCases[] = {
-    {"syntax_error", "syntax_error.yaml",
+    {"syntax_error",
+     "syntax_error.yaml",
      R"golden(apiVersion: flightcheck/v1
 kind: RuleSet
 phase: preflight
@@ -36,7 +37,8 @@ rules:
       ^
 flightcheck: 1 error in rule files; nothing was run
 )golden"},
-    {"unknown_key", "unknown_key.yaml",
+    {"unknown_key",
+     "unknown_key.yaml",
      R"golden(apiVersion: flightcheck/v1
 kind: RuleSet
 phase: preflight
@@ -52,7 +54,8 @@ rules:
     ^
 flightcheck: 1 error in rule files; nothing was run
 )golden"},
-    {"unknown_probe", "unknown_probe.yaml",
+    {"unknown_probe",
+     "unknown_probe.yaml",
      R"golden(apiVersion: flightcheck/v1
 kind: RuleSet
 phase: preflight
@@ -68,7 +71,8 @@ rules:
            ^
 flightcheck: 1 error in rule files; nothing was run
 )golden"},
-    {"wrong_param_type", "wrong_param_type.yaml",
+    {"wrong_param_type",
+     "wrong_param_type.yaml",
      R"golden(apiVersion: flightcheck/v1
 kind: RuleSet
 phase: preflight
@@ -84,7 +88,8 @@ rules:
                                                     ^
 flightcheck: 1 error in rule files; nothing was run
 )golden"},
-    {"unknown_param", "unknown_param.yaml",
+    {"unknown_param",
+     "unknown_param.yaml",
      R"golden(apiVersion: flightcheck/v1
 kind: RuleSet
 phase: preflight
@@ -100,7 +105,8 @@ rules:
                    ^
 flightcheck: 1 error in rule files; nothing was run
 )golden"},
-    {"duplicate_id", "duplicate_id.yaml",
+    {"duplicate_id",
+     "duplicate_id.yaml",
      R"golden(apiVersion: flightcheck/v1
 kind: RuleSet
 phase: preflight
@@ -119,7 +125,8 @@ rules:
         ^
 flightcheck: 1 error in rule files; nothing was run
 )golden"},
-    {"duplicate_key", "duplicate_key.yaml",
+    {"duplicate_key",
+     "duplicate_key.yaml",
      R"golden(apiVersion: flightcheck/v1
 kind: RuleSet
 phase: preflight
@@ -136,7 +143,8 @@ rules:
     ^
 flightcheck: 1 error in rule files; nothing was run
 )golden"},
-    {"cycle", "cycle.yaml",
+    {"cycle",
+     "cycle.yaml",
      R"golden(apiVersion: flightcheck/v1
 kind: RuleSet
 phase: preflight
@@ -161,7 +169,8 @@ rules:
                ^
 flightcheck: 1 error in rule files; nothing was run
 )golden"},
-    {"unknown_requirement", "unknown_requirement.yaml",
+    {"unknown_requirement",
+     "unknown_requirement.yaml",
      R"golden(apiVersion: flightcheck/v1
 kind: RuleSet
 phase: preflight
@@ -181,7 +190,8 @@ rules:
                ^
 flightcheck: 1 error in rule files; nothing was run
 )golden"},
-    {"empty_expect", "empty_expect.yaml",
+    {"empty_expect",
+     "empty_expect.yaml",
      R"golden(apiVersion: flightcheck/v1
 kind: RuleSet
 phase: preflight
@@ -197,7 +207,8 @@ rules:
             ^
 flightcheck: 1 error in rule files; nothing was run
 )golden"},
-    {"bad_duration", "bad_duration.yaml",
+    {"bad_duration",
+     "bad_duration.yaml",
      R"golden(apiVersion: flightcheck/v1
 kind: RuleSet
 phase: preflight
@@ -214,7 +225,8 @@ rules:
              ^
 flightcheck: 1 error in rule files; nothing was run
 )golden"},
-    {"bad_size_unit", "bad_size_unit.yaml",
+    {"bad_size_unit",
+     "bad_size_unit.yaml",
      R"golden(apiVersion: flightcheck/v1
 kind: RuleSet
 phase: preflight
@@ -230,7 +242,8 @@ rules:
                           ^
 flightcheck: 1 error in rule files; nothing was run
 )golden"},
-    {"bad_semver", "bad_semver.yaml",
+    {"bad_semver",
+     "bad_semver.yaml",
      R"golden(apiVersion: flightcheck/v1
 kind: RuleSet
 phase: preflight
@@ -246,7 +259,8 @@ rules:
                                       ^
 flightcheck: 1 error in rule files; nothing was run
 )golden"},
-    {"bad_regex", "bad_regex.yaml",
+    {"bad_regex",
+     "bad_regex.yaml",
      R"golden(apiVersion: flightcheck/v1
 kind: RuleSet
 phase: preflight
@@ -262,7 +276,8 @@ rules:
                                      ^
 flightcheck: 1 error in rule files; nothing was run
 )golden"},
-    {"unknown_fact", "unknown_fact.yaml",
+    {"unknown_fact",
+     "unknown_fact.yaml",
      R"golden(apiVersion: flightcheck/v1
 kind: RuleSet
 phase: preflight
@@ -278,7 +293,8 @@ rules:
              ^
 flightcheck: 1 error in rule files; nothing was run
 )golden"},
-    {"unknown_matcher", "unknown_matcher.yaml",
+    {"unknown_matcher",
+     "unknown_matcher.yaml",
      R"golden(apiVersion: flightcheck/v1
 kind: RuleSet
 phase: preflight
@@ -294,7 +310,8 @@ rules:
                     ^
 flightcheck: 1 error in rule files; nothing was run
 )golden"},
-    {"bad_phase", "bad_phase.yaml",
+    {"bad_phase",
+     "bad_phase.yaml",
      R"golden(apiVersion: flightcheck/v1
 kind: RuleSet
 phase: preflite
@@ -307,7 +324,8 @@ phase: preflite
        ^
 flightcheck: 1 error in rule files; nothing was run
 )golden"},
-    {"many_errors", "many_errors.yaml",
+    {"many_errors",
+     "many_errors.yaml",
      R"golden(apiVersion: flightcheck/v1
 kind: RuleSet
 phase: preflight
@@ -344,7 +362,8 @@ many_errors.yaml:13:12: error: 'retry' needs both 'within' and 'every', e.g. {wi
            ^
 flightcheck: 6 errors in rule files; nothing was run
 )golden"},
-    {"ignore_all_mixed", "ok.yaml",
+    {"ignore_all_mixed",
+     "ok.yaml",
      R"golden(apiVersion: flightcheck/v1
 kind: RuleSet
 phase: preflight
@@ -358,7 +377,8 @@ rules:
      R"golden(flightcheck: error: --ignore: 'all' cannot be combined with rule ids (got 'all,docker.running'); pass either --ignore all or a list of ids
 Run 'flightcheck --help' for usage.
 )golden"},
-    {"unknown_format", "ok.yaml",
+    {"unknown_format",
+     "ok.yaml",
      R"golden(apiVersion: flightcheck/v1
 kind: RuleSet
 phase: preflight
@@ -372,7 +392,8 @@ rules:
      R"golden(flightcheck: error: --format: unknown format 'yml'; formats: text, json, junit, tap, prometheus, nagios
 Run 'flightcheck --help' for usage.
 )golden"},
-    {"missing_rules_file", "ok.yaml",
+    {"missing_rules_file",
+     "ok.yaml",
      R"golden(apiVersion: flightcheck/v1
 kind: RuleSet
 phase: preflight
@@ -386,7 +407,8 @@ rules:
      R"golden(nope.yaml: error: no such file or directory
 flightcheck: 1 error in rule files; nothing was run
 )golden"},
-    {"unknown_phase_flag", "ok.yaml",
+    {"unknown_phase_flag",
+     "ok.yaml",
      R"golden(apiVersion: flightcheck/v1
 kind: RuleSet
 phase: preflight
@@ -400,7 +422,8 @@ rules:
      R"golden(flightcheck: error: --phase: unknown phase 'postflite' (did you mean 'postflight'?); phases: preflight, postflight, health
 Run 'flightcheck --help' for usage.
 )golden"},
-    {"bad_var_flag", "ok.yaml",
+    {"bad_var_flag",
+     "ok.yaml",
      R"golden(apiVersion: flightcheck/v1
 kind: RuleSet
 phase: preflight
@@ -414,7 +437,8 @@ rules:
      R"golden(flightcheck: error: --var 'master_list': expected NAME=VALUE (e.g. --var master_list=10.0.0.1,10.0.0.2)
 Run 'flightcheck --help' for usage.
 )golden"},
-    {"unknown_only_id", "ok.yaml",
+    {"unknown_only_id",
+     "ok.yaml",
      R"golden(apiVersion: flightcheck/v1
 kind: RuleSet
 phase: preflight
@@ -428,7 +452,8 @@ rules:
      R"golden(flightcheck: error: --only: no rule 'docker.runing' (did you mean 'docker.running'?)
 Run 'flightcheck --help' for usage.
 )golden"},
-    {"unknown_ignore_id", "ok.yaml",
+    {"unknown_ignore_id",
+     "ok.yaml",
      R"golden(apiVersion: flightcheck/v1
 kind: RuleSet
 phase: preflight
@@ -442,7 +467,8 @@ rules:
      R"golden(flightcheck: error: --ignore: no rule 'dockr.running' (did you mean 'docker.running'?)
 Run 'flightcheck --help' for usage.
 )golden"},
-    {"bad_deadline_flag", "ok.yaml",
+    {"bad_deadline_flag",
+     "ok.yaml",
      R"golden(apiVersion: flightcheck/v1
 kind: RuleSet
 phase: preflight
@@ -456,7 +482,8 @@ rules:
      R"golden(flightcheck: error: --deadline: 'soon' is not a duration (expected a number with a unit: ms, s, m or h, e.g. 5s)
 Run 'flightcheck --help' for usage.
 )golden"},
-    {"bad_parallel_flag", "ok.yaml",
+    {"bad_parallel_flag",
+     "ok.yaml",
      R"golden(apiVersion: flightcheck/v1
 kind: RuleSet
 phase: preflight
@@ -470,7 +497,8 @@ rules:
      R"golden(flightcheck: error: --parallel: 0 is out of range (1 to 256)
 Run 'flightcheck --help' for usage.
 )golden"},
-    {"unknown_role_flag", "ok.yaml",
+    {"unknown_role_flag",
+     "ok.yaml",
      R"golden(apiVersion: flightcheck/v1
 kind: RuleSet
 phase: preflight
@@ -484,7 +512,8 @@ rules:
      R"golden(flightcheck: error: --role: unknown role 'slave-public' (did you mean 'slave_public'?); roles: bootstrap, master, agent, public_agent (or DC/OS's slave, slave_public)
 Run 'flightcheck --help' for usage.
 )golden"},
-    {"root_not_a_directory", "ok.yaml",
+    {"root_not_a_directory",
+     "ok.yaml",
      R"golden(apiVersion: flightcheck/v1
 kind: RuleSet
 phase: preflight
@@ -498,7 +527,8 @@ rules:
      R"golden(flightcheck: error: --root: '/nonexistent' is not a directory
 Run 'flightcheck --help' for usage.
 )golden"},
-    {"unknown_flag", "ok.yaml",
+    {"unknown_flag",
+     "ok.yaml",
      R"golden(apiVersion: flightcheck/v1
 kind: RuleSet
 phase: preflight
@@ -512,7 +542,8 @@ rules:
      R"golden(flightcheck: error: unknown option '--fromat' for 'check' (did you mean '--format'?)
 Run 'flightcheck --help' for usage.
 )golden"},
-    {"unknown_command", "ok.yaml",
+    {"unknown_command",
+     "ok.yaml",
      R"golden(apiVersion: flightcheck/v1
 kind: RuleSet
 phase: preflight
@@ -526,7 +557,8 @@ rules:
      R"golden(flightcheck: error: unknown command 'chek' (did you mean 'check'?)
 Run 'flightcheck --help' for usage.
 )golden"},
-    {"validate_broken", "unknown_probe.yaml",
+    {"validate_broken",
+     "unknown_probe.yaml",
      R"golden(apiVersion: flightcheck/v1
 kind: RuleSet
 phase: preflight
@@ -564,9 +596,7 @@ INSTANTIATE_TEST_SUITE_P(Golden, GoldenDiagnosticsTest, ::testing::ValuesIn(kCas
                            return std::string(param_info.param.name);
                          });
 
-TEST(GoldenDiagnosticsCoverageTest, AtLeastFifteenCases) {
-  EXPECT_GE(std::size(kCases), 15u);
-}
+TEST(GoldenDiagnosticsCoverageTest, AtLeastFifteenCases) { EXPECT_GE(std::size(kCases), 15u); }
 
 }  // namespace
 }  // namespace flightcheck

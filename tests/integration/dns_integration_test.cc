@@ -3,6 +3,7 @@
 
 #include "checks/probe.h"
 #include "tests/testbed/dnsmasq.h"
+#include "tests/testbed/probe_call.h"
 
 namespace flightcheck {
 namespace {
@@ -10,13 +11,7 @@ namespace {
 using std::chrono::milliseconds;
 
 Result<Facts> RunDns(const Params& params, milliseconds timeout = milliseconds(3000)) {
-  const ProbeEntry* probe = ProbeRegistry::Global().Find("dns");
-  EXPECT_NE(probe, nullptr);
-  Result<Params> validated = ValidateParams(probe->descriptor, params);
-  if (!validated) return validated.error();
-  LocalCommandRunner runner;
-  HostContext host{.root = "/", .commands = &runner};
-  return probe->function(*validated, host, Deadline::In(timeout));
+  return testing::CallProbe("dns", params, "/", timeout);
 }
 
 // Each test gets its own dnsmasq on 127.0.0.53 (tests needing root fail, not skip, without it).

@@ -13,6 +13,7 @@
 
 #include "checks/probe.h"
 #include "tests/testbed/dockerd.h"
+#include "tests/testbed/probe_call.h"
 #include "tests/testbed/process.h"
 
 namespace flightcheck {
@@ -22,11 +23,9 @@ using std::chrono::seconds;
 using testing::Dockerd;
 
 Result<Facts> ProbeDocker(const std::string& socket) {
-  const ProbeEntry* probe = ProbeRegistry::Global().Find("docker");
-  EXPECT_NE(probe, nullptr);
   LocalCommandRunner runner;
   HostContext host{.root = "/", .docker_socket = socket, .commands = &runner};
-  return probe->function(Params::object(), host, Deadline::In(seconds(10)));
+  return testing::CallProbe("docker", Params::object(), host, Deadline::In(seconds(10)));
 }
 
 // One overlay2 and one vfs daemon for the whole suite: starting dockerd takes seconds.

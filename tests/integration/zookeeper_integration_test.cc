@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "checks/probe.h"
+#include "tests/testbed/probe_call.h"
 #include "tests/testbed/zookeeper_ensemble.h"
 
 namespace flightcheck {
@@ -16,13 +17,7 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 Result<Facts> RunZookeeper(const std::vector<std::string>& servers) {
-  const ProbeEntry* probe = ProbeRegistry::Global().Find("zookeeper");
-  EXPECT_NE(probe, nullptr);
-  Result<Params> params = ValidateParams(probe->descriptor, {{"servers", servers}});
-  if (!params) return params.error();
-  LocalCommandRunner runner;
-  HostContext host{.root = "/", .commands = &runner};
-  return probe->function(*params, host, Deadline::In(seconds(3)));
+  return testing::CallProbe("zookeeper", {{"servers", servers}}, "/", seconds(3));
 }
 
 // Runs the probe until done(facts) holds or timeout passes, as a rule with retry would; returns

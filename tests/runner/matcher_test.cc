@@ -60,7 +60,8 @@ TEST(MatcherTest, Combinators) {
   EXPECT_FALSE(range.Mismatch(3));
   EXPECT_EQ(*range.Mismatch(5), "expected <= 4");
   const Matcher either = Matcher::Combine(
-      Kind::kAnyOf, {Matcher::Compare(Kind::kEq, "disabled"), Matcher::Compare(Kind::kEq, "permissive")});
+      Kind::kAnyOf,
+      {Matcher::Compare(Kind::kEq, "disabled"), Matcher::Compare(Kind::kEq, "permissive")});
   EXPECT_FALSE(either.Mismatch("permissive"));
   EXPECT_EQ(*either.Mismatch("enforcing"), "expected \"disabled\" or \"permissive\"");
   const Matcher negated = Matcher::Combine(Kind::kNot, {Matcher::Compare(Kind::kEq, "vfs")});
@@ -69,8 +70,10 @@ TEST(MatcherTest, Combinators) {
 }
 
 TEST(ExpectationTest, MessagesNameWhatWasFoundAndExpected) {
-  const json facts = {{"storage_driver", "vfs"}, {"loopback_data_file", false},
-                      {"memory", 17179869184LL}, {"servers", {{{"mode", "leader"}}}}};
+  const json facts = {{"storage_driver", "vfs"},
+                      {"loopback_data_file", false},
+                      {"memory", 17179869184LL},
+                      {"servers", {{{"mode", "leader"}}}}};
   const Expectation e = Expectation::Combine(
       Expectation::Kind::kAllOf,
       {Expectation::Fact("storage_driver",
@@ -82,7 +85,8 @@ TEST(ExpectationTest, MessagesNameWhatWasFoundAndExpected) {
             "storage_driver is \"vfs\", expected one of [\"overlay2\", \"overlay\"]");
   const Expectation memory = Expectation::Fact("memory", Ge("32GiB"));
   EXPECT_EQ(memory.Evaluate(facts).message, "memory is 16GiB, expected >= 32GiB");
-  const Expectation nested = Expectation::Fact("servers.0.mode", Matcher::Compare(Kind::kEq, "leader"));
+  const Expectation nested =
+      Expectation::Fact("servers.0.mode", Matcher::Compare(Kind::kEq, "leader"));
   EXPECT_TRUE(nested.Evaluate(facts).passed);
   EXPECT_EQ(nested.Evaluate(facts).message, "servers.0.mode \"leader\"");
   const Expectation absent = Expectation::Fact("nope", Matcher::Compare(Kind::kEq, 1));
@@ -94,9 +98,8 @@ TEST(ExpectationTest, AnyOfAndNotAcrossFacts) {
   const json empty_dir = {{"exists", true}, {"type", "directory"}, {"entries", 0}};
   const json full_dir = {{"exists", true}, {"type", "directory"}, {"entries", 3}};
   const Expectation e = Expectation::Combine(
-      Expectation::Kind::kAnyOf,
-      {Expectation::Fact("exists", Matcher::Compare(Kind::kEq, false)),
-       Expectation::Fact("entries", Matcher::Compare(Kind::kEq, 0))});
+      Expectation::Kind::kAnyOf, {Expectation::Fact("exists", Matcher::Compare(Kind::kEq, false)),
+                                  Expectation::Fact("entries", Matcher::Compare(Kind::kEq, 0))});
   EXPECT_TRUE(e.Evaluate(absent).passed);
   EXPECT_TRUE(e.Evaluate(empty_dir).passed);
   const Expectation::Outcome full = e.Evaluate(full_dir);
@@ -105,8 +108,8 @@ TEST(ExpectationTest, AnyOfAndNotAcrossFacts) {
             "none of the alternatives holds: (exists is true, expected false) or (entries is 3, "
             "expected 0)");
   EXPECT_EQ(e.ToJson().dump(), R"({"any_of":[{"exists":"false"},{"entries":"0"}]})");
-  const Expectation n =
-      Expectation::Combine(Expectation::Kind::kNot, {Expectation::Fact("exists", Matcher::Compare(Kind::kEq, true))});
+  const Expectation n = Expectation::Combine(
+      Expectation::Kind::kNot, {Expectation::Fact("exists", Matcher::Compare(Kind::kEq, true))});
   EXPECT_TRUE(n.Evaluate(absent).passed);
   EXPECT_FALSE(n.Evaluate(full_dir).passed);
 }

@@ -6,8 +6,10 @@ namespace flightcheck {
 namespace {
 
 LoadResult Load(const std::string& body) {
-  return LoadRules({{"t.yaml", "apiVersion: flightcheck/v1\nkind: RuleSet\nphase: preflight\n"
-                               "rules:\n" + body}},
+  return LoadRules({{"t.yaml",
+                     "apiVersion: flightcheck/v1\nkind: RuleSet\nphase: preflight\n"
+                     "rules:\n" +
+                         body}},
                    ProbeRegistry::Global());
 }
 
@@ -52,14 +54,15 @@ TEST(RuleLoaderTest, LoadsEveryField) {
   EXPECT_EQ(next.title, "next") << "the id stands in for a missing title";
   EXPECT_EQ(next.requirements, std::vector<std::string>{"zk"});
   EXPECT_TRUE(next.expect.Evaluate({{"running", false}}).passed);
-  EXPECT_TRUE(next.expect.Evaluate({{"running", true},
-                                    {"server_version", "20.10.24"},
-                                    {"storage_driver", "overlay2"}})
-                  .passed);
-  EXPECT_FALSE(next.expect.Evaluate({{"running", true},
-                                     {"server_version", "20.10.24"},
-                                     {"storage_driver", "vfs"}})
-                   .passed);
+  EXPECT_TRUE(
+      next.expect
+          .Evaluate(
+              {{"running", true}, {"server_version", "20.10.24"}, {"storage_driver", "overlay2"}})
+          .passed);
+  EXPECT_FALSE(
+      next.expect
+          .Evaluate({{"running", true}, {"server_version", "20.10.24"}, {"storage_driver", "vfs"}})
+          .passed);
 }
 
 TEST(RuleLoaderTest, QuotedScalarsStayStrings) {
@@ -79,8 +82,8 @@ TEST(RuleLoaderTest, FileLevelProblems) {
   EXPECT_EQ(empty.diagnostics.Format(),
             "e.yaml: error: the file is empty; a rule file is a map with apiVersion: "
             "flightcheck/v1, kind: RuleSet, phase and rules\n");
-  const LoadResult wrong = LoadRules({{"w.yaml", "apiVersion: v2\nkind: Rules\nrules: []\n"}},
-                                     ProbeRegistry::Global());
+  const LoadResult wrong =
+      LoadRules({{"w.yaml", "apiVersion: v2\nkind: Rules\nrules: []\n"}}, ProbeRegistry::Global());
   EXPECT_EQ(wrong.diagnostics.Format(),
             "w.yaml:1:1: error: missing key 'phase' (one of preflight, postflight, health)\n"
             "apiVersion: v2\n^\n"

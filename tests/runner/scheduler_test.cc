@@ -34,6 +34,12 @@ Result<Facts> IgnoresDeadlineProbe(const Params&, const HostContext&, Deadline) 
   return Facts{{"value", 1}};
 }
 
+// Observes value 0 on the first call, then cannot observe any more.
+Result<Facts> FailsThenBreaksProbe(const Params&, const HostContext&, Deadline) {
+  if (++g_calls == 1) return Facts{{"value", 0}};
+  return Status::Timeout("'sleep 30' did not finish within 1s");
+}
+
 Result<Facts> BrokenProbe(const Params&, const HostContext&, Deadline) {
   return Status::PermissionDenied("reading /secret: Permission denied");
 }
@@ -50,6 +56,7 @@ const ProbeEntry kCounting = Entry("counting", &CountingProbe);
 const ProbeEntry kRendezvous = Entry("rendezvous", &RendezvousProbe);
 const ProbeEntry kSlow = Entry("slow", &IgnoresDeadlineProbe);
 const ProbeEntry kBroken = Entry("broken", &BrokenProbe);
+const ProbeEntry kFailsThenBreaks = Entry("fails_then_breaks", &FailsThenBreaksProbe);
 
 class SchedulerTest : public ::testing::Test {
  protected:
@@ -140,6 +147,17 @@ TEST_F(SchedulerTest, TheRunDeadlineStopsRetriesAndKeepsTheLastObservation) {
   EXPECT_GT(results[0].attempts, 1);
   EXPECT_LT(results[0].duration_seconds, 5.0);
   EXPECT_EQ(results[0].message, "value is 0, expected 7");
+  EXPECT_EQ(results[0].facts["value"], 0);
+}
+
+TEST_F(SchedulerTest, ARetriedRuleReportsItsLastRealObservationNotJustTheLastError) {
+  const size_t i = Add("flaky", kFailsThenBreaks, "value", 1);
+  rules_[i]->retry = RetryPolicy{Milliseconds(100), Milliseconds(20)};
+  const std::vector<RuleResult> results = Run();
+  EXPECT_EQ(results[0].status, RuleStatus::kFail);
+  EXPECT_GT(results[0].attempts, 1);
+  EXPECT_EQ(results[0].message,
+            "value is 0, expected 1 (then: timeout: 'sleep 30' did not finish within 1s)");
   EXPECT_EQ(results[0].facts["value"], 0);
 }
 
