@@ -226,18 +226,19 @@ TEST(PortsProbeTest, LiveListenersAreReported) {
 }
 
 TEST(PortsProbeTest, LiveBindTestReportsTakenPorts) {
-  Bound zk(SOCK_STREAM, 2181);
-  ASSERT_TRUE(zk.ok()) << "127.0.0.1:2181 is taken on this machine: " << zk.error();
+  // An ephemeral port, so this test can run beside LiveListenersAreReported (which holds 2181).
+  Bound taken(SOCK_STREAM, 0);
+  ASSERT_TRUE(taken.ok()) << taken.error();
   Bound dns(SOCK_DGRAM, 0);
   ASSERT_TRUE(dns.ok());
   const int unused = UnusedTcpPort();
 
   Result<Facts> facts =
-      RunPorts("/", {{"tcp", {2181, unused}}, {"udp", {dns.port()}}, {"bind_test", true}});
+      RunPorts("/", {{"tcp", {taken.port(), unused}}, {"udp", {dns.port()}}, {"bind_test", true}});
   ASSERT_TRUE(facts) << facts.error().ToString();
   EXPECT_EQ((*facts)["free"], nlohmann::json({unused}));
   EXPECT_EQ((*facts)["not_bindable"],
-            nlohmann::json({"tcp/2181: Address already in use",
+            nlohmann::json({"tcp/" + std::to_string(taken.port()) + ": Address already in use",
                             "udp/" + std::to_string(dns.port()) + ": Address already in use"}));
 }
 
