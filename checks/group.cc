@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "checks/account_lookup.h"
 #include "checks/probe.h"
 #include "checks/text.h"
 
@@ -54,43 +55,16 @@ ProbeDescriptor Descriptor() {
   };
 }
 
-// NSS sees LDAP/sssd groups too, which /etc/group does not list.
-Result<std::optional<GroupEntry>> LookupLive(const std::string& name) {
-  const long hint = ::sysconf(_SC_GETGR_R_SIZE_MAX);
-  std::vector<char> buffer(hint > 0 ? static_cast<size_t>(hint) : 1024);
-  for (;;) {
-    struct group entry {};
-    struct group* result = nullptr;
-    const int rc = ::getgrnam_r(name.c_str(), &entry, buffer.data(), buffer.size(), &result);
-    if (rc == ERANGE && buffer.size() < (16u << 20)) {
-      buffer.resize(buffer.size() * 2);
-      continue;
-    }
-    if (rc == 0 && result != nullptr) {
-      return std::optional<GroupEntry>(GroupEntry{name, static_cast<int64_t>(result->gr_gid)});
-    }
-    // getgrnam_r(3): 0, ENOENT and ESRCH all mean "no such group" depending on the backend.
-    if (rc == 0 || rc == ENOENT || rc == ESRCH) return std::optional<GroupEntry>();
-    return Status::FromErrno(fmt::format("looking up group '{}'", name), rc);
-  }
-}
-
 Result<Facts> Probe(const Params& params, const HostContext& host, Deadline) {
   const std::string name = params["name"].get<std::string>();
-  if (name.empty() || name.find_first_of(":\n") != std::string::npos) {
-    return Status::InvalidArgument(fmt::format("'{}' is not a group name", name));
-  }
-  Result<std::optional<GroupEntry>> entry = std::optional<GroupEntry>();
-  if (host.IsLiveRoot()) {
-    entry = LookupLive(name);
-  } else {
-    Result<std::string> text = host.ReadFile("/etc/group", 64 << 20);
-    if (text) {
-      entry = FindGroupEntry(*text, name);
-    } else if (!text.error().IsNotFound()) {
-      return text.error();
-    }
-  }
+  Result<std::optional<GroupEntry>> entry = LookupAccount<GroupEntry>(
+      host, name, "group", "/etc/group",
+      [](const std::string& n) {
+        return LookupNss(&::getgrnam_r, _SC_GETGR_R_SIZE_MAX, n, "group", [&n](const group& g) {
+          return GroupEntry{n, static_cast<int64_t>(g.gr_gid)};
+        });
+      },
+      &FindGroupEntry);
   if (!entry) return entry.error();
   Facts facts;
   facts["exists"] = entry->has_value();

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "checks/account_lookup.h"
 #include "checks/probe.h"
 #include "checks/text.h"
 
@@ -69,45 +70,17 @@ ProbeDescriptor Descriptor() {
   };
 }
 
-// NSS sees LDAP/sssd users too, which /etc/passwd does not list.
-Result<std::optional<PasswdEntry>> LookupLive(const std::string& name) {
-  const long hint = ::sysconf(_SC_GETPW_R_SIZE_MAX);
-  std::vector<char> buffer(hint > 0 ? static_cast<size_t>(hint) : 1024);
-  for (;;) {
-    struct passwd entry {};
-    struct passwd* result = nullptr;
-    const int rc = ::getpwnam_r(name.c_str(), &entry, buffer.data(), buffer.size(), &result);
-    if (rc == ERANGE && buffer.size() < (16u << 20)) {
-      buffer.resize(buffer.size() * 2);
-      continue;
-    }
-    if (rc == 0 && result != nullptr) {
-      return std::optional<PasswdEntry>(PasswdEntry{
-          name, static_cast<int64_t>(result->pw_uid), static_cast<int64_t>(result->pw_gid),
-          result->pw_dir ? result->pw_dir : "", result->pw_shell ? result->pw_shell : ""});
-    }
-    // getpwnam_r(3): 0, ENOENT and ESRCH all mean "no such user" depending on the backend.
-    if (rc == 0 || rc == ENOENT || rc == ESRCH) return std::optional<PasswdEntry>();
-    return Status::FromErrno(fmt::format("looking up user '{}'", name), rc);
-  }
-}
-
 Result<Facts> Probe(const Params& params, const HostContext& host, Deadline) {
   const std::string name = params["name"].get<std::string>();
-  if (name.empty() || name.find_first_of(":\n") != std::string::npos) {
-    return Status::InvalidArgument(fmt::format("'{}' is not a user name", name));
-  }
-  Result<std::optional<PasswdEntry>> entry = std::optional<PasswdEntry>();
-  if (host.IsLiveRoot()) {
-    entry = LookupLive(name);
-  } else {
-    Result<std::string> text = host.ReadFile("/etc/passwd", 64 << 20);
-    if (text) {
-      entry = FindPasswdEntry(*text, name);
-    } else if (!text.error().IsNotFound()) {
-      return text.error();
-    }
-  }
+  Result<std::optional<PasswdEntry>> entry = LookupAccount<PasswdEntry>(
+      host, name, "user", "/etc/passwd",
+      [](const std::string& n) {
+        return LookupNss(&::getpwnam_r, _SC_GETPW_R_SIZE_MAX, n, "user", [&n](const passwd& p) {
+          return PasswdEntry{n, static_cast<int64_t>(p.pw_uid), static_cast<int64_t>(p.pw_gid),
+                             p.pw_dir ? p.pw_dir : "", p.pw_shell ? p.pw_shell : ""};
+        });
+      },
+      &FindPasswdEntry);
   if (!entry) return entry.error();
   Facts facts = {
       {"exists", false}, {"uid", nullptr}, {"gid", nullptr}, {"home", ""}, {"shell", ""}};

@@ -20,17 +20,37 @@ int UsageError(const std::string& message) {
   return 64;
 }
 
-std::optional<RuleSet> LoadRulesOrReport(const std::vector<std::string>& paths) {
+namespace {
+
+void ReportRuleFileErrors(const DiagnosticList& diagnostics) {
+  const size_t count = diagnostics.size();
+  fmt::print(stderr, "{}flightcheck: {} error{} in rule files; nothing was run\n",
+             diagnostics.Format(), count, count == 1 ? "" : "s");
+}
+
+}  // namespace
+
+std::optional<std::vector<SourceFile>> ReadRuleSourcesOrReport(
+    const std::vector<std::string>& paths) {
+  if (paths.empty()) return BuiltinRuleSources();
   DiagnosticList diagnostics;
-  std::vector<SourceFile> files =
-      paths.empty() ? BuiltinRuleSources() : ReadRuleFiles(paths, &diagnostics);
-  LoadResult loaded = LoadRules(files, ProbeRegistry::Global());
-  std::string text = diagnostics.Format() + loaded.diagnostics.Format();
-  const size_t count = diagnostics.size() + loaded.diagnostics.size();
-  if (count == 0) return std::move(loaded.rules);
-  fmt::print(stderr, "{}flightcheck: {} error{} in rule files; nothing was run\n", text, count,
-             count == 1 ? "" : "s");
+  std::vector<SourceFile> files = ReadRuleFiles(paths, &diagnostics);
+  if (diagnostics.empty()) return files;
+  ReportRuleFileErrors(diagnostics);
   return std::nullopt;
+}
+
+std::optional<RuleSet> LoadRulesOrReport(const std::vector<SourceFile>& files) {
+  LoadResult loaded = LoadRules(files, ProbeRegistry::Global());
+  if (loaded.ok()) return std::move(loaded.rules);
+  ReportRuleFileErrors(loaded.diagnostics);
+  return std::nullopt;
+}
+
+std::optional<RuleSet> LoadRulesOrReport(const std::vector<std::string>& paths) {
+  std::optional<std::vector<SourceFile>> files = ReadRuleSourcesOrReport(paths);
+  if (!files) return std::nullopt;
+  return LoadRulesOrReport(*files);
 }
 
 Status WriteOutput(const std::string& path, const std::string& text) {
@@ -40,9 +60,8 @@ Status WriteOutput(const std::string& path, const std::string& text) {
     return Status::Ok();
   }
   const std::filesystem::path target(path);
-  const std::string temp =
+  std::string temp_name =
       (target.parent_path() / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
-  std::string temp_name = temp;
   const int fd = ::mkstemp(temp_name.data());
   if (fd < 0) return Status::FromErrno(fmt::format("cannot write '{}'", path), errno);
   size_t written = 0;

@@ -15,8 +15,16 @@ namespace flightcheck::cli {
 // Prints "flightcheck: error: <message>" and a pointer to --help on stderr; returns 64.
 int UsageError(const std::string& message);
 
-// Loads --rules paths (or the built-in rule sets when there are none). On any problem prints every
-// diagnostic and a closing line to stderr and returns nullopt: the caller exits 65.
+// Reads --rules paths (or the built-in rule sets when there are none). A path that cannot be read
+// is reported on stderr with a closing line, and nullopt returned: the caller exits 65.
+std::optional<std::vector<SourceFile>> ReadRuleSourcesOrReport(
+    const std::vector<std::string>& paths);
+
+// Loads rule files; on any problem prints every diagnostic and a closing line to stderr and
+// returns nullopt: the caller exits 65.
+std::optional<RuleSet> LoadRulesOrReport(const std::vector<SourceFile>& files);
+
+// Both of the above.
 std::optional<RuleSet> LoadRulesOrReport(const std::vector<std::string>& paths);
 
 // Writes text to path through a temporary file and a rename, so a reader never sees half a

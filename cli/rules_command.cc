@@ -32,14 +32,13 @@ int ListRules(const std::vector<std::string>& paths) {
 
 // Prints each named rule as written in its file: from its first line to the next rule.
 int ShowRules(const std::vector<std::string>& paths, const std::vector<std::string>& ids) {
-  std::vector<SourceFile> sources;
-  DiagnosticList diagnostics;
-  sources = paths.empty() ? BuiltinRuleSources() : ReadRuleFiles(paths, &diagnostics);
+  const std::optional<std::vector<SourceFile>> sources = ReadRuleSourcesOrReport(paths);
+  if (!sources) return kExitInvalidInput;
   if (ids.empty()) {
-    for (const SourceFile& source : sources) fmt::print("# {}\n{}", source.path, source.text);
+    for (const SourceFile& source : *sources) fmt::print("# {}\n{}", source.path, source.text);
     return kExitOk;
   }
-  std::optional<RuleSet> rules = LoadRulesOrReport(paths);
+  std::optional<RuleSet> rules = LoadRulesOrReport(*sources);
   if (!rules) return kExitInvalidInput;
   for (const std::string& id : ids) {
     const Rule* rule = rules->Find(id);
@@ -48,7 +47,7 @@ int ShowRules(const std::vector<std::string>& paths, const std::vector<std::stri
         return UsageError(s.message());
       }
     }
-    for (const SourceFile& source : sources) {
+    for (const SourceFile& source : *sources) {
       if (source.path != rule->location.path) continue;
       const std::vector<std::string_view> lines = SplitLines(source.text);
       const size_t first = static_cast<size_t>(rule->location.line - 1);

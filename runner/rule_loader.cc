@@ -673,12 +673,10 @@ LoadResult LoadRules(const std::vector<SourceFile>& files, const ProbeRegistry& 
   std::vector<RequirementRef> requirements;
   std::vector<IdRef> id_refs;
   for (const SourceFile& file : files) {
-    const size_t before = result.rules.rules.size();
     FileLoader(file, registry, &result.diagnostics, &result.rules.rules, &requirements, &id_refs)
         .Load();
     // Rules without an id have no IdRef; keep the vectors aligned for CheckRuleGraph.
     id_refs.resize(result.rules.rules.size(), IdRef{&file, 0, 0});
-    (void)before;
   }
   CheckRuleGraph(result.rules.rules, id_refs, requirements, &result.diagnostics);
   result.diagnostics.SortByPosition();

@@ -18,6 +18,16 @@ struct GoldenCase {
   const char* stderr_text;
 };
 
+// The rule file of the flag cases: valid, so only the flag can be wrong.
+constexpr const char* kValidRules = R"golden(apiVersion: flightcheck/v1
+kind: RuleSet
+phase: preflight
+rules:
+  - id: docker.running
+    probe: docker
+    expect: {running: true}
+)golden";
+
 const GoldenCase kCases[] = {
     {"syntax_error",
      "syntax_error.yaml",
@@ -364,14 +374,7 @@ flightcheck: 6 errors in rule files; nothing was run
 )golden"},
     {"ignore_all_mixed",
      "ok.yaml",
-     R"golden(apiVersion: flightcheck/v1
-kind: RuleSet
-phase: preflight
-rules:
-  - id: docker.running
-    probe: docker
-    expect: {running: true}
-)golden",
+     kValidRules,
      {"check", "--rules", "ok.yaml", "--ignore", "all,docker.running"},
      64,
      R"golden(flightcheck: error: --ignore: 'all' cannot be combined with rule ids (got 'all,docker.running'); pass either --ignore all or a list of ids
@@ -379,14 +382,7 @@ Run 'flightcheck --help' for usage.
 )golden"},
     {"unknown_format",
      "ok.yaml",
-     R"golden(apiVersion: flightcheck/v1
-kind: RuleSet
-phase: preflight
-rules:
-  - id: docker.running
-    probe: docker
-    expect: {running: true}
-)golden",
+     kValidRules,
      {"check", "--rules", "ok.yaml", "--format", "yml"},
      64,
      R"golden(flightcheck: error: --format: unknown format 'yml'; formats: text, json, junit, tap, prometheus, nagios
@@ -394,14 +390,7 @@ Run 'flightcheck --help' for usage.
 )golden"},
     {"missing_rules_file",
      "ok.yaml",
-     R"golden(apiVersion: flightcheck/v1
-kind: RuleSet
-phase: preflight
-rules:
-  - id: docker.running
-    probe: docker
-    expect: {running: true}
-)golden",
+     kValidRules,
      {"check", "--rules", "nope.yaml"},
      65,
      R"golden(nope.yaml: error: no such file or directory
@@ -409,14 +398,7 @@ flightcheck: 1 error in rule files; nothing was run
 )golden"},
     {"unknown_phase_flag",
      "ok.yaml",
-     R"golden(apiVersion: flightcheck/v1
-kind: RuleSet
-phase: preflight
-rules:
-  - id: docker.running
-    probe: docker
-    expect: {running: true}
-)golden",
+     kValidRules,
      {"check", "--rules", "ok.yaml", "--phase", "postflite"},
      64,
      R"golden(flightcheck: error: --phase: unknown phase 'postflite' (did you mean 'postflight'?); phases: preflight, postflight, health
@@ -424,14 +406,7 @@ Run 'flightcheck --help' for usage.
 )golden"},
     {"bad_var_flag",
      "ok.yaml",
-     R"golden(apiVersion: flightcheck/v1
-kind: RuleSet
-phase: preflight
-rules:
-  - id: docker.running
-    probe: docker
-    expect: {running: true}
-)golden",
+     kValidRules,
      {"check", "--rules", "ok.yaml", "--var", "master_list"},
      64,
      R"golden(flightcheck: error: --var 'master_list': expected NAME=VALUE (e.g. --var master_list=10.0.0.1,10.0.0.2)
@@ -439,14 +414,7 @@ Run 'flightcheck --help' for usage.
 )golden"},
     {"unknown_only_id",
      "ok.yaml",
-     R"golden(apiVersion: flightcheck/v1
-kind: RuleSet
-phase: preflight
-rules:
-  - id: docker.running
-    probe: docker
-    expect: {running: true}
-)golden",
+     kValidRules,
      {"check", "--rules", "ok.yaml", "--only", "docker.runing"},
      64,
      R"golden(flightcheck: error: --only: no rule 'docker.runing' (did you mean 'docker.running'?)
@@ -454,14 +422,7 @@ Run 'flightcheck --help' for usage.
 )golden"},
     {"unknown_ignore_id",
      "ok.yaml",
-     R"golden(apiVersion: flightcheck/v1
-kind: RuleSet
-phase: preflight
-rules:
-  - id: docker.running
-    probe: docker
-    expect: {running: true}
-)golden",
+     kValidRules,
      {"check", "--rules", "ok.yaml", "--ignore", "dockr.running"},
      64,
      R"golden(flightcheck: error: --ignore: no rule 'dockr.running' (did you mean 'docker.running'?)
@@ -469,14 +430,7 @@ Run 'flightcheck --help' for usage.
 )golden"},
     {"bad_deadline_flag",
      "ok.yaml",
-     R"golden(apiVersion: flightcheck/v1
-kind: RuleSet
-phase: preflight
-rules:
-  - id: docker.running
-    probe: docker
-    expect: {running: true}
-)golden",
+     kValidRules,
      {"check", "--rules", "ok.yaml", "--deadline", "soon"},
      64,
      R"golden(flightcheck: error: --deadline: 'soon' is not a duration (expected a number with a unit: ms, s, m or h, e.g. 5s)
@@ -484,14 +438,7 @@ Run 'flightcheck --help' for usage.
 )golden"},
     {"bad_parallel_flag",
      "ok.yaml",
-     R"golden(apiVersion: flightcheck/v1
-kind: RuleSet
-phase: preflight
-rules:
-  - id: docker.running
-    probe: docker
-    expect: {running: true}
-)golden",
+     kValidRules,
      {"check", "--rules", "ok.yaml", "--parallel", "0"},
      64,
      R"golden(flightcheck: error: --parallel: 0 is out of range (1 to 256)
@@ -499,14 +446,7 @@ Run 'flightcheck --help' for usage.
 )golden"},
     {"unknown_role_flag",
      "ok.yaml",
-     R"golden(apiVersion: flightcheck/v1
-kind: RuleSet
-phase: preflight
-rules:
-  - id: docker.running
-    probe: docker
-    expect: {running: true}
-)golden",
+     kValidRules,
      {"check", "--rules", "ok.yaml", "--role", "slave-public"},
      64,
      R"golden(flightcheck: error: --role: unknown role 'slave-public' (did you mean 'slave_public'?); roles: bootstrap, master, agent, public_agent (or DC/OS's slave, slave_public)
@@ -514,14 +454,7 @@ Run 'flightcheck --help' for usage.
 )golden"},
     {"root_not_a_directory",
      "ok.yaml",
-     R"golden(apiVersion: flightcheck/v1
-kind: RuleSet
-phase: preflight
-rules:
-  - id: docker.running
-    probe: docker
-    expect: {running: true}
-)golden",
+     kValidRules,
      {"check", "--rules", "ok.yaml", "--root", "/nonexistent"},
      64,
      R"golden(flightcheck: error: --root: '/nonexistent' is not a directory
@@ -529,14 +462,7 @@ Run 'flightcheck --help' for usage.
 )golden"},
     {"unknown_flag",
      "ok.yaml",
-     R"golden(apiVersion: flightcheck/v1
-kind: RuleSet
-phase: preflight
-rules:
-  - id: docker.running
-    probe: docker
-    expect: {running: true}
-)golden",
+     kValidRules,
      {"check", "--rules", "ok.yaml", "--fromat", "json"},
      64,
      R"golden(flightcheck: error: unknown option '--fromat' for 'check' (did you mean '--format'?)
@@ -544,14 +470,7 @@ Run 'flightcheck --help' for usage.
 )golden"},
     {"unknown_command",
      "ok.yaml",
-     R"golden(apiVersion: flightcheck/v1
-kind: RuleSet
-phase: preflight
-rules:
-  - id: docker.running
-    probe: docker
-    expect: {running: true}
-)golden",
+     kValidRules,
      {"chek"},
      64,
      R"golden(flightcheck: error: unknown command 'chek' (did you mean 'check'?)
@@ -574,8 +493,39 @@ rules:
            ^
 flightcheck: 1 error in rule files; nothing was run
 )golden"},
+    {"rules_show_missing_file",
+     "ok.yaml",
+     kValidRules,
+     {"rules", "show", "--rules", "nope.yaml"},
+     65,
+     R"golden(nope.yaml: error: no such file or directory
+flightcheck: 1 error in rule files; nothing was run
+)golden"},
+    {"rules_show_unknown_id",
+     "ok.yaml",
+     kValidRules,
+     {"rules", "show", "docker.runing", "--rules", "ok.yaml"},
+     64,
+     R"golden(flightcheck: error: rules show: no rule 'docker.runing' (did you mean 'docker.running'?)
+Run 'flightcheck --help' for usage.
+)golden"},
+    {"bad_color_flag",
+     "ok.yaml",
+     kValidRules,
+     {"check", "--rules", "ok.yaml", "--color", "sometimes"},
+     64,
+     R"golden(flightcheck: error: --color: 'sometimes' is not one of auto, always, never
+Run 'flightcheck --help' for usage.
+)golden"},
+    {"zero_timeout_flag",
+     "ok.yaml",
+     kValidRules,
+     {"check", "--rules", "ok.yaml", "--timeout", "0"},
+     64,
+     R"golden(flightcheck: error: --timeout: must be longer than 0
+Run 'flightcheck --help' for usage.
+)golden"},
 };
-
 // Names the case in gtest's messages instead of dumping the struct's bytes.
 void PrintTo(const GoldenCase& c, std::ostream* os) { *os << c.name; }
 
