@@ -90,22 +90,17 @@ std::string QuoteArgv(const std::vector<std::string>& argv) {
   return text;
 }
 
-Result<CommandResult> LocalCommandRunner::Run(const std::vector<std::string>& argv,
-                                              Deadline deadline, size_t output_cap) const {
+Result<pid_t> SpawnInOwnGroup(const std::vector<std::string>& argv, const std::string& stdin_path,
+                              int stdout_fd, int stderr_fd) {
   if (argv.empty()) return Status::InvalidArgument("empty command");
-  const auto started = SteadyClock::now();
-  Fd out_read, out_write, err_read, err_write;
-  if (Status s = MakePipe(&out_read, &out_write); !s.ok()) return s;
-  if (Status s = MakePipe(&err_read, &err_write); !s.ok()) return s;
-
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, out_write.get(), 1);
-  posix_spawn_file_actions_adddup2(&actions, err_write.get(), 2);
+  posix_spawn_file_actions_addopen(&actions, 0, stdin_path.c_str(), O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, stdout_fd, 1);
+  posix_spawn_file_actions_adddup2(&actions, stderr_fd, 2);
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
-  // Own process group, so the deadline can kill everything the command started. Default signal
+  // Own process group, so a deadline can kill everything the command started. Default signal
   // dispositions, so a runner that ignores SIGPIPE does not pass that on.
   sigset_t default_signals;
   sigfillset(&default_signals);
@@ -126,6 +121,20 @@ Result<CommandResult> LocalCommandRunner::Run(const std::vector<std::string>& ar
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   if (spawn_error != 0) return Status::FromErrno(fmt::format("running '{}'", argv[0]), spawn_error);
+  return pid;
+}
+
+Result<CommandResult> LocalCommandRunner::Run(const std::vector<std::string>& argv,
+                                              Deadline deadline, size_t output_cap) const {
+  if (argv.empty()) return Status::InvalidArgument("empty command");
+  const auto started = SteadyClock::now();
+  Fd out_read, out_write, err_read, err_write;
+  if (Status s = MakePipe(&out_read, &out_write); !s.ok()) return s;
+  if (Status s = MakePipe(&err_read, &err_write); !s.ok()) return s;
+
+  Result<pid_t> spawned = SpawnInOwnGroup(argv, "/dev/null", out_write.get(), err_write.get());
+  if (!spawned) return spawned.error();
+  const pid_t pid = *spawned;
   out_write.Reset();
   err_write.Reset();
 

@@ -7,6 +7,8 @@
 // Thread-safety: Run may be called concurrently from several threads.
 #pragma once
 
+#include <sys/types.h>
+
 #include <string>
 #include <vector>
 
@@ -41,6 +43,13 @@ class LocalCommandRunner : public CommandRunner {
   Result<CommandResult> Run(const std::vector<std::string>& argv, Deadline deadline,
                             size_t output_cap = 1 << 20) const override;
 };
+
+// Starts argv[0] (searched in $PATH) in a new process group of its own, with default signal
+// dispositions and an empty signal mask, stdin opened from stdin_path and stdout/stderr on the
+// given descriptors (which the caller still owns and should close after the call). Returns the
+// pid, which is also the process group id; NotFound or another errno status when it cannot start.
+Result<pid_t> SpawnInOwnGroup(const std::vector<std::string>& argv, const std::string& stdin_path,
+                              int stdout_fd, int stderr_fd);
 
 // Joins argv for messages: "sh -c 'sleep 10'".
 std::string QuoteArgv(const std::vector<std::string>& argv);

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "checks/command_runner.h"
+#include "checks/file_io.h"
 #include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "runner/engine.h"
@@ -26,6 +27,7 @@ struct CheckFlags {
   std::string root = "/";
   std::string docker_socket = "/var/run/docker.sock";
   std::vector<std::string> vars;
+  std::string vars_file;
   std::vector<std::string> only;
   std::vector<std::string> skip;
   std::vector<std::string> ignore;
@@ -72,9 +74,16 @@ int RunCheck(const CheckFlags& flags) {
   Result<IgnorePolicy> ignore = ParseIgnorePolicy(flags.ignore);
   if (!ignore) return UsageError(ignore.error().message());
   options.ignore = *ignore;
+  if (!flags.vars_file.empty()) {
+    Result<std::string> text = ReadWholeFile(flags.vars_file);
+    if (!text) return UsageError("--vars-file: " + text.error().message());
+    Result<Variables> from_file = ParseVariablesJson(*text, flags.vars_file);
+    if (!from_file) return UsageError("--vars-file: " + from_file.error().message());
+    options.variables = *from_file;
+  }
   Result<Variables> variables = ParseVariableFlags(flags.vars);
   if (!variables) return UsageError(variables.error().message());
-  options.variables = *variables;
+  for (auto& [name, value] : *variables) options.variables[name] = value;
   if (flags.parallel < 1 || flags.parallel > 256) {
     return UsageError(fmt::format("--parallel: {} is out of range (1 to 256)", flags.parallel));
   }
@@ -151,6 +160,8 @@ void AddCheckCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--root", flags->root, "Read host files under DIR (default /)");
   cmd->add_option("--docker-socket", flags->docker_socket, "Docker Engine API socket");
   cmd->add_option("--var", flags->vars, "NAME=VALUE for ${NAME} in rules; commas make a list");
+  cmd->add_option("--vars-file", flags->vars_file,
+                  "JSON object of variables (e.g. an artifact's variables.json); --var wins");
   cmd->add_option("--only", flags->only, "Only these rule ids or globs (comma list, repeatable)");
   cmd->add_option("--skip", flags->skip, "Skip these rule ids or globs");
   cmd->add_option("--ignore", flags->ignore, "Report failures of these rules as warnings; or all");

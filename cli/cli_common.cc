@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "checks/file_io.h"
 #include "runner/spellcheck.h"
 
 namespace flightcheck::cli {
@@ -59,35 +60,7 @@ Status WriteOutput(const std::string& path, const std::string& text) {
     std::fflush(stdout);
     return Status::Ok();
   }
-  const std::filesystem::path target(path);
-  std::string temp_name =
-      (target.parent_path() / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
-  const int fd = ::mkstemp(temp_name.data());
-  if (fd < 0) return Status::FromErrno(fmt::format("cannot write '{}'", path), errno);
-  size_t written = 0;
-  while (written < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int saved = errno;
-      ::close(fd);
-      ::unlink(temp_name.c_str());
-      return Status::FromErrno(fmt::format("cannot write '{}'", path), saved);
-    }
-    written += static_cast<size_t>(n);
-  }
-  ::fchmod(fd, 0644);
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    const int saved = errno;
-    ::unlink(temp_name.c_str());
-    return Status::FromErrno(fmt::format("cannot write '{}'", path), saved);
-  }
-  if (::rename(temp_name.c_str(), path.c_str()) != 0) {
-    const int saved = errno;
-    ::unlink(temp_name.c_str());
-    return Status::FromErrno(fmt::format("cannot write '{}'", path), saved);
-  }
-  return Status::Ok();
+  return WriteFileAtomically(path, text);
 }
 
 std::string DescribeExtras(const CLI::App& app, const std::string& fallback) {

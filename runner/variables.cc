@@ -116,6 +116,37 @@ Result<Variables> ParseVariableFlags(const std::vector<std::string>& flags) {
   return variables;
 }
 
+Result<Variables> ParseVariablesJson(std::string_view text, std::string_view source) {
+  nlohmann::json document = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (document.is_discarded()) {
+    return Status::InvalidArgument(
+        fmt::format("{}: not valid JSON; expected an object of NAME: VALUE", source));
+  }
+  if (!document.is_object()) {
+    return Status::InvalidArgument(fmt::format("{}: expected a JSON object of NAME: VALUE, not {}",
+                                               source, document.type_name()));
+  }
+  auto scalar = [](const nlohmann::json& v) {
+    return v.is_string() || v.is_number() || v.is_boolean();
+  };
+  Variables variables;
+  for (const auto& [name, value] : document.items()) {
+    if (!IsValidName(name)) {
+      return Status::InvalidArgument(fmt::format(
+          "{}: '{}' is not a variable name (letters, digits, '_', '.' and '-')", source, name));
+    }
+    const bool ok =
+        scalar(value) || (value.is_array() && std::all_of(value.begin(), value.end(), scalar));
+    if (!ok) {
+      return Status::InvalidArgument(
+          fmt::format("{}: '{}' must be a string, number, boolean or list of those, not {}", source,
+                      name, value.type_name()));
+    }
+    variables[name] = value;
+  }
+  return variables;
+}
+
 Status CheckVariableSyntax(const nlohmann::json& value) {
   if (value.is_string()) {
     Result<std::vector<Reference>> refs = FindReferences(value.get<std::string>());

@@ -22,6 +22,11 @@ using Variables = std::map<std::string, nlohmann::json, std::less<>>;
 // Parses "name=value" flags. InvalidArgument: "--var 'x': expected NAME=VALUE".
 Result<Variables> ParseVariableFlags(const std::vector<std::string>& flags);
 
+// Parses a JSON object of variables (a `--vars-file`, the variables.json of an install artifact):
+// values must be strings, numbers, booleans or lists of those. source names the file in messages:
+// "vars.json: 'master_list' must be a string, number, boolean or list, not an object".
+Result<Variables> ParseVariablesJson(std::string_view text, std::string_view source);
+
 // Checks the ${...} syntax of every string in value: an unclosed "${" or a bad name is an error
 // ("unclosed '${' in '${master_list'").
 Status CheckVariableSyntax(const nlohmann::json& value);

@@ -9,10 +9,11 @@ packages=(
   # libraries (DESIGN.md: Debian packages only)
   libboost-dev libsystemd-dev nlohmann-json3-dev libyaml-dev libspdlog-dev libfmt-dev
   libcli11-dev libgtest-dev libgmock-dev libc-ares-dev libcurl4-openssl-dev libssl-dev
+  libarchive-dev libcrypt-dev
   # the real services the integration tests and benchmarks run (TESTBED.md)
-  docker.io zookeeper dnsmasq openssh-server netcat-openbsd iproute2 util-linux procps
+  docker.io zookeeper dnsmasq openssh-server openssh-client netcat-openbsd iproute2 util-linux procps
   # benchmarks: hyperfine times; dig and adjtimex let the shell baseline check DNS and the clock
-  hyperfine bind9-dnsutils adjtimex
+  hyperfine bind9-dnsutils adjtimex pssh
 )
 
 missing=()

@@ -87,6 +87,40 @@ TEST_F(CheckCommandTest, VariablesSubstitute) {
   EXPECT_NE(run.out.find("PASS  needs.var"), std::string::npos) << run.out;
 }
 
+TEST_F(CheckCommandTest, VarsFileSuppliesVariablesAndVarFlagsWin) {
+  dir_.WriteFile("vars.json", R"({"marker_path": "/etc/absent", "unused": ["a", 1, true]})");
+  const CliRun from_file = Check({"--only", "needs.var", "--vars-file", "vars.json"});
+  EXPECT_EQ(from_file.exit_code, 2) << from_file.out << from_file.err;
+  EXPECT_NE(from_file.out.find("FAIL  needs.var"), std::string::npos) << from_file.out;
+  const CliRun overridden = Check(
+      {"--only", "needs.var", "--vars-file", "vars.json", "--var", "marker_path=/etc/marker"});
+  EXPECT_EQ(overridden.exit_code, 0) << overridden.out << overridden.err;
+}
+
+TEST_F(CheckCommandTest, BadVarsFileIsAUsageErrorNamingTheFileAndTheProblem) {
+  dir_.WriteFile("object.json", R"({"marker_path": {"nested": 1}})");
+  dir_.WriteFile("list.json", R"([1, 2])");
+  dir_.WriteFile("broken.json", R"({"marker_path": )");
+  const CliRun nested = Check({"--vars-file", "object.json"});
+  EXPECT_EQ(nested.exit_code, 64);
+  EXPECT_NE(nested.err.find("--vars-file: object.json: 'marker_path' must be a string, number, "
+                            "boolean or list of those, not object"),
+            std::string::npos)
+      << nested.err;
+  const CliRun list = Check({"--vars-file", "list.json"});
+  EXPECT_NE(list.err.find("--vars-file: list.json: expected a JSON object of NAME: VALUE, not "
+                          "array"),
+            std::string::npos)
+      << list.err;
+  const CliRun broken = Check({"--vars-file", "broken.json"});
+  EXPECT_NE(broken.err.find("--vars-file: broken.json: not valid JSON"), std::string::npos)
+      << broken.err;
+  const CliRun missing = Check({"--vars-file", "absent.json"});
+  EXPECT_EQ(missing.exit_code, 64);
+  EXPECT_NE(missing.err.find("--vars-file: cannot read 'absent.json'"), std::string::npos)
+      << missing.err;
+}
+
 TEST_F(CheckCommandTest, IgnoreDowngradesFailureToWarningAndStillPrintsIt) {
   const CliRun run = Check({"--ignore", "marker.size"});
   EXPECT_EQ(run.exit_code, 0) << run.out;

@@ -1,0 +1,428 @@
+#include "installer/artifact.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <memory>
+#include <set>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "checks/file_io.h"
+#include "checks/probe.h"
+#include "installer/install_script.h"
+#include "runner/rule_loader.h"
+#include "runner/selection.h"
+
+namespace flightcheck {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr mode_t kFileMode = 0644;
+constexpr mode_t kExecutableMode = 0755;
+constexpr mode_t kDirectoryMode = 0755;
+constexpr std::string_view kNamePrefix = "flightcheck-";
+constexpr std::string_view kNameSuffix = ".tar.gz";
+
+// One member of the tarball: text held in memory, or a file streamed from disk when it is
+// written (the binary and the payload can be large).
+struct Entry {
+  std::string path;
+  mode_t mode = kFileMode;
+  bool directory = false;
+  std::string text;
+  fs::path source;   // non-empty: the contents come from this file
+  std::string what;  // names the source in errors: "flightcheck binary", "payload"
+};
+
+Entry DirectoryEntry(std::string path) {
+  Entry entry;
+  entry.path = std::move(path);
+  entry.mode = kDirectoryMode;
+  entry.directory = true;
+  return entry;
+}
+
+Entry TextEntry(std::string path, std::string text, mode_t mode = kFileMode) {
+  Entry entry;
+  entry.path = std::move(path);
+  entry.mode = mode;
+  entry.text = std::move(text);
+  return entry;
+}
+
+Entry FileEntry(std::string path, fs::path source, std::string what, mode_t mode) {
+  Entry entry;
+  entry.path = std::move(path);
+  entry.mode = mode;
+  entry.source = std::move(source);
+  entry.what = std::move(what);
+  return entry;
+}
+
+struct FdCloser {
+  explicit FdCloser(int fd_in) : fd(fd_in) {}
+  ~FdCloser() {
+    if (fd >= 0) ::close(fd);
+  }
+  FdCloser(const FdCloser&) = delete;
+  FdCloser& operator=(const FdCloser&) = delete;
+  int fd;
+};
+
+struct ArchiveFree {
+  void operator()(archive* a) const { archive_write_free(a); }
+};
+struct EntryFree {
+  void operator()(archive_entry* e) const { archive_entry_free(e); }
+};
+struct DigestFree {
+  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+};
+
+std::string Hex(const unsigned char* bytes, size_t length) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(2 * length);
+  for (size_t i = 0; i < length; ++i) {
+    hex += kHex[bytes[i] >> 4];
+    hex += kHex[bytes[i] & 0xf];
+  }
+  return hex;
+}
+
+// Where libarchive's output goes: every byte is hashed and counted, and written to fd when there
+// is one. Errors are kept here because libarchive only sees "-1" from the callback.
+class Sink {
+ public:
+  explicit Sink(int fd) : fd_(fd), digest_(EVP_MD_CTX_new()) {
+    if (!digest_ || EVP_DigestInit_ex(digest_.get(), EVP_sha256(), nullptr) != 1) {
+      error_ = Status::Internal("cannot initialise SHA-256");
+    }
+  }
+
+  static la_ssize_t Write(archive* /*a*/, void* self, const void* buffer, size_t length) {
+    return static_cast<Sink*>(self)->Append(static_cast<const char*>(buffer), length);
+  }
+
+  const Status& error() const { return error_; }
+  uint64_t size() const { return size_; }
+
+  Result<std::string> FinishSha256() {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (EVP_DigestFinal_ex(digest_.get(), digest, &length) != 1) {
+      return Status::Internal("cannot finish SHA-256");
+    }
+    return Hex(digest, length);
+  }
+
+ private:
+  la_ssize_t Append(const char* data, size_t length) {
+    if (!error_.ok()) return -1;
+    for (size_t written = 0; fd_ >= 0 && written < length;) {
+      const ssize_t n = ::write(fd_, data + written, length - written);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        error_ = Status::FromErrno("cannot write the artifact", errno);
+        return -1;
+      }
+      written += static_cast<size_t>(n);
+    }
+    EVP_DigestUpdate(digest_.get(), data, length);
+    size_ += length;
+    return static_cast<la_ssize_t>(length);
+  }
+
+  int fd_;
+  std::unique_ptr<EVP_MD_CTX, DigestFree> digest_;
+  uint64_t size_ = 0;
+  Status error_;
+};
+
+Status ArchiveError(archive* a, std::string_view what) {
+  const char* message = archive_error_string(a);
+  return Status::Internal(fmt::format("{}: {}", what, message ? message : "libarchive error"));
+}
+
+// Writes one entry with the fixed metadata that makes the bytes reproducible.
+Status WriteEntry(archive* a, const Entry& entry) {
+  FdCloser source(-1);
+  int64_t size = static_cast<int64_t>(entry.text.size());
+  if (!entry.source.empty()) {
+    const std::string what = fmt::format("cannot read {} '{}'", entry.what, entry.source.string());
+    source.fd = ::open(entry.source.c_str(), O_RDONLY | O_CLOEXEC);
+    if (source.fd < 0) return Status::FromErrno(what, errno);
+    struct stat st;
+    if (::fstat(source.fd, &st) != 0) return Status::FromErrno(what, errno);
+    if (!S_ISREG(st.st_mode)) return Status::InvalidArgument(what + ": not a regular file");
+    size = st.st_size;
+  }
+  std::unique_ptr<archive_entry, EntryFree> header(archive_entry_new());
+  archive_entry_set_pathname(header.get(), entry.path.c_str());
+  archive_entry_set_filetype(header.get(), entry.directory ? AE_IFDIR : AE_IFREG);
+  archive_entry_set_perm(header.get(), entry.mode);
+  archive_entry_set_size(header.get(), entry.directory ? 0 : size);
+  archive_entry_set_mtime(header.get(), 0, 0);
+  archive_entry_set_uid(header.get(), 0);
+  archive_entry_set_gid(header.get(), 0);
+  archive_entry_set_uname(header.get(), "root");
+  archive_entry_set_gname(header.get(), "root");
+  if (archive_write_header(a, header.get()) != ARCHIVE_OK) {
+    return ArchiveError(a, "cannot add " + entry.path);
+  }
+  if (entry.source.empty()) {
+    if (!entry.text.empty() &&
+        archive_write_data(a, entry.text.data(), entry.text.size()) != size) {
+      return ArchiveError(a, "cannot add " + entry.path);
+    }
+    return Status::Ok();
+  }
+  // Exactly the size in the header: a file that changes while it is copied is an error, not a
+  // corrupt tarball.
+  char buffer[64 << 10];
+  for (int64_t left = size; left > 0;) {
+    const ssize_t n = ::read(source.fd, buffer, std::min<int64_t>(left, sizeof buffer));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::FromErrno("cannot read " + entry.source.string(), errno);
+    if (n == 0) return Status::Internal(entry.source.string() + " shrank while it was copied");
+    if (archive_write_data(a, buffer, static_cast<size_t>(n)) != n) {
+      return ArchiveError(a, "cannot add " + entry.path);
+    }
+    left -= n;
+  }
+  return Status::Ok();
+}
+
+// Writes the whole tarball (gzipped or not) into sink.
+Status WriteTar(const std::vector<Entry>& entries, bool gzip, Sink* sink) {
+  std::unique_ptr<archive, ArchiveFree> a(archive_write_new());
+  if (!a) return Status::Internal("cannot create a libarchive writer");
+  // pax_restricted is plain ustar unless an entry needs more; gzip's default header carries the
+  // time of writing, which would make every artifact different.
+  if (archive_write_set_format_pax_restricted(a.get()) != ARCHIVE_OK ||
+      (gzip ? archive_write_add_filter_gzip(a.get()) != ARCHIVE_OK ||
+                  archive_write_set_filter_option(a.get(), "gzip", "timestamp", nullptr) !=
+                      ARCHIVE_OK
+            : archive_write_add_filter_none(a.get()) != ARCHIVE_OK)) {
+    return ArchiveError(a.get(), "cannot set up the tar writer");
+  }
+  if (archive_write_open2(a.get(), sink, nullptr, &Sink::Write, nullptr, nullptr) != ARCHIVE_OK) {
+    return sink->error().ok() ? ArchiveError(a.get(), "cannot start the tarball") : sink->error();
+  }
+  for (const Entry& entry : entries) {
+    Status status = WriteEntry(a.get(), entry);
+    if (!status.ok()) return sink->error().ok() ? status : sink->error();
+  }
+  if (archive_write_close(a.get()) != ARCHIVE_OK) {
+    return sink->error().ok() ? ArchiveError(a.get(), "cannot finish the tarball") : sink->error();
+  }
+  return sink->error();
+}
+
+std::string ShellQuote(std::string_view value) {
+  std::string quoted = "'";
+  for (char c : value) {
+    if (c == '\'') {
+      quoted += "'\\''";
+    } else {
+      quoted += c;
+    }
+  }
+  return quoted + "'";
+}
+
+// rules/<phase>/<name> entries; names are unique and end in .yaml or .yml, see the header.
+void AddRuleEntries(std::string_view phase, const std::vector<SourceFile>& files,
+                    std::vector<Entry>* entries) {
+  const std::string directory = fmt::format("rules/{}", phase);
+  entries->push_back(DirectoryEntry(directory));
+  std::set<std::string> taken;
+  for (const SourceFile& file : files) {
+    fs::path name = fs::path(file.path).filename();
+    if (name.empty()) name = "rules";
+    if (name.extension() != ".yaml" && name.extension() != ".yml") name += ".yaml";
+    std::string unique = name.string();
+    for (int n = 2; taken.count(unique) != 0; ++n) {
+      unique = fmt::format("{}-{}{}", name.stem().string(), n, name.extension().string());
+    }
+    taken.insert(unique);
+    entries->push_back(TextEntry(directory + "/" + unique, file.text));
+  }
+}
+
+Result<RuleSet> LoadPhaseRules(std::string_view phase, const std::vector<SourceFile>& files) {
+  LoadResult loaded = LoadRules(files, ProbeRegistry::Global());
+  if (!loaded.ok()) {
+    const Diagnostic& first = loaded.diagnostics.diagnostics().front();
+    return Status::InvalidArgument(fmt::format("{} rules do not load: {}:{}: {}", phase, first.path,
+                                               first.line, first.message));
+  }
+  return std::move(loaded.rules);
+}
+
+struct SkipLists {
+  std::string preflight;  // comma lists for --skip
+  std::string postflight;
+};
+
+// flightcheck check refuses a --skip entry that names no rule of the files it loaded, so each
+// phase gets only the entries that name its rules. An entry that names no rule of either phase is
+// a typo, better reported once here than by every node.
+Result<SkipLists> SplitSkipsByPhase(const ArtifactInputs& inputs) {
+  Result<RuleSet> preflight = LoadPhaseRules("preflight", inputs.preflight_rules);
+  if (!preflight) return preflight.error();
+  Result<RuleSet> postflight = LoadPhaseRules("postflight", inputs.postflight_rules);
+  if (!postflight) return postflight.error();
+  auto names_a_rule = [](const RuleSet& rules, const std::string& pattern) {
+    return std::any_of(rules.rules.begin(), rules.rules.end(),
+                       [&](const Rule& rule) { return MatchesAnyPattern(rule.id, {pattern}); });
+  };
+  auto append = [](std::string* list, const std::string& item) {
+    *list += (list->empty() ? "" : ",") + item;
+  };
+  SkipLists lists;
+  for (const std::string& skip : inputs.skip_checks) {
+    const bool in_preflight = names_a_rule(*preflight, skip);
+    const bool in_postflight = names_a_rule(*postflight, skip);
+    if (skip.find(',') != std::string::npos || (!in_preflight && !in_postflight)) {
+      return Status::InvalidArgument(
+          fmt::format("skip entry '{}' names no preflight or postflight rule", skip));
+    }
+    if (in_preflight) append(&lists.preflight, skip);
+    if (in_postflight) append(&lists.postflight, skip);
+  }
+  return lists;
+}
+
+Result<std::vector<Entry>> PlanEntries(const ArtifactInputs& inputs) {
+  const std::string& prefix = inputs.install_prefix;
+  if (prefix.empty() || prefix.front() != '/' || prefix == "/" ||
+      prefix.find('\n') != std::string::npos) {
+    return Status::InvalidArgument(
+        fmt::format("install prefix '{}' must be an absolute directory other than /", prefix));
+  }
+  if (!inputs.variables.is_null() && !inputs.variables.is_object()) {
+    return Status::InvalidArgument("rule variables must be a JSON object");
+  }
+
+  std::vector<Entry> entries;
+  entries.push_back(DirectoryEntry("bin"));
+  entries.push_back(FileEntry("bin/flightcheck", inputs.flightcheck_binary, "flightcheck binary",
+                              kExecutableMode));
+  entries.push_back(DirectoryEntry("rules"));
+  AddRuleEntries("preflight", inputs.preflight_rules, &entries);
+  AddRuleEntries("postflight", inputs.postflight_rules, &entries);
+  entries.push_back(TextEntry("cluster.yaml", inputs.node_config));
+  const nlohmann::json variables =
+      inputs.variables.is_null() ? nlohmann::json::object() : inputs.variables;
+  // nlohmann::json keeps object keys in a std::map, so dump() is already sorted.
+  entries.push_back(TextEntry("variables.json", variables.dump(2) + "\n"));
+  entries.push_back(TextEntry("ip-detect", inputs.ip_detect_script, kExecutableMode));
+  entries.push_back(TextEntry("install.sh", std::string(InstallScript()), kExecutableMode));
+  Result<SkipLists> skips = SplitSkipsByPhase(inputs);
+  if (!skips) return skips.error();
+  entries.push_back(TextEntry(
+      "install.env", fmt::format("# Written by flightcheck genconf; read by install.sh.\n"
+                                 "INSTALL_PREFIX={}\nSKIP_PREFLIGHT={}\nSKIP_POSTFLIGHT={}\n",
+                                 ShellQuote(prefix), ShellQuote(skips->preflight),
+                                 ShellQuote(skips->postflight))));
+  if (!inputs.payload.empty()) {
+    const std::string file = inputs.payload.filename().string();
+    auto ends_with = [&file](std::string_view suffix) { return file.ends_with(suffix); };
+    const char* name = ends_with(".tar")                           ? "payload.tar"
+                       : ends_with(".tar.gz") || ends_with(".tgz") ? "payload.tar.gz"
+                                                                   : nullptr;
+    if (name == nullptr) {
+      return Status::InvalidArgument(fmt::format(
+          "payload '{}' must be a .tar, .tar.gz or .tgz file", inputs.payload.string()));
+    }
+    entries.push_back(FileEntry(name, inputs.payload, "payload", kFileMode));
+  }
+  std::sort(entries.begin(), entries.end(),
+            [](const Entry& a, const Entry& b) { return a.path < b.path; });
+  return entries;
+}
+
+// Streams the gzipped tarball into a temporary file of serve_dir and renames it to name.
+Result<Artifact> WriteCompressed(const std::vector<Entry>& entries, const fs::path& serve_dir,
+                                 const std::string& name) {
+  const fs::path path = serve_dir / name;
+  const std::string what = fmt::format("cannot write '{}'", path.string());
+  std::string temp = (serve_dir / ("." + name + ".tmp-XXXXXX")).string();
+  const int fd = ::mkstemp(temp.data());
+  if (fd < 0) return Status::FromErrno(what, errno);
+  Sink sink(fd);
+  Status status = WriteTar(entries, /*gzip=*/true, &sink);
+  if (status.ok() && (::fchmod(fd, kFileMode) != 0 || ::fsync(fd) != 0)) {
+    status = Status::FromErrno(what, errno);
+  }
+  if (::close(fd) != 0 && status.ok()) status = Status::FromErrno(what, errno);
+  Result<std::string> sha256 = sink.FinishSha256();
+  if (status.ok() && !sha256) status = sha256.error();
+  if (status.ok() && ::rename(temp.c_str(), path.c_str()) != 0) {
+    status = Status::FromErrno(what, errno);
+  }
+  if (!status.ok()) {
+    ::unlink(temp.c_str());
+    return status;
+  }
+  return Artifact{.path = path, .name = name, .sha256 = *sha256, .size = sink.size()};
+}
+
+Status RemoveOlderArtifacts(const fs::path& serve_dir, const std::string& keep) {
+  std::error_code error;
+  for (fs::directory_iterator it(serve_dir, error), end; !error && it != end; it.increment(error)) {
+    const std::string file = it->path().filename().string();
+    if (file == keep || !file.starts_with(kNamePrefix) || !file.ends_with(kNameSuffix)) continue;
+    if (!fs::remove(it->path(), error)) break;
+  }
+  if (error) {
+    return Status::Internal(fmt::format("cannot remove older artifacts in '{}': {}",
+                                        serve_dir.string(), error.message()));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Artifact> WriteArtifact(const ArtifactInputs& inputs, const fs::path& serve_dir) {
+  Result<std::vector<Entry>> entries = PlanEntries(inputs);
+  if (!entries) return entries.error();
+
+  // The first pass only hashes, because the name must be known before the file is written. It
+  // hashes the tar rather than the gzip so that a zlib upgrade does not rename the artifact, and it
+  // reads every input, so a missing one fails before serve_dir is touched.
+  Sink tar_sink(-1);
+  if (Status status = WriteTar(*entries, /*gzip=*/false, &tar_sink); !status.ok()) return status;
+  Result<std::string> tar_sha256 = tar_sink.FinishSha256();
+  if (!tar_sha256) return tar_sha256.error();
+  const std::string name =
+      fmt::format("{}{}{}", kNamePrefix, tar_sha256->substr(0, 16), kNameSuffix);
+
+  std::error_code error;
+  fs::create_directories(serve_dir, error);
+  if (error) {
+    return Status::FromErrno(fmt::format("cannot create '{}'", serve_dir.string()), error.value());
+  }
+  Result<Artifact> artifact = WriteCompressed(*entries, serve_dir, name);
+  if (!artifact) return artifact;
+  const nlohmann::json manifest = {
+      {"name", artifact->name}, {"sha256", artifact->sha256}, {"size", artifact->size}};
+  if (Status status = WriteFileAtomically(serve_dir / "artifact.json", manifest.dump(2) + "\n");
+      !status.ok()) {
+    return status;
+  }
+  if (Status status = RemoveOlderArtifacts(serve_dir, name); !status.ok()) return status;
+  return artifact;
+}
+
+}  // namespace flightcheck

@@ -1,0 +1,71 @@
+// The genconf install artifact: one content-addressed tarball that a node needs to check and
+// install itself, served from genconf/serve/.
+//
+// Layout (top level of the tarball):
+//   install.sh            the node script (installer/install_script.h), 0755
+//   install.env           INSTALL_PREFIX, SKIP_PREFLIGHT, SKIP_POSTFLIGHT; sourced by install.sh
+//   bin/flightcheck       the flightcheck binary, 0755
+//   rules/preflight/*     rules/postflight/*   rule files
+//   cluster.yaml          the rendered cluster config, secrets already removed
+//   variables.json        rule ${variables}, sorted keys
+//   ip-detect             the ip-detect script, 0755
+//   payload.tar[.gz]      the optional payload install.sh extracts under INSTALL_PREFIX
+//
+// Reproducible: the same inputs give the same bytes (entries sorted by path, mtime 0, owner
+// root:root, fixed modes, gzip without timestamp or name), so the name changes exactly when the
+// content does.
+//
+// Thread-safety: WriteArtifact may run concurrently for different serve directories only.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "checks/status.h"
+#include "runner/diagnostics.h"
+
+namespace flightcheck {
+
+struct ArtifactInputs {
+  std::filesystem::path flightcheck_binary;  // copied as bin/flightcheck
+  // Written as rules/<phase>/<basename of path>. A basename already taken gets "-2", "-3"... before
+  // its extension, and one that does not end in .yaml/.yml gets ".yaml" (flightcheck reads only
+  // those from a directory).
+  std::vector<SourceFile> preflight_rules;
+  std::vector<SourceFile> postflight_rules;
+  std::string node_config;       // YAML text, secrets already removed → cluster.yaml
+  nlohmann::json variables;      // an object (null means none) → variables.json
+  std::string ip_detect_script;  // → ip-detect
+  // Optional (.tar, .tar.gz or .tgz) → payload.tar or payload.tar.gz; empty means none.
+  std::filesystem::path payload;
+  std::string install_prefix;  // absolute, e.g. /opt/mesosphere → install.env
+  // Rule ids or globs for --skip. Each phase gets the entries that name one of its rules
+  // (flightcheck check refuses a --skip that names none), as a comma list in install.env.
+  std::vector<std::string> skip_checks;
+};
+
+struct Artifact {
+  std::filesystem::path path;  // <serve_dir>/<name>
+  std::string name;            // flightcheck-<first 16 hex digits of SHA-256 of the tar>.tar.gz
+  std::string sha256;          // hex SHA-256 of the file as served (compressed bytes)
+  uint64_t size = 0;           // bytes of the file as served
+};
+
+// Writes <serve_dir>/<name> and <serve_dir>/artifact.json ({"name", "sha256", "size"}), each
+// through a temporary file and a rename, then removes the other flightcheck-*.tar.gz files of
+// serve_dir. serve_dir is created if missing. The name hashes the uncompressed tar, so it does not
+// depend on the zlib version.
+//
+// Fails with InvalidArgument for bad inputs (relative or empty install prefix, variables not an
+// object, payload of an unknown type, rule files that do not load, a skip entry that names no
+// rule of either phase) and NotFound/PermissionDenied naming an unreadable binary or payload. An
+// input that cannot be read fails before serve_dir is touched, and no failure leaves a temporary
+// file behind.
+Result<Artifact> WriteArtifact(const ArtifactInputs& inputs,
+                               const std::filesystem::path& serve_dir);
+
+}  // namespace flightcheck

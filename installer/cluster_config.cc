@@ -1,0 +1,951 @@
+#include "installer/cluster_config.h"
+
+#include <arpa/inet.h>
+#include <openssl/evp.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <charconv>
+#include <limits>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include <fmt/format.h>
+
+#include "checks/file_io.h"
+#include "checks/text.h"
+#include "runner/spellcheck.h"
+#include "runner/yaml_document.h"
+
+namespace flightcheck {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// The keys of a DC/OS 1.11 on-premises config.yaml, then flightcheck's own. Only some are
+// validated below; the others are known so that they draw no warning, and pass to the nodes as
+// written.
+const std::vector<std::string> kKnownKeys = {
+    "cluster_name",
+    "bootstrap_url",
+    "master_discovery",
+    "exhibitor_storage_backend",
+    "master_list",
+    "agent_list",
+    "public_agent_list",
+    "num_masters",
+    "exhibitor_address",
+    "exhibitor_zk_hosts",
+    "exhibitor_zk_path",
+    "exhibitor_explicit_keys",
+    "aws_region",
+    "s3_bucket",
+    "s3_prefix",
+    "aws_access_key_id",
+    "aws_secret_access_key",
+    "exhibitor_azure_account_name",
+    "exhibitor_azure_account_key",
+    "exhibitor_azure_prefix",
+    "exhibitor_fs_config_dir",
+    "resolvers",
+    "dns_search",
+    "dns_bind_ip_blacklist",
+    "dns_forward_zones",
+    "ip_detect_filename",
+    "ip_detect_public_filename",
+    "fault_domain_detect_filename",
+    "ssh_user",
+    "ssh_port",
+    "ssh_key_path",
+    "ssh_parallelism",
+    "process_timeout",
+    "extra_ssh_options",
+    "superuser_username",
+    "superuser_password_hash",
+    "check_time",
+    "oauth_enabled",
+    "oauth_available",
+    "telemetry_enabled",
+    "enable_docker_gc",
+    "enable_ipv6",
+    "enable_lb",
+    "enable_gpu_isolation",
+    "gpus_are_scarce",
+    "dcos_overlay_enable",
+    "dcos_overlay_mtu",
+    "dcos_overlay_config_attempts",
+    "dcos_overlay_network",
+    "dcos_remove_dockercfg_enable",
+    "dcos_ucr_default_bridge_subnet",
+    "dcos_l4lb_enable_ipv6",
+    "dcos_net_rest_enable",
+    "dcos_net_watchdog",
+    "master_dns_bindall",
+    "mesos_dns_set_truncate_bit",
+    "mesos_dns_ip_sources",
+    "mesos_log_retention_mb",
+    "mesos_recovery_timeout",
+    "mesos_master_work_dir",
+    "mesos_agent_work_dir",
+    "mesos_container_log_sink",
+    "adminrouter_tls_1_0_enabled",
+    "adminrouter_tls_1_1_enabled",
+    "adminrouter_tls_1_2_enabled",
+    "use_proxy",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+    "cluster_docker_credentials",
+    "cluster_docker_credentials_enabled",
+    "cluster_docker_credentials_dcos_owned",
+    "cluster_docker_credentials_write_to_etc",
+    "cluster_docker_registry_url",
+    "custom_checks",
+    "custom_check_bins_provided",
+    "licensing_enabled",
+    "fault_domain_enabled",
+    "aws_masters_have_public_ip",
+    "platform",
+    "docker_remove_delay",
+    "gc_delay",
+    "docker_stop_timeout",
+    "bootstrap_tmp_dir",
+    "weights",
+    "roles",
+    "rexray_config",
+    "rexray_config_preset",
+    "ssh_connect_timeout",
+    "ssh_known_hosts_file",
+    "ssh_accept_new_host_keys",
+    "payload",
+    "install_prefix",
+    "custom_rules",
+    "builtin_rules",
+    "skip_checks",
+    "postflight_timeout",
+};
+
+// DC/OS's true/false switches and validators (reference §2.3), and flightcheck's.
+const std::vector<std::string> kBoolKeys = {
+    "check_time",
+    "oauth_enabled",
+    "oauth_available",
+    "telemetry_enabled",
+    "enable_docker_gc",
+    "enable_ipv6",
+    "enable_lb",
+    "enable_gpu_isolation",
+    "gpus_are_scarce",
+    "dcos_overlay_enable",
+    "dcos_remove_dockercfg_enable",
+    "dcos_l4lb_enable_ipv6",
+    "dcos_net_rest_enable",
+    "dcos_net_watchdog",
+    "master_dns_bindall",
+    "mesos_dns_set_truncate_bit",
+    "adminrouter_tls_1_0_enabled",
+    "adminrouter_tls_1_1_enabled",
+    "adminrouter_tls_1_2_enabled",
+    "use_proxy",
+    "exhibitor_explicit_keys",
+    "cluster_docker_credentials_enabled",
+    "cluster_docker_credentials_dcos_owned",
+    "cluster_docker_credentials_write_to_etc",
+    "custom_check_bins_provided",
+    "licensing_enabled",
+    "fault_domain_enabled",
+    "aws_masters_have_public_ip",
+    "ssh_accept_new_host_keys",
+    "builtin_rules",
+};
+
+// In the order DC/OS prints them.
+const std::vector<std::string> kMasterDiscoveries = {"master_http_loadbalancer", "static"};
+const std::vector<std::string> kExhibitorBackends = {
+    "agent_only_group_no_exhibitor", "aws_s3", "shared_filesystem", "static", "zookeeper", "azure"};
+
+// String keys each exhibitor backend needs; zookeeper's and aws_s3's switch are checked apart.
+const std::map<std::string, std::vector<std::string>, std::less<>> kBackendKeys = {
+    {"aws_s3", {"aws_region", "s3_bucket", "s3_prefix"}},
+    {"azure",
+     {"exhibitor_azure_account_name", "exhibitor_azure_account_key", "exhibitor_azure_prefix"}},
+    {"shared_filesystem", {"exhibitor_fs_config_dir"}},
+    {"zookeeper", {"exhibitor_zk_hosts", "exhibitor_zk_path"}},
+};
+
+constexpr int kIntMin = std::numeric_limits<int>::min();
+constexpr int kIntMax = std::numeric_limits<int>::max();
+
+bool EndsWith(std::string_view text, std::string_view suffix) {
+  return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
+}
+
+std::string Join(const std::vector<std::string>& items, std::string_view separator = ", ") {
+  std::string text;
+  for (const std::string& item : items) text += (text.empty() ? "" : std::string(separator)) + item;
+  return text;
+}
+
+// JSON text that never throws: the parser has already rejected invalid UTF-8, but a dump is the
+// one nlohmann call that would throw on it.
+std::string Dump(const json& value) {
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+// Python's type names, as DC/OS printed them ("got a str: abc"), and YAML's for containers.
+std::string TypeName(const json& value) {
+  switch (value.type()) {
+    case json::value_t::string:
+      return "str";
+    case json::value_t::boolean:
+      return "bool";
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned:
+      return "int";
+    case json::value_t::number_float:
+      return "float";
+    case json::value_t::array:
+      return "list";
+    case json::value_t::object:
+      return "map";
+    default:
+      return "null";
+  }
+}
+
+std::string WithArticle(const std::string& noun) {
+  return (noun.front() == 'i' ? "an " : "a ") + noun;
+}
+
+// DC/OS read config.yaml with PyYAML, so plain scalars get YAML 1.1 types (yes/no/on/off are
+// booleans too); the rule loader's YAML 1.2 typing would turn `check_time: yes` into a string.
+// Quoted scalars are always strings.
+json ScalarValue(const YamlNode& node) {
+  const std::string& text = node.scalar;
+  if (node.quoted) return text;
+  static const std::set<std::string, std::less<>> kTrue = {"true", "True", "TRUE", "yes", "Yes",
+                                                           "YES",  "on",   "On",   "ON"};
+  static const std::set<std::string, std::less<>> kFalse = {"false", "False", "FALSE", "no", "No",
+                                                            "NO",    "off",   "Off",   "OFF"};
+  if (kTrue.count(text) != 0) return true;
+  if (kFalse.count(text) != 0) return false;
+  if (std::optional<int64_t> integer = ParseInt64(text)) return *integer;
+  // from_chars also takes "inf" and "nan", which YAML spells ".inf" and ".nan": require a digit.
+  double number = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+  const bool numeric =
+      std::any_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (ec == std::errc() && end == text.data() + text.size() && numeric) return number;
+  return text;
+}
+
+json ToTyped(const YamlNode& node) {
+  switch (node.kind) {
+    case YamlNode::Kind::kNull:
+      return nullptr;
+    case YamlNode::Kind::kScalar:
+      return ScalarValue(node);
+    case YamlNode::Kind::kSequence: {
+      json list = json::array();
+      for (const YamlNode& item : node.items) list.push_back(ToTyped(item));
+      return list;
+    }
+    case YamlNode::Kind::kMap: {
+      json map = json::object();
+      for (const auto& [key, value] : node.pairs) {
+        if (!map.contains(key.scalar)) map[key.scalar] = ToTyped(value);
+      }
+      return map;
+    }
+  }
+  return nullptr;
+}
+
+bool IsIpv4(const std::string& text) {
+  in_addr address{};
+  return ::inet_pton(AF_INET, text.c_str(), &address) == 1;  // dotted quad only, no ":port"
+}
+
+// "$<id>$<salt>$<hash>" (optionally "$rounds=N$" before the salt) with an id glibc's crypt(3)
+// knows: MD5, SHA-256, SHA-512, bcrypt, yescrypt.
+bool IsCryptHash(std::string_view hash) {
+  static const std::set<std::string, std::less<>> kIds = {"1", "5", "6", "2a", "2b", "2y", "y"};
+  std::vector<std::string_view> parts;
+  size_t start = 0;
+  for (size_t dollar = hash.find('$'); dollar != std::string_view::npos;
+       dollar = hash.find('$', start)) {
+    parts.push_back(hash.substr(start, dollar - start));
+    start = dollar + 1;
+  }
+  parts.push_back(hash.substr(start));
+  return parts.size() >= 4 && parts[0].empty() && kIds.count(parts[1]) != 0 &&
+         std::none_of(parts.begin() + 2, parts.end(), [](std::string_view p) { return p.empty(); });
+}
+
+bool Exists(const fs::path& path) {
+  std::error_code ec;
+  return fs::exists(path, ec);
+}
+
+bool IsCoordinatorOnlyKey(std::string_view key) {
+  return StartsWith(key, "ssh_") || EndsWith(key, "_filename") || key == "extra_ssh_options" ||
+         key == "process_timeout" || key == "postflight_timeout" || key == "payload" ||
+         key == "custom_rules";
+}
+
+fs::path InstallDir(const fs::path& config_path) {
+  std::error_code ec;
+  fs::path absolute = fs::absolute(config_path, ec);
+  if (ec) absolute = config_path;
+  const fs::path directory = absolute.lexically_normal().parent_path();
+  return directory.filename() == "genconf" ? directory.parent_path() : directory;
+}
+
+ConfigLoad FileProblem(std::string message, int line = 0, int column = 0) {
+  ConfigLoad load;
+  load.problems.push_back({"", std::move(message), false, line, column});
+  return load;
+}
+
+struct Entry {
+  const YamlNode* key;
+  const YamlNode* value;
+  json typed;
+};
+
+// A path as written in the config (for messages) and resolved against install_dir.
+struct PathValue {
+  std::string written;
+  fs::path resolved;
+};
+
+// One validation pass over a top-level map. Each key is read at most once, by the reader of its
+// type, which reports a wrong value and returns nullopt; a key with an error is never read again,
+// so a check that combines keys is skipped when one of them is wrong, as in DC/OS.
+class Validator {
+ public:
+  Validator(const YamlNode& root, const fs::path& path, ConfigMode mode)
+      : root_(root), mode_(mode) {
+    config_.path = path;
+    config_.install_dir = InstallDir(path);
+  }
+
+  ConfigLoad Run() && {
+    IndexKeys();
+    for (const std::string& key : kBoolKeys) {
+      if (std::optional<bool> value = ReadBool(key)) bools_[key] = *value;
+    }
+    ReadCluster();
+    ReadMasters();
+    ReadExhibitor();
+    ReadNetwork();
+    ReadSsh();
+    ReadInstall();
+
+    ConfigLoad load;
+    load.problems = std::move(problems_);
+    std::stable_sort(load.problems.begin(), load.problems.end(),
+                     [](const ConfigProblem& a, const ConfigProblem& b) {
+                       return std::tie(a.warning, a.line, a.column, a.key) <
+                              std::tie(b.warning, b.line, b.column, b.key);
+                     });
+    if (!load.HasErrors()) {
+      config_.values = std::move(values_);
+      load.config = std::move(config_);
+    }
+    return load;
+  }
+
+ private:
+  // Duplicate, unknown, non-string and null keys; builds entries_ and the as-written values_.
+  void IndexKeys() {
+    for (const auto& [key, value] : root_.pairs) {
+      if (!key.IsScalar()) {
+        problems_.push_back({"",
+                             fmt::format("{}:{}:{}: config keys must be strings",
+                                         config_.path.string(), key.line, key.column),
+                             false, key.line, key.column});
+        continue;
+      }
+      const std::string& name = key.scalar;
+      const auto [it, inserted] = entries_.try_emplace(name, Entry{&key, &value, ToTyped(value)});
+      if (!inserted) {
+        problems_.push_back({name,
+                             fmt::format("Duplicate key: set at line {} and again at line {}",
+                                         it->second.key->line, key.line),
+                             false, key.line, key.column});
+        failed_.insert(name);
+        continue;
+      }
+      if (std::find(kKnownKeys.begin(), kKnownKeys.end(), name) == kKnownKeys.end()) {
+        problems_.push_back({name, "Unknown configuration key" + DidYouMean(name, kKnownKeys), true,
+                             key.line, key.column});
+      }
+      if (value.IsNull()) {
+        Error(name, "Must have a value; it is empty (null)");
+      } else {
+        values_[name] = it->second.typed;
+      }
+    }
+  }
+
+  void ReadCluster() {
+    config_.cluster_name = ReadString("cluster_name", true).value_or("");
+    if (std::optional<std::string> url = ReadString("bootstrap_url", true)) {
+      if (url->size() <= 1) {
+        Error("bootstrap_url",
+              "Should be a url (http://example.com/bar or file:///path/to/local/cache)");
+      } else if (url->back() == '/') {
+        Error("bootstrap_url", "Must not end in a '/'");
+      }
+      config_.bootstrap_url = *url;
+    }
+    config_.superuser_username = ReadString("superuser_username").value_or("");
+    if (std::optional<std::string> hash = ReadString("superuser_password_hash")) {
+      if (!IsCryptHash(*hash)) {
+        Error("superuser_password_hash",
+              "Must be a crypt(3) password hash such as $6$<salt>$<hash>; create one with "
+              "`flightcheck hash-password`");
+      }
+      config_.superuser_password_hash = *hash;
+    }
+    config_.check_time = BoolOr("check_time", true);
+  }
+
+  void ReadMasters() {
+    const std::optional<std::string> discovery =
+        ReadChoice("master_discovery", kMasterDiscoveries, true);
+    const bool is_static = discovery == "static";
+    const auto masters =
+        ReadAddresses("master_list", false, is_static || mode_ == ConfigMode::kSsh);
+    const auto agents = ReadAddresses("agent_list", false);
+    const auto public_agents = ReadAddresses("public_agent_list", false);
+    CheckDisjoint("master_list", masters, "agent_list", agents);
+    CheckDisjoint("master_list", masters, "public_agent_list", public_agents);
+    CheckDisjoint("agent_list", agents, "public_agent_list", public_agents);
+    config_.master_list = masters.value_or(std::vector<std::string>{});
+    config_.agent_list = agents.value_or(std::vector<std::string>{});
+    config_.public_agent_list = public_agents.value_or(std::vector<std::string>{});
+    config_.master_discovery = discovery.value_or("");
+
+    if (is_static) {
+      if (entries_.count("num_masters") != 0) {
+        Error("num_masters",
+              "num_masters must be calculated, but was explicitly set in the configuration. "
+              "Remove it from the configuration.");
+      } else if (masters) {
+        CheckMasterCount(static_cast<int64_t>(masters->size()), "master_list");
+      }
+    } else if (discovery) {  // master_http_loadbalancer
+      ReadString("exhibitor_address", true);
+      if (std::optional<int64_t> count = ReadInt("num_masters", kIntMin, kIntMax, true)) {
+        CheckMasterCount(*count, "num_masters");
+      }
+    }
+  }
+
+  void ReadExhibitor() {
+    const std::optional<std::string> backend =
+        ReadChoice("exhibitor_storage_backend", kExhibitorBackends, true);
+    config_.exhibitor_storage_backend = backend.value_or("");
+    if (!backend) return;
+    if (*backend == "static" && !config_.master_discovery.empty() &&
+        config_.master_discovery != "static") {
+      const std::string message =
+          "When master_discovery is not static, exhibitor_storage_backend must be non-static. "
+          "Having a variable list of masters which are discovered by agents using the "
+          "master_discovery method but also having a fixed list of master IPs known at install "
+          "time does not work.";
+      Error("master_discovery", message);
+      Error("exhibitor_storage_backend", message);
+    }
+    std::map<std::string, std::string, std::less<>> strings;
+    if (const auto it = kBackendKeys.find(*backend); it != kBackendKeys.end()) {
+      for (const std::string& key : it->second) {
+        if (std::optional<std::string> value = ReadString(key, true)) strings[key] = *value;
+      }
+    }
+    if (const auto hosts = strings.find("exhibitor_zk_hosts");
+        hosts != strings.end() && StartsWith(hosts->second, "zk://")) {
+      Error("exhibitor_zk_hosts",
+            "Must be of the form `host:port,host:port', not start with zk://");
+    }
+    if (const auto znode = strings.find("exhibitor_zk_path");
+        znode != strings.end() && !StartsWith(znode->second, "/")) {
+      Error("exhibitor_zk_path", "Must be of the form /path/to/znode");
+    }
+    if (*backend == "aws_s3") {
+      RequirePresent("exhibitor_explicit_keys");
+      if (BoolOr("exhibitor_explicit_keys", false)) {
+        ReadString("aws_access_key_id", true);
+        ReadString("aws_secret_access_key", true);
+      }
+    }
+  }
+
+  void ReadNetwork() {
+    config_.resolvers = ReadAddresses("resolvers", true).value_or(config_.resolvers);
+    ReadAddresses("dns_bind_ip_blacklist", false);
+    if (std::optional<std::string> search = ReadString("dns_search")) {
+      const size_t domains = SplitFields(*search, " \t").size();
+      if (search->find('\n') != std::string::npos) {
+        Error("dns_search", "Must not contain a newline");
+      } else if (search->find(',') != std::string::npos) {
+        Error("dns_search", "Commas are not allowed");
+      } else if (search->size() >= 256) {
+        Error("dns_search", "Must be less than 256 characters long");
+      } else if (domains > 6) {
+        Error("dns_search", "Must contain no more than 6 domains");
+      }
+      config_.dns_search = *search;
+    }
+    if (BoolOr("use_proxy", false)) {
+      ReadString("http_proxy", true);
+      ReadString("https_proxy", true);
+    }
+    ReadList("no_proxy");
+
+    if (std::optional<PathValue> script = ReadPath("ip_detect_filename", "genconf/ip-detect")) {
+      config_.ip_detect_path = script->resolved;
+      RequireFile("ip_detect_contents", *script, "ip-detect script", "ip_detect_filename");
+    }
+    if (std::optional<PathValue> script = ReadPath("ip_detect_public_filename", "")) {
+      RequireFile("ip_detect_public_contents", *script, "ip-detect script",
+                  "ip_detect_public_filename");
+    }
+  }
+
+  void ReadSsh() {
+    config_.ssh_user = ReadString("ssh_user", mode_ == ConfigMode::kSsh).value_or("");
+    config_.ssh_port = ReadIntOr("ssh_port", 1, 32000, config_.ssh_port);
+    config_.ssh_parallelism = ReadIntOr("ssh_parallelism", 1, 100, config_.ssh_parallelism);
+    config_.process_timeout = ReadIntOr("process_timeout", 1, kIntMax, config_.process_timeout);
+    config_.ssh_connect_timeout =
+        ReadIntOr("ssh_connect_timeout", 1, 300, config_.ssh_connect_timeout);
+    config_.ssh_accept_new_host_keys = BoolOr("ssh_accept_new_host_keys", false);
+
+    if (const Entry* options = Get("extra_ssh_options"); options && options->typed.is_string()) {
+      // A string is split on spaces as DC/OS did (no shell quoting); a list is taken as is.
+      for (std::string_view option :
+           SplitFields(options->typed.get_ref<const std::string&>(), " ")) {
+        config_.extra_ssh_options.emplace_back(option);
+      }
+      values_["extra_ssh_options"] = config_.extra_ssh_options;
+    } else {
+      config_.extra_ssh_options =
+          ReadList("extra_ssh_options").value_or(std::vector<std::string>{});
+    }
+
+    if (std::optional<PathValue> key = ReadPath("ssh_key_path", "genconf/ssh_key")) {
+      config_.ssh_key_path = key->resolved;
+      if (mode_ == ConfigMode::kSsh) CheckSshKey(*key);
+    }
+    if (std::optional<PathValue> known_hosts =
+            ReadPath("ssh_known_hosts_file", "genconf/ssh_known_hosts")) {
+      config_.ssh_known_hosts_path = known_hosts->resolved;
+      if (mode_ == ConfigMode::kSsh && !config_.ssh_accept_new_host_keys &&
+          !Exists(known_hosts->resolved)) {
+        Error("ssh_known_hosts_file",
+              fmt::format("known hosts file `{}` must exist: add the hosts' keys to it, or set "
+                          "ssh_accept_new_host_keys: true to record them on first connection",
+                          known_hosts->written));
+      }
+    }
+  }
+
+  void ReadInstall() {
+    if (std::optional<PathValue> payload = ReadPath("payload", "")) {
+      if (!EndsWith(payload->written, ".tar") && !EndsWith(payload->written, ".tar.gz") &&
+          !EndsWith(payload->written, ".tgz")) {
+        Error("payload", "Must be a .tar, .tar.gz or .tgz archive");
+      } else {
+        RequireFile("payload", *payload, "payload", "payload");
+      }
+      config_.payload_path = payload->resolved;
+    }
+    if (std::optional<std::string> prefix = ReadString("install_prefix")) {
+      if (!StartsWith(*prefix, "/")) {
+        Error("install_prefix", "Must be an absolute filesystem path starting with /");
+      }
+      config_.install_prefix = *prefix;
+    }
+    for (const std::string& rule_file :
+         ReadList("custom_rules").value_or(std::vector<std::string>{})) {
+      const PathValue file{rule_file, Resolve(rule_file)};
+      RequireFile("custom_rules", file, "rule file", "custom_rules");
+      config_.custom_rules.push_back(file.resolved);
+    }
+    config_.builtin_rules = BoolOr("builtin_rules", true);
+    config_.skip_checks = ReadList("skip_checks").value_or(std::vector<std::string>{});
+    config_.postflight_timeout =
+        ReadIntOr("postflight_timeout", 1, kIntMax, config_.postflight_timeout);
+  }
+
+  // --- Problems.
+
+  // An error on key, placed at the value of position_key (default: key itself).
+  void Error(std::string_view key, std::string message, std::string_view position_key = {}) {
+    const auto it = entries_.find(position_key.empty() ? key : position_key);
+    const YamlNode* at = it == entries_.end() ? nullptr : it->second.value;
+    problems_.push_back(
+        {std::string(key), std::move(message), false, at ? at->line : 0, at ? at->column : 0});
+    failed_.insert(std::string(key));
+  }
+
+  void RequirePresent(std::string_view key) {
+    if (entries_.find(key) == entries_.end()) {
+      Error(key, fmt::format("Must set {}, no way to calculate value.", key));
+    }
+  }
+
+  // --- Readers. Each returns nullopt when the key is absent (reporting it when required) or its
+  // value is wrong (reported), and records the normalised value in values_.
+
+  const Entry* Get(std::string_view key, bool required = false) {
+    if (required) RequirePresent(key);
+    const auto it = entries_.find(key);
+    return it == entries_.end() || failed_.count(key) != 0 ? nullptr : &it->second;
+  }
+
+  // What the user wrote, for messages: the scalar's text, or the JSON of a list or map.
+  static std::string Shown(const Entry& entry) {
+    return entry.value->IsScalar() ? entry.value->scalar : Dump(entry.typed);
+  }
+
+  // DC/OS turned every int and bool into a string before validating, so `cluster_name: 123` is
+  // the string "123"; floats, lists and maps are refused.
+  std::optional<std::string> ReadString(std::string_view key, bool required = false) {
+    const Entry* entry = Get(key, required);
+    if (entry == nullptr) return std::nullopt;
+    const json& value = entry->typed;
+    if (!value.is_string() && !value.is_number_integer() && !value.is_boolean()) {
+      Error(key, fmt::format("Must be a string but got {}: {}", WithArticle(TypeName(value)),
+                             Shown(*entry)));
+      return std::nullopt;
+    }
+    std::string text = value.is_string() ? value.get<std::string>() : Dump(value);
+    values_[std::string(key)] = text;
+    return text;
+  }
+
+  std::optional<std::string> ReadChoice(std::string_view key,
+                                        const std::vector<std::string>& choices, bool required) {
+    std::optional<std::string> value = ReadString(key, required);
+    if (value && std::find(choices.begin(), choices.end(), *value) == choices.end()) {
+      std::vector<std::string> quoted;
+      for (const std::string& choice : choices) quoted.push_back("'" + choice + "'");
+      Error(key, fmt::format("Must be one of {}. Got '{}'.", Join(quoted), *value));
+      return std::nullopt;
+    }
+    return value;
+  }
+
+  // YAML booleans, and the strings "true" and "false" that DC/OS's stringified values allowed.
+  std::optional<bool> ReadBool(std::string_view key) {
+    const Entry* entry = Get(key);
+    if (entry == nullptr) return std::nullopt;
+    const json& value = entry->typed;
+    if (!value.is_boolean() && value != "true" && value != "false") {
+      Error(key, fmt::format("Must be one of 'true', 'false'. Got '{}'.", Shown(*entry)));
+      return std::nullopt;
+    }
+    const bool result = value.is_boolean() ? value.get<bool>() : value == "true";
+    values_[std::string(key)] = result;
+    return result;
+  }
+
+  bool BoolOr(std::string_view key, bool fallback) const {
+    const auto it = bools_.find(key);
+    return it == bools_.end() ? fallback : it->second;
+  }
+
+  // An integer, or a string holding one as DC/OS accepted, in [min, max].
+  std::optional<int64_t> ReadInt(std::string_view key, int min, int max, bool required = false) {
+    const Entry* entry = Get(key, required);
+    if (entry == nullptr) return std::nullopt;
+    const json& value = entry->typed;
+    std::optional<int64_t> number;
+    if (value.is_number_integer()) number = value.get<int64_t>();
+    if (value.is_string()) number = ParseInt64(value.get_ref<const std::string&>());
+    if (!number) {
+      Error(key, fmt::format("Must be an integer but got {}: {}", WithArticle(TypeName(value)),
+                             Shown(*entry)));
+      return std::nullopt;
+    }
+    if (*number < min || *number > max) {
+      Error(key, max == kIntMax ? fmt::format("Must be at least {}", min)
+                                : fmt::format("Must be between {} and {} inclusive", min, max));
+      return std::nullopt;
+    }
+    values_[std::string(key)] = *number;
+    return number;
+  }
+
+  int ReadIntOr(std::string_view key, int min, int max, int fallback) {
+    return static_cast<int>(ReadInt(key, min, max).value_or(fallback));
+  }
+
+  // A YAML list of strings, or a string holding a JSON list of strings as DC/OS wanted.
+  std::optional<std::vector<std::string>> ReadList(std::string_view key, bool required = false) {
+    const Entry* entry = Get(key, required);
+    if (entry == nullptr) return std::nullopt;
+    json list = entry->typed;
+    if (list.is_string()) {
+      const std::string text = list.get<std::string>();
+      try {  // nlohmann reports the position of a syntax error only through its exception
+        list = json::parse(text);
+      } catch (const json::parse_error& e) {  // the only exception parse() throws
+        const size_t byte = e.byte;
+        Error(key, fmt::format("Must be a JSON formatted list, but couldn't be parsed the given "
+                               "value `{}` as one because of: invalid JSON near character {}",
+                               text, byte));
+        return std::nullopt;
+      }
+    }
+    if (!list.is_array()) {
+      Error(key, "Must be a JSON list. Got " + WithArticle(TypeName(list)));
+      return std::nullopt;
+    }
+    std::vector<std::string> strings, invalid;
+    for (const json& item : list) {
+      if (item.is_string()) {
+        strings.push_back(item.get<std::string>());
+      } else {
+        invalid.push_back(Dump(item) + " type " + TypeName(item));
+      }
+    }
+    if (!invalid.empty()) {
+      Error(key, "Items in list must be strings, got invalid values: " + Join(invalid));
+      return std::nullopt;
+    }
+    values_[std::string(key)] = list;
+    return strings;
+  }
+
+  // A list of distinct IPv4 addresses, each with an optional ":port" when with_port.
+  std::optional<std::vector<std::string>> ReadAddresses(std::string_view key, bool with_port,
+                                                        bool required = false) {
+    std::optional<std::vector<std::string>> list = ReadList(key, required);
+    if (!list) return std::nullopt;
+    std::vector<std::string> invalid;
+    bool port_out_of_range = false;
+    for (const std::string& item : *list) {
+      std::string address = item;
+      if (const size_t colon = item.find(':'); with_port && colon != std::string::npos) {
+        address = item.substr(0, colon);
+        const std::optional<int64_t> port = ParseInt64(std::string_view(item).substr(colon + 1));
+        if (!port) address = item;  // reported whole, as not an address
+        port_out_of_range = port_out_of_range || (port && (*port < 1 || *port > 65535));
+      }
+      if (!IsIpv4(address)) invalid.push_back(item);
+    }
+    if (!invalid.empty()) {
+      Error(key, "Invalid IPv4 addresses in list: " + Join(invalid));
+      return std::nullopt;
+    }
+    if (port_out_of_range) {
+      Error(key, "Must be between 1 and 65535 inclusive");
+      return std::nullopt;
+    }
+    std::vector<std::string> order;
+    std::map<std::string, int, std::less<>> counts;
+    for (const std::string& item : *list) {
+      if (counts[item]++ == 0) order.push_back(item);
+    }
+    std::vector<std::string> duplicates;
+    for (const std::string& item : order) {
+      if (counts[item] > 1)
+        duplicates.push_back(fmt::format("{} appears {} times", item, counts[item]));
+    }
+    if (!duplicates.empty()) {
+      Error(key, "List cannot contain duplicates: " + Join(duplicates));
+      return std::nullopt;
+    }
+    return list;
+  }
+
+  fs::path Resolve(const std::string& written) const {
+    const fs::path path(written);
+    return path.is_absolute() ? path : config_.install_dir / path;
+  }
+
+  // A path key, or fallback when it is absent; nullopt when it is wrong or absent with no fallback.
+  std::optional<PathValue> ReadPath(std::string_view key, std::string_view fallback) {
+    std::optional<std::string> written =
+        entries_.count(key) != 0 ? ReadString(key) : std::optional<std::string>(fallback);
+    if (!written || written->empty()) return std::nullopt;
+    return PathValue{*written, Resolve(*written)};
+  }
+
+  // On the coordinator, "<what> `<path>` must exist" on key, placed at position_key's value.
+  void RequireFile(std::string_view key, const PathValue& file, std::string_view what,
+                   std::string_view position_key) {
+    if (mode_ != ConfigMode::kNode && !Exists(file.resolved)) {
+      Error(key, fmt::format("{} `{}` must exist", what, file.written), position_key);
+    }
+  }
+
+  // ssh refuses a key others can read and cannot prompt for a passphrase from a fan-out.
+  void CheckSshKey(const PathValue& key) {
+    if (!Exists(key.resolved)) {
+      Error("ssh_key_path", "could not find ssh private key: " + key.written);
+      return;
+    }
+    struct stat info {};
+    if (::stat(key.resolved.c_str(), &info) == 0 && (info.st_mode & 077) != 0) {
+      Error("ssh_key_path",
+            "ssh_key_path must be only read / write / executable by the owner. It may not be "
+            "read / write / executable by group, or other.");
+    }
+    Result<std::string> text = ReadWholeFile(key.resolved, 1 << 20);
+    if (!text) {
+      Error("ssh_key_path", text.error().message());
+    } else if (text->find("ENCRYPTED") != std::string::npos) {
+      Error("ssh_key_path",
+            "Encrypted SSH keys (which contain passphrases) are not allowed. Use a key without a "
+            "passphrase.");
+    }
+  }
+
+  // DC/OS reports the same duplicate on both lists; it hard-coded "master_list and agent_list".
+  void CheckDisjoint(std::string_view a_key, const std::optional<std::vector<std::string>>& a,
+                     std::string_view b_key, const std::optional<std::vector<std::string>>& b) {
+    if (!a || !b) return;
+    std::vector<std::string> shared;
+    for (const std::string& address : *a) {
+      if (std::find(b->begin(), b->end(), address) != b->end()) shared.push_back(address);
+    }
+    if (shared.empty()) return;
+    const std::string message =
+        fmt::format("{} and {} cannot contain duplicates {}", a_key, b_key, Join(shared));
+    Error(a_key, message);
+    Error(b_key, message);
+  }
+
+  // Keyed on num_masters as in DC/OS, placed at whichever key gave the count.
+  void CheckMasterCount(int64_t count, std::string_view position_key) {
+    if (count != 1 && count != 3 && count != 5 && count != 7 && count != 9) {
+      Error("num_masters", fmt::format("Must have 1, 3, 5, 7, or 9 masters. Found {}", count),
+            position_key);
+    }
+  }
+
+  const YamlNode& root_;
+  const ConfigMode mode_;
+  ClusterConfig config_;
+  std::map<std::string, Entry, std::less<>> entries_;
+  std::set<std::string, std::less<>> failed_;  // keys with an error: never read again
+  std::map<std::string, bool, std::less<>> bools_;
+  json values_ = json::object();
+  std::vector<ConfigProblem> problems_;
+};
+
+std::string RenderKey(const std::string& key) {
+  // Plain only when YAML cannot read it as anything but this string: [a-z_][a-z0-9_]*, not null.
+  const auto word = [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; };
+  const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  const bool plain =
+      !key.empty() && word(key[0]) && key != "null" &&
+      std::all_of(key.begin(), key.end(), [&](char c) { return word(c) || digit(c); });
+  return plain ? key : Dump(json(key));
+}
+
+}  // namespace
+
+std::string FormatProblem(const ConfigProblem& problem) {
+  return problem.key.empty() ? problem.message : problem.key + ": " + problem.message;
+}
+
+bool ConfigLoad::HasErrors() const {
+  return std::any_of(problems.begin(), problems.end(),
+                     [](const ConfigProblem& p) { return !p.warning; });
+}
+
+bool ConfigLoad::HasWarnings() const {
+  return std::any_of(problems.begin(), problems.end(),
+                     [](const ConfigProblem& p) { return p.warning; });
+}
+
+ConfigLoad LoadClusterConfig(const fs::path& path, ConfigMode mode) {
+  Result<std::string> text = ReadWholeFile(path, 16 << 20);
+  if (!text && text.error().IsNotFound()) {
+    return FileProblem(fmt::format(
+        "No config file found at {}. Write one with the keys described in docs/config.md.",
+        path.string()));
+  }
+  if (!text) return FileProblem(text.error().message());
+  return ParseClusterConfig(*text, path, mode);
+}
+
+ConfigLoad ParseClusterConfig(std::string_view text, const fs::path& path, ConfigMode mode) {
+  YamlSyntaxError syntax;
+  Result<YamlNode> root = ParseYaml(text, &syntax);
+  if (!root) {
+    return FileProblem(fmt::format("{}:{}:{}: invalid YAML: {}", path.string(), syntax.line,
+                                   syntax.column, syntax.message),
+                       syntax.line, syntax.column);
+  }
+  if (root->IsNull()) {
+    return FileProblem(fmt::format(
+        "{}: the file is empty; it must be a map of config keys to values (see docs/config.md)",
+        path.string()));
+  }
+  if (!root->IsMap()) {
+    return FileProblem(
+        fmt::format("{}:{}:{}: must be a map of config keys to values, not {}", path.string(),
+                    root->line, root->column, root->IsSequence() ? "a list" : "a single value"),
+        root->line, root->column);
+  }
+  return Validator(*root, path, mode).Run();
+}
+
+bool IsSecretConfigKey(std::string_view key) {
+  return key == "superuser_password_hash" || key == "cluster_docker_credentials" ||
+         EndsWith(key, "_password") || EndsWith(key, "_secret") || EndsWith(key, "_key") ||
+         EndsWith(key, "_token") || EndsWith(key, "_credentials");
+}
+
+Variables ClusterVariables(const ClusterConfig& config) {
+  Variables variables = {
+      {"master_list", config.master_list},
+      {"agent_list", config.agent_list},
+      {"public_agent_list", config.public_agent_list},
+      {"resolvers", config.resolvers},
+      {"master_count", config.values.value("num_masters", config.master_list.size())},
+      {"cluster_name", config.cluster_name},
+      {"bootstrap_url", config.bootstrap_url},
+      {"master_discovery", config.master_discovery},
+      {"exhibitor_storage_backend", config.exhibitor_storage_backend},
+      {"dns_search", config.dns_search},
+      {"install_prefix", config.install_prefix},
+  };
+  if (!config.ssh_user.empty()) variables["ssh_user"] = config.ssh_user;
+  return variables;
+}
+
+std::string RenderNodeConfig(const ClusterConfig& config) {
+  // JSON flow values are YAML that keeps its types on the way back (strings stay quoted), and
+  // nlohmann's objects iterate in key order, which makes the bytes deterministic.
+  std::string text = "# Rendered by flightcheck: secrets and coordinator-only keys removed.\n";
+  for (auto it = config.values.begin(); it != config.values.end(); ++it) {
+    if (IsSecretConfigKey(it.key()) || IsCoordinatorOnlyKey(it.key())) continue;
+    text += RenderKey(it.key()) + ": " + Dump(it.value()) + "\n";
+  }
+  return text;
+}
+
+std::string ConfigHash(const ClusterConfig& config) {
+  const std::string canonical = Dump(config.values);  // sorted keys, no whitespace
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (EVP_Digest(canonical.data(), canonical.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
+    return "";
+  }
+  std::string hex;
+  for (unsigned int i = 0; i < length; ++i) hex += fmt::format("{:02x}", digest[i]);
+  return hex;
+}
+
+}  // namespace flightcheck

@@ -1,0 +1,138 @@
+// genconf/config.yaml: the cluster description the install driver validates, renders and hashes.
+//
+// The keys and most messages are those of the DC/OS installer (docs/config.md lists them), so a
+// DC/OS config.yaml loads unchanged. Validation reports every problem in one pass as "key: message"
+// and fixes DC/OS's defects: a null or float value is a message, not a crash; an unknown key is a
+// warning with a "did you mean" (callers make warnings fatal with --strict); a key written twice
+// is an error naming both lines; a duplicate between two IP lists names the two lists involved.
+//
+// Values; pure functions except for the file checks of LoadClusterConfig/ParseClusterConfig in
+// kGenconf and kSsh modes, which stat and read the files the config names. Thread-safe. Nothing
+// throws: every failure is a ConfigProblem.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "runner/variables.h"
+
+namespace flightcheck {
+
+// Which checks apply beyond the cluster keys.
+enum class ConfigMode {
+  kNode,     // the rendered config on a node: no file is looked at
+  kGenconf,  // on the coordinator: ip-detect, payload and custom_rules files must exist
+  kSsh,      // kGenconf plus ssh_user, a usable ssh key (exists, mode 0600 or stricter, no
+             // passphrase) and a known-hosts file unless ssh_accept_new_host_keys is true
+};
+
+struct ConfigProblem {
+  std::string key;  // the config key; "" for a problem with the file as a whole
+  std::string message;
+  bool warning = false;
+  // 1-based position of the offending value (of the key itself for unknown and duplicate keys);
+  // 0 when there is none, e.g. for a missing key.
+  int line = 0;
+  int column = 0;
+};
+
+// "key: message", or just the message when key is "" (it then starts with the file's path).
+std::string FormatProblem(const ConfigProblem& problem);
+
+// A validated config with defaults applied. Every std::filesystem::path member except `path` is
+// resolved against install_dir.
+struct ClusterConfig {
+  std::filesystem::path path;  // the config file, as given
+  // Relative paths in the config resolve against this: the parent of the config's directory when
+  // that directory is named "genconf" (the layout <install_dir>/genconf/config.yaml), otherwise
+  // the config's directory itself. Absolute.
+  std::filesystem::path install_dir;
+
+  std::string cluster_name, bootstrap_url, master_discovery, exhibitor_storage_backend;
+  std::vector<std::string> master_list, agent_list, public_agent_list;
+  std::vector<std::string> resolvers = {"8.8.8.8", "8.8.4.4"};  // "ip" or "ip:port"
+  std::string dns_search;
+  std::filesystem::path ip_detect_path;  // ip_detect_filename, default genconf/ip-detect
+
+  std::string ssh_user;
+  int ssh_port = 22;
+  std::filesystem::path ssh_key_path;  // default genconf/ssh_key
+  int ssh_parallelism = 20;
+  int process_timeout = 120;     // seconds per remote command
+  int ssh_connect_timeout = 10;  // seconds, 1..300
+  // ssh_known_hosts_file, default genconf/ssh_known_hosts; host keys are checked strictly against
+  // it, and unknown hosts are added to it only when ssh_accept_new_host_keys is true.
+  std::filesystem::path ssh_known_hosts_path;
+  bool ssh_accept_new_host_keys = false;
+  std::vector<std::string> extra_ssh_options;  // written as a string split on spaces, or a list
+
+  std::string superuser_username;
+  std::string superuser_password_hash;  // crypt(3) format ("$6$salt$hash") when set
+  bool check_time = true;
+
+  std::filesystem::path payload_path;  // `payload`: a .tar, .tar.gz or .tgz to install; optional
+  std::string install_prefix = "/opt/mesosphere";   // absolute
+  std::vector<std::filesystem::path> custom_rules;  // extra rule files
+  bool builtin_rules = true;                        // false: only custom_rules
+  std::vector<std::string> skip_checks;             // rule ids or globs never run anywhere
+  int postflight_timeout = 900;                     // seconds, >= 1
+
+  // Every key the user wrote, with the value normalised to the key's type (a list given as a JSON
+  // string is a list, "22" for an integer key is 22); unknown keys as written. Defaults are not
+  // added: the node applies them again when it loads the rendered config.
+  nlohmann::json values = nlohmann::json::object();
+};
+
+struct ConfigLoad {
+  std::optional<ClusterConfig> config;  // set when there are no errors (warnings allowed)
+  // Errors first, then warnings; each group sorted by position (line, column; none first), then
+  // key.
+  std::vector<ConfigProblem> problems;
+
+  bool HasErrors() const;
+  bool HasWarnings() const;
+};
+
+// Reads and validates the file at path. A missing or unreadable file, a YAML syntax error (with
+// path:line:column and libyaml's text), an empty file and a top level that is not a map are each
+// a single problem with key "".
+ConfigLoad LoadClusterConfig(const std::filesystem::path& path, ConfigMode mode);
+
+// The same with the text given; path is used for messages and to find install_dir.
+ConfigLoad ParseClusterConfig(std::string_view text, const std::filesystem::path& path,
+                              ConfigMode mode);
+
+// True for keys whose values are secrets: superuser_password_hash, cluster_docker_credentials and
+// any key ending in _password, _secret, _key, _token or _credentials (aws_secret_access_key,
+// exhibitor_azure_account_key, ...). ssh_key_path is a path, not a secret. Support bundles redact
+// these.
+bool IsSecretConfigKey(std::string_view key);
+
+// The ${...} variables rules see on a cluster:
+//   master_list, agent_list, public_agent_list, resolvers  lists of strings
+//   master_count            int: the size of master_list, or num_masters when masters are
+//                           discovered through master_http_loadbalancer
+//   cluster_name, bootstrap_url, master_discovery, exhibitor_storage_backend, dns_search,
+//   install_prefix          strings
+//   ssh_user                string, only when set (so "${ssh_user:-centos}" works)
+Variables ClusterVariables(const ClusterConfig& config);
+
+// The config as it goes into the install artifact: YAML that loads back in kNode mode, one
+// top-level key per line in sorted order, values as JSON flow text. Secret keys
+// (IsSecretConfigKey) and coordinator-only keys are removed: ssh_*, extra_ssh_options,
+// process_timeout, postflight_timeout, payload, custom_rules and the *_filename keys (the files
+// they name ship in the artifact). Deterministic: the same config gives the same bytes, whatever
+// the key order of the file.
+std::string RenderNodeConfig(const ClusterConfig& config);
+
+// Lower-case hex SHA-256 of a canonical rendering of every key of the validated config, secrets
+// included and independent of key order: the "config hash" the deploy gate compares. Empty only
+// if OpenSSL cannot compute SHA-256.
+std::string ConfigHash(const ClusterConfig& config);
+
+}  // namespace flightcheck

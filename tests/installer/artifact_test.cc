@@ -1,0 +1,458 @@
+#include "installer/artifact.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "checks/file_io.h"
+#include "installer/install_script.h"
+#include "tests/testbed/temp_dir.h"
+
+namespace flightcheck {
+namespace {
+
+namespace fs = std::filesystem;
+using ::flightcheck::testing::ReadTextFile;
+using ::flightcheck::testing::ScopedTempDir;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+// Runs a shell command line and collects its output and exit code.
+CommandResult RunShell(const std::string& command) {
+  CommandResult result;
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return result;
+  char buffer[4096];
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) result.output.append(buffer, n);
+  const int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+std::string Quote(const fs::path& path) { return "'" + path.string() + "'"; }
+
+// Every path under root (relative), with its type and permission bits: what "left as before" means.
+std::vector<std::string> Listing(const fs::path& root) {
+  std::vector<std::string> listing;
+  for (const fs::directory_entry& entry : fs::recursive_directory_iterator(root)) {
+    struct stat st;
+    lstat(entry.path().c_str(), &st);
+    listing.push_back(fmt::format("{} {:o}", fs::relative(entry.path(), root).string(),
+                                  static_cast<unsigned>(st.st_mode)));
+  }
+  std::sort(listing.begin(), listing.end());
+  return listing;
+}
+
+struct TarMember {
+  std::string path;
+  unsigned mode;  // type and permission bits
+  std::string owner;
+  int64_t mtime;
+  std::string text;
+};
+
+std::vector<TarMember> ReadTar(const fs::path& path) {
+  std::vector<TarMember> members;
+  std::unique_ptr<archive, int (*)(archive*)> a(archive_read_new(), archive_read_free);
+  archive_read_support_filter_all(a.get());
+  archive_read_support_format_all(a.get());
+  EXPECT_EQ(archive_read_open_filename(a.get(), path.c_str(), 1 << 16), ARCHIVE_OK);
+  archive_entry* entry;
+  while (archive_read_next_header(a.get(), &entry) == ARCHIVE_OK) {
+    TarMember member{
+        .path = archive_entry_pathname(entry),
+        .mode = archive_entry_mode(entry),
+        .owner = fmt::format("{}:{} {}:{}", archive_entry_uid(entry), archive_entry_gid(entry),
+                             archive_entry_uname(entry), archive_entry_gname(entry)),
+        .mtime = archive_entry_mtime(entry),
+        .text = {}};
+    member.text.resize(static_cast<size_t>(archive_entry_size(entry)));
+    archive_read_data(a.get(), member.text.data(), member.text.size());
+    members.push_back(std::move(member));
+  }
+  return members;
+}
+
+// A valid rule file of one rule.
+std::string RuleFile(std::string_view phase, std::string_view id) {
+  return fmt::format(
+      "apiVersion: flightcheck/v1\nkind: RuleSet\nphase: {}\nrules:\n  - id: {}\n"
+      "    title: A file exists\n    probe: {{file: {{path: /etc/hostname}}}}\n"
+      "    expect: {{exists: true}}\n",
+      phase, id);
+}
+
+// Inputs with a small stand-in for the binary: these tests are about the tarball, not flightcheck.
+class ArtifactTest : public ::testing::Test {
+ protected:
+  ArtifactTest() {
+    inputs_.flightcheck_binary = temp_.WriteFile("build/flightcheck", "#!/bin/sh\necho fake\n");
+    inputs_.preflight_rules = {
+        {"rules/preflight.yaml", RuleFile("preflight", "docker.running")},
+        {"/etc/custom/preflight.yaml", RuleFile("preflight", "clock.synced")},
+        {"extra-checks", RuleFile("preflight", "extra")}};
+    inputs_.postflight_rules = {{"rules/postflight.yaml", RuleFile("postflight", "docker.ok")}};
+    inputs_.node_config = "cluster_name: test\n";
+    inputs_.variables = {{"master_list", {"10.0.0.1"}}, {"cluster_name", "test"}};
+    inputs_.ip_detect_script = "#!/bin/sh\necho 10.0.0.1\n";
+    inputs_.install_prefix = "/opt/mesosphere";
+    inputs_.skip_checks = {"docker.*", "clock.synced"};
+  }
+
+  ScopedTempDir temp_;
+  ArtifactInputs inputs_;
+};
+
+TEST_F(ArtifactTest, SameInputsGiveIdenticalBytes) {
+  Result<Artifact> first = WriteArtifact(inputs_, temp_.path() / "serve1");
+  Result<Artifact> second = WriteArtifact(inputs_, temp_.path() / "serve2");
+  ASSERT_TRUE(first) << first.error().ToString();
+  ASSERT_TRUE(second) << second.error().ToString();
+  EXPECT_EQ(first->name, second->name);
+  EXPECT_THAT(first->name, ::testing::MatchesRegex("flightcheck-[0-9a-f]{16}\\.tar\\.gz"));
+  EXPECT_EQ(first->path, temp_.path() / "serve1" / first->name);
+  const std::string bytes = ReadTextFile(first->path);
+  EXPECT_EQ(bytes, ReadTextFile(second->path));
+  EXPECT_EQ(first->size, bytes.size());
+  EXPECT_EQ(first->sha256.size(), 64u);
+  EXPECT_EQ(first->sha256, second->sha256);
+  // gzip header: no name flag, modification time 0.
+  ASSERT_GT(bytes.size(), 10u);
+  EXPECT_EQ(bytes[3] & 0x08, 0);
+  EXPECT_EQ(bytes.substr(4, 4), std::string(4, '\0'));
+
+  const nlohmann::json served =
+      nlohmann::json::parse(ReadTextFile(temp_.path() / "serve1" / "artifact.json"));
+  EXPECT_EQ(served, (nlohmann::json{
+                        {"name", first->name}, {"sha256", first->sha256}, {"size", first->size}}));
+  const CommandResult sha = RunShell("sha256sum " + Quote(first->path));
+  EXPECT_EQ(sha.output.substr(0, 64), first->sha256);
+}
+
+TEST_F(ArtifactTest, ChangedInputChangesName) {
+  Result<Artifact> before = WriteArtifact(inputs_, temp_.path() / "a");
+  inputs_.variables["cluster_name"] = "other";
+  Result<Artifact> after = WriteArtifact(inputs_, temp_.path() / "b");
+  ASSERT_TRUE(before && after);
+  EXPECT_NE(before->name, after->name);
+}
+
+TEST_F(ArtifactTest, TarHoldsExactlyTheExpectedEntries) {
+  inputs_.payload = temp_.WriteFile("payload.tgz", "not really gzip, copied as it is");
+  Result<Artifact> artifact = WriteArtifact(inputs_, temp_.path() / "serve");
+  ASSERT_TRUE(artifact) << artifact.error().ToString();
+  std::vector<std::string> listing;
+  for (const TarMember& member : ReadTar(artifact->path)) {
+    listing.push_back(fmt::format("{} {:o}", member.path, member.mode));
+    EXPECT_EQ(member.owner, "0:0 root:root") << member.path;
+    EXPECT_EQ(member.mtime, 0) << member.path;
+    if (member.path == "install.env") {
+      EXPECT_EQ(member.text,
+                "# Written by flightcheck genconf; read by install.sh.\n"
+                "INSTALL_PREFIX='/opt/mesosphere'\nSKIP_PREFLIGHT='docker.*,clock.synced'\n"
+                "SKIP_POSTFLIGHT='docker.*'\n");
+    } else if (member.path == "variables.json") {
+      EXPECT_EQ(member.text,
+                "{\n  \"cluster_name\": \"test\",\n  \"master_list\": [\n    \"10.0.0.1\"\n"
+                "  ]\n}\n");
+    } else if (member.path == "install.sh") {
+      EXPECT_EQ(member.text, InstallScript());
+    } else if (member.path == "rules/preflight/preflight-2.yaml") {
+      EXPECT_EQ(member.text, RuleFile("preflight", "clock.synced"));
+    } else if (member.path == "payload.tar.gz") {
+      EXPECT_EQ(member.text, "not really gzip, copied as it is");
+    }
+  }
+  EXPECT_THAT(listing,
+              ElementsAre("bin/ 40755", "bin/flightcheck 100755", "cluster.yaml 100644",
+                          "install.env 100644", "install.sh 100755", "ip-detect 100755",
+                          "payload.tar.gz 100644", "rules/ 40755", "rules/postflight/ 40755",
+                          "rules/postflight/postflight.yaml 100644", "rules/preflight/ 40755",
+                          "rules/preflight/extra-checks.yaml 100644",
+                          "rules/preflight/preflight-2.yaml 100644",
+                          "rules/preflight/preflight.yaml 100644", "variables.json 100644"));
+}
+
+TEST_F(ArtifactTest, OlderArtifactsAreRemoved) {
+  const fs::path serve = temp_.path() / "serve";
+  Result<Artifact> old = WriteArtifact(inputs_, serve);
+  ASSERT_TRUE(old);
+  temp_.WriteFile("serve/unrelated.txt", "kept");
+  inputs_.node_config = "cluster_name: changed\n";
+  Result<Artifact> current = WriteArtifact(inputs_, serve);
+  ASSERT_TRUE(current);
+  EXPECT_THAT(Listing(serve), ElementsAre("artifact.json 100644", current->name + " 100644",
+                                          "unrelated.txt 100644"));
+  EXPECT_FALSE(fs::exists(old->path));
+}
+
+TEST_F(ArtifactTest, MissingBinaryWritesNothing) {
+  inputs_.flightcheck_binary = temp_.path() / "no-such-binary";
+  Result<Artifact> artifact = WriteArtifact(inputs_, temp_.path() / "serve");
+  ASSERT_FALSE(artifact);
+  EXPECT_TRUE(artifact.error().IsNotFound());
+  EXPECT_THAT(artifact.error().message(),
+              HasSubstr("cannot read flightcheck binary '" +
+                        (temp_.path() / "no-such-binary").string() + "'"));
+  EXPECT_FALSE(fs::exists(temp_.path() / "serve"));
+}
+
+TEST_F(ArtifactTest, MissingPayloadLeavesServeDirAsItWas) {
+  const fs::path serve = temp_.path() / "serve";
+  ASSERT_TRUE(WriteArtifact(inputs_, serve));
+  const std::vector<std::string> before = Listing(serve);
+  inputs_.payload = temp_.path() / "missing.tar.gz";
+  Result<Artifact> artifact = WriteArtifact(inputs_, serve);
+  ASSERT_FALSE(artifact);
+  EXPECT_THAT(artifact.error().message(), HasSubstr("cannot read payload"));
+  EXPECT_EQ(Listing(serve), before);
+}
+
+TEST_F(ArtifactTest, InvalidInputsAreRefused) {
+  inputs_.install_prefix = "opt/mesosphere";
+  EXPECT_EQ(WriteArtifact(inputs_, temp_.path() / "serve").error().code(),
+            ErrorCode::kInvalidArgument);
+  inputs_.install_prefix = "/opt/mesosphere";
+  inputs_.skip_checks = {"clock.synched"};
+  Result<Artifact> typo = WriteArtifact(inputs_, temp_.path() / "serve");
+  ASSERT_FALSE(typo);
+  EXPECT_EQ(typo.error().message(),
+            "skip entry 'clock.synched' names no preflight or postflight rule");
+  inputs_.skip_checks = {};
+  inputs_.postflight_rules[0].text = "rules: [";
+  Result<Artifact> broken = WriteArtifact(inputs_, temp_.path() / "serve");
+  ASSERT_FALSE(broken);
+  EXPECT_THAT(broken.error().message(),
+              HasSubstr("postflight rules do not load: rules/postflight.yaml:"));
+  inputs_.postflight_rules[0].text = RuleFile("postflight", "docker.ok");
+  inputs_.payload = temp_.WriteFile("payload.zip", "zip");
+  Result<Artifact> artifact = WriteArtifact(inputs_, temp_.path() / "serve");
+  ASSERT_FALSE(artifact);
+  EXPECT_THAT(artifact.error().message(), HasSubstr("must be a .tar, .tar.gz or .tgz file"));
+  EXPECT_FALSE(fs::exists(temp_.path() / "serve"));
+}
+
+// install.sh for real: one artifact with the real flightcheck binary, extracted once; every test
+// starts from an empty <suite>/root and installs under <suite>/root/opt/mesosphere.
+class InstallScriptTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    suite_ = new ScopedTempDir();
+    const fs::path base = suite_->path();
+    // The hooks write outside root, so that "root is as before" stays a strict check.
+    constexpr std::string_view kHook = R"SH(#!/bin/sh
+echo "$FLIGHTCHECK_ROLE $FLIGHTCHECK_HOST_IP $FLIGHTCHECK_PREFIX $FLIGHTCHECK_CONFIG $(pwd)" \
+  >"{}/hooklog/{}"
+exit "$(cat "{}/hooklog/{}-exit" 2>/dev/null || echo 0)"
+)SH";
+    suite_->WriteFile("payload/bin/app", "#!/bin/sh\n");
+    suite_->WriteFile("payload/etc/app.conf", "x = 1\n");
+    for (const char* name : {"setup", "stop"}) {
+      suite_->WriteFile(fmt::format("payload/hooks/master/{}", name),
+                        fmt::format(fmt::runtime(kHook), base.string(), name, base.string(), name));
+    }
+    ASSERT_EQ(RunShell("chmod 755 " + Quote(base / "payload/bin/app") + " " +
+                       Quote(base / "payload/hooks/master/setup") + " " +
+                       Quote(base / "payload/hooks/master/stop") + " && tar -czf " +
+                       Quote(base / "payload.tar.gz") + " -C " + Quote(base / "payload") + " .")
+                  .exit_code,
+              0);
+
+    ArtifactInputs inputs;
+    inputs.flightcheck_binary = FLIGHTCHECK_BINARY;
+    inputs.preflight_rules = {{"marker.yaml", R"(apiVersion: flightcheck/v1
+kind: RuleSet
+phase: preflight
+rules:
+  - id: test.marker
+    title: The marker file exists
+    probe: {file: {path: "${marker}"}}
+    expect: {exists: true}
+  - id: test.skipped
+    title: Skipped through install.env
+    probe: {file: {path: /nonexistent/flightcheck}}
+    expect: {exists: true}
+  - id: test.agent-only
+    title: Fails on agents only
+    roles: [agent]
+    probe: {file: {path: /nonexistent/flightcheck}}
+    expect: {exists: true}
+)"}};
+    inputs.postflight_rules = {{"host.yaml", R"(apiVersion: flightcheck/v1
+kind: RuleSet
+phase: postflight
+rules:
+  - id: test.host-ip
+    title: host_ip reaches the rules
+    probe: {file: {path: "${state_dir}/${host_ip}"}}
+    expect: {exists: true}
+)"}};
+    inputs.node_config = "cluster_name: test\n";
+    inputs.variables = {{"marker", (base / "marker").string()},
+                        {"state_dir", (base / "state").string()}};
+    inputs.ip_detect_script =
+        "#!/bin/sh\n[ -z \"${FAIL_IP_DETECT-}\" ] || exit 1\necho ' 127.0.0.7 '\necho second\n";
+    inputs.payload = base / "payload.tar.gz";
+    inputs.install_prefix = (base / "root/opt/mesosphere").string();
+    inputs.skip_checks = {"test.skipped"};
+    Result<Artifact> artifact = WriteArtifact(inputs, base / "serve");
+    ASSERT_TRUE(artifact) << artifact.error().ToString();
+    fs::create_directories(base / "node");
+    ASSERT_EQ(
+        RunShell("tar -xzf " + Quote(artifact->path) + " -C " + Quote(base / "node")).exit_code, 0);
+  }
+  static void TearDownTestSuite() {
+    delete suite_;
+    suite_ = nullptr;
+  }
+
+  void SetUp() override {
+    ASSERT_NE(suite_, nullptr);
+    for (const char* dir : {"root", "hooklog", "state"}) {
+      fs::remove_all(base() / dir);
+      fs::create_directories(base() / dir);
+    }
+    fs::remove(base() / "marker");
+  }
+
+  static fs::path base() { return suite_->path(); }
+  // The file the preflight rule test.marker wants.
+  static void CreateMarker() { ASSERT_TRUE(WriteFileAtomically(base() / "marker", "").ok()); }
+  static fs::path prefix() { return base() / "root/opt/mesosphere"; }
+  static CommandResult InstallSh(const std::string& args, const std::string& env = "") {
+    return RunShell(env + " /bin/sh " + Quote(base() / "node/install.sh") + " " + args);
+  }
+
+  static ScopedTempDir* suite_;
+};
+
+ScopedTempDir* InstallScriptTest::suite_ = nullptr;
+
+TEST_F(InstallScriptTest, PreflightFollowsTheRules) {
+  CommandResult failing = InstallSh("preflight master");
+  EXPECT_EQ(failing.exit_code, 2) << failing.output;
+  EXPECT_THAT(failing.output, HasSubstr("test.marker"));
+
+  CreateMarker();
+  CommandResult passing = InstallSh("preflight master --format json");
+  EXPECT_EQ(passing.exit_code, 0) << passing.output;
+  EXPECT_THAT(passing.output, HasSubstr("\"test.marker\""));
+
+  // slave is DC/OS's name for agent: the agent-only rule runs.
+  CommandResult agent = InstallSh("preflight slave");
+  EXPECT_EQ(agent.exit_code, 2) << agent.output;
+  EXPECT_THAT(agent.output, HasSubstr("test.agent-only"));
+}
+
+TEST_F(InstallScriptTest, PostflightGetsTheHostAddressFromIpDetect) {
+  CommandResult missing = InstallSh("postflight master");
+  EXPECT_EQ(missing.exit_code, 2) << missing.output;
+  ASSERT_TRUE(WriteFileAtomically(base() / "state/127.0.0.7", "").ok());
+  CommandResult passing = InstallSh("postflight master");
+  EXPECT_EQ(passing.exit_code, 0) << passing.output;
+
+  CommandResult no_ip = InstallSh("postflight master", "FAIL_IP_DETECT=1");
+  EXPECT_EQ(no_ip.exit_code, 3) << no_ip.output;
+  EXPECT_THAT(no_ip.output, HasSubstr("ip-detect script failed"));
+}
+
+TEST_F(InstallScriptTest, UsageErrors) {
+  for (const char* args : {"", "frobnicate", "preflight", "preflight bootstrap", "install"}) {
+    CommandResult result = InstallSh(args);
+    EXPECT_EQ(result.exit_code, 64) << args << "\n" << result.output;
+    EXPECT_THAT(result.output, HasSubstr("Usage: install.sh")) << args;
+  }
+}
+
+TEST_F(InstallScriptTest, FailingPreflightInstallsNothing) {
+  const std::vector<std::string> before = Listing(base() / "root");
+  CommandResult result = InstallSh("install master");
+  EXPECT_EQ(result.exit_code, 2) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("Preflight checks failed; nothing was installed."));
+  EXPECT_EQ(Listing(base() / "root"), before);
+  EXPECT_TRUE(fs::is_empty(base() / "hooklog"));
+}
+
+TEST_F(InstallScriptTest, InstallThenUninstallLeavesRootAsBefore) {
+  CreateMarker();
+  const std::vector<std::string> before = Listing(base() / "root");
+  CommandResult install = InstallSh("master");  // the DC/OS form of `install master`
+  ASSERT_EQ(install.exit_code, 0) << install.output;
+
+  EXPECT_TRUE(fs::exists(prefix() / "bin/app"));
+  EXPECT_EQ(ReadTextFile(prefix() / "etc/app.conf"), "x = 1\n");
+  EXPECT_EQ(ReadTextFile(prefix() / "cluster.yaml"), "cluster_name: test\n");
+  EXPECT_EQ(ReadTextFile(prefix() / ".flightcheck-role"), "master\n");
+  EXPECT_EQ(ReadTextFile(base() / "hooklog/setup"),
+            fmt::format("master 127.0.0.7 {0} {0}/cluster.yaml {0}\n", prefix().string()));
+  const std::string manifest = ReadTextFile(prefix() / ".flightcheck-manifest");
+  EXPECT_THAT(manifest, ::testing::StartsWith((base() / "root/opt").string() + "\n" +
+                                              prefix().string() + "\n"));
+  EXPECT_THAT(manifest, HasSubstr(prefix().string() + "/etc/app.conf\n"));
+  EXPECT_THAT(manifest, ::testing::EndsWith(prefix().string() + "/.flightcheck-manifest\n"));
+
+  CommandResult again = InstallSh("install agent");
+  EXPECT_EQ(again.exit_code, 1) << again.output;
+  EXPECT_THAT(again.output, HasSubstr("already installed"));
+
+  CommandResult uninstall = InstallSh("uninstall");
+  EXPECT_EQ(uninstall.exit_code, 0) << uninstall.output;
+  EXPECT_EQ(ReadTextFile(base() / "hooklog/stop"),
+            fmt::format("master 127.0.0.7 {0} {0}/cluster.yaml {0}\n", prefix().string()));
+  EXPECT_EQ(Listing(base() / "root"), before);
+
+  CommandResult nothing = InstallSh("uninstall");
+  EXPECT_EQ(nothing.exit_code, 0) << nothing.output;
+  EXPECT_THAT(nothing.output,
+              HasSubstr("nothing installed by flightcheck under " + prefix().string()));
+}
+
+TEST_F(InstallScriptTest, UninstallKeepsWhatWasThereBefore) {
+  CreateMarker();
+  fs::create_directories(prefix() / "etc");
+  ASSERT_TRUE(WriteFileAtomically(prefix() / "keep.txt", "mine\n").ok());
+  const std::vector<std::string> before = Listing(base() / "root");
+  CommandResult install = InstallSh("install master");
+  ASSERT_EQ(install.exit_code, 0) << install.output;
+  CommandResult uninstall = InstallSh("uninstall");
+  EXPECT_EQ(uninstall.exit_code, 0) << uninstall.output;
+  EXPECT_EQ(Listing(base() / "root"), before);
+  EXPECT_EQ(ReadTextFile(prefix() / "keep.txt"), "mine\n");
+}
+
+TEST_F(InstallScriptTest, FailingSetupHookStillLeavesAManifest) {
+  CreateMarker();
+  const std::vector<std::string> before = Listing(base() / "root");
+  ASSERT_TRUE(WriteFileAtomically(base() / "hooklog/setup-exit", "7\n").ok());
+  CommandResult install = InstallSh("install master");
+  EXPECT_EQ(install.exit_code, 7) << install.output;
+  EXPECT_THAT(install.output, HasSubstr("the setup hook failed (exit 7)"));
+  ASSERT_TRUE(fs::exists(prefix() / ".flightcheck-manifest"));
+
+  ASSERT_TRUE(WriteFileAtomically(base() / "hooklog/stop-exit", "5\n").ok());
+  CommandResult uninstall = InstallSh("uninstall");
+  EXPECT_EQ(uninstall.exit_code, 0) << uninstall.output;
+  EXPECT_THAT(uninstall.output, HasSubstr("the stop hook failed (exit 5)"));
+  EXPECT_EQ(Listing(base() / "root"), before);
+}
+
+}  // namespace
+}  // namespace flightcheck
