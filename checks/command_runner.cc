@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <thread>
@@ -71,7 +72,46 @@ void KillGroup(pid_t pid, bool leader_reaped) {
   }
 }
 
+// Process groups of commands that are running, for KillRunningCommandGroups. Lock-free atomics,
+// so a signal handler may read them.
+constexpr size_t kMaxTrackedGroups = 1024;
+std::atomic<pid_t> g_running_groups[kMaxTrackedGroups];
+
+void TrackGroup(pid_t group) {
+  for (std::atomic<pid_t>& slot : g_running_groups) {
+    pid_t empty = 0;
+    if (slot.compare_exchange_strong(empty, group)) return;
+  }
+}
+
+extern "C" void KillGroupsAndReraise(int signal_number) {
+  KillRunningCommandGroups();
+  ::signal(signal_number, SIG_DFL);
+  ::raise(signal_number);
+}
+
 }  // namespace
+
+void ForgetCommandGroup(pid_t group) {
+  for (std::atomic<pid_t>& slot : g_running_groups) {
+    pid_t expected = group;
+    if (slot.compare_exchange_strong(expected, 0)) return;
+  }
+}
+
+void KillRunningCommandGroups() {
+  for (std::atomic<pid_t>& slot : g_running_groups) {
+    const pid_t group = slot.load();
+    if (group > 0) ::kill(-group, SIGKILL);
+  }
+}
+
+void KillCommandsOnTermination() {
+  struct sigaction action = {};
+  action.sa_handler = KillGroupsAndReraise;
+  sigemptyset(&action.sa_mask);
+  for (int signal_number : {SIGTERM, SIGINT, SIGHUP}) ::sigaction(signal_number, &action, nullptr);
+}
 
 std::string QuoteArgv(const std::vector<std::string>& argv) {
   std::string text;
@@ -121,6 +161,7 @@ Result<pid_t> SpawnInOwnGroup(const std::vector<std::string>& argv, const std::s
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   if (spawn_error != 0) return Status::FromErrno(fmt::format("running '{}'", argv[0]), spawn_error);
+  TrackGroup(pid);
   return pid;
 }
 
@@ -135,6 +176,10 @@ Result<CommandResult> LocalCommandRunner::Run(const std::vector<std::string>& ar
   Result<pid_t> spawned = SpawnInOwnGroup(argv, "/dev/null", out_write.get(), err_write.get());
   if (!spawned) return spawned.error();
   const pid_t pid = *spawned;
+  struct Forget {
+    pid_t group;
+    ~Forget() { ForgetCommandGroup(group); }
+  } forget{pid};
   out_write.Reset();
   err_write.Reset();
 

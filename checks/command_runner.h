@@ -51,6 +51,15 @@ class LocalCommandRunner : public CommandRunner {
 Result<pid_t> SpawnInOwnGroup(const std::vector<std::string>& argv, const std::string& stdin_path,
                               int stdout_fd, int stderr_fd);
 
+// SpawnInOwnGroup records each group it starts until ForgetCommandGroup (called once the command
+// is reaped). KillRunningCommandGroups SIGKILLs every recorded group; it is async-signal-safe.
+// KillCommandsOnTermination installs handlers for SIGTERM, SIGINT and SIGHUP that do that and then
+// die of the signal: commands live in groups of their own, so without it a flightcheck killed at
+// a timeout (or by Ctrl-C) would leave them running.
+void ForgetCommandGroup(pid_t group);
+void KillRunningCommandGroups();
+void KillCommandsOnTermination();
+
 // Joins argv for messages: "sh -c 'sleep 10'".
 std::string QuoteArgv(const std::vector<std::string>& argv);
 

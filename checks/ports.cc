@@ -97,6 +97,9 @@ ProbeDescriptor Descriptor() {
                   "TCP ports to look at"},
                  {"udp", ParamType::kIntegerList, false, nlohmann::json::array(),
                   "UDP ports to look at"},
+                 {"address", ParamType::kString, false, "",
+                  "only listeners that would stop a server binding this address: those on it "
+                  "and on the wildcard address (\"\": every listener)"},
                  {"bind_test", ParamType::kBoolean, false, false,
                   "also try to bind each port on the wildcard address (live host only)"}},
       .facts =
@@ -194,6 +197,12 @@ Result<Facts> Probe(const Params& params, const HostContext& host, Deadline) {
   const std::set<int> tcp_wanted(tcp_ports->begin(), tcp_ports->end());
   const std::set<int> udp_wanted(udp_ports->begin(), udp_ports->end());
   const bool all = tcp_wanted.empty() && udp_wanted.empty();
+  const std::string address = params["address"].get<std::string>();
+  // A listener on another specific address does not conflict: several nodes may share a machine
+  // (and a network namespace) on different addresses.
+  const auto conflicts = [&](const std::string& local) {
+    return address.empty() || local == address || local == "0.0.0.0" || local == "::";
+  };
 
   struct Table {
     const char* protocol;
@@ -219,6 +228,7 @@ Result<Facts> Probe(const Params& params, const HostContext& host, Deadline) {
     for (const ProcNetSocket& socket : *sockets) {
       if (socket.state != listen_state) continue;
       if (!all && !wanted.contains(socket.port)) continue;
+      if (!conflicts(socket.local_address)) continue;
       listeners.insert({socket.port, table.protocol, socket.local_address});
       if (!all) listening.insert(socket.port);
     }

@@ -8,5 +8,8 @@ namespace flightcheck::cli {
 void AddCheckCommand(CLI::App& app, int* exit_code);
 void AddRulesCommand(CLI::App& app, int* exit_code);
 void AddProbesCommand(CLI::App& app, int* exit_code);
+// validate-config, hash-password and genconf.
+void AddConfigCommands(CLI::App& app, int* exit_code);
+void AddStageCommands(CLI::App& app, int* exit_code);
 
 }  // namespace flightcheck::cli

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "checks/command_runner.h"
 #include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "runner/spellcheck.h"
@@ -17,6 +18,7 @@
 #endif
 
 int main(int argc, char** argv) {
+  flightcheck::KillCommandsOnTermination();
   CLI::App app{"flightcheck: preflight, postflight and diagnostics for cluster installs"};
   app.set_version_flag("--version", FLIGHTCHECK_VERSION);
   app.require_subcommand(1);
@@ -24,6 +26,17 @@ int main(int argc, char** argv) {
   flightcheck::cli::AddCheckCommand(app, &exit_code);
   flightcheck::cli::AddRulesCommand(app, &exit_code);
   flightcheck::cli::AddProbesCommand(app, &exit_code);
+  flightcheck::cli::AddConfigCommands(app, &exit_code);
+  flightcheck::cli::AddStageCommands(app, &exit_code);
+  // DC/OS runbooks say `dcos_generate_config.sh --preflight`: the verb flags stand for commands.
+  std::string alias;
+  if (argc > 1) {
+    for (const char* verb : {"genconf", "validate-config", "preflight", "deploy", "postflight",
+                             "uninstall", "hash-password"}) {
+      if (std::string("--") + verb == argv[1]) alias = verb;
+    }
+    if (!alias.empty()) argv[1] = alias.data();
+  }
   if (argc > 1 && argv[1][0] != '-') {
     std::vector<std::string> commands;
     for (const CLI::App* sub : app.get_subcommands({})) commands.push_back(sub->get_name());

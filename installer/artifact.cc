@@ -415,8 +415,10 @@ Result<Artifact> WriteArtifact(const ArtifactInputs& inputs, const fs::path& ser
   }
   Result<Artifact> artifact = WriteCompressed(*entries, serve_dir, name);
   if (!artifact) return artifact;
-  const nlohmann::json manifest = {
-      {"name", artifact->name}, {"sha256", artifact->sha256}, {"size", artifact->size}};
+  const nlohmann::json manifest = {{"config_hash", inputs.config_hash},
+                                   {"name", artifact->name},
+                                   {"sha256", artifact->sha256},
+                                   {"size", artifact->size}};
   if (Status status = WriteFileAtomically(serve_dir / "artifact.json", manifest.dump(2) + "\n");
       !status.ok()) {
     return status;

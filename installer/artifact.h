@@ -46,6 +46,10 @@ struct ArtifactInputs {
   // Rule ids or globs for --skip. Each phase gets the entries that name one of its rules
   // (flightcheck check refuses a --skip that names none), as a comma list in install.env.
   std::vector<std::string> skip_checks;
+  // ConfigHash of the cluster config the inputs came from → "config_hash" of artifact.json, so a
+  // later stage can tell whether the artifact matches the current config.yaml. Not in the tarball:
+  // it does not change the name.
+  std::string config_hash;
 };
 
 struct Artifact {
@@ -55,10 +59,10 @@ struct Artifact {
   uint64_t size = 0;           // bytes of the file as served
 };
 
-// Writes <serve_dir>/<name> and <serve_dir>/artifact.json ({"name", "sha256", "size"}), each
-// through a temporary file and a rename, then removes the other flightcheck-*.tar.gz files of
-// serve_dir. serve_dir is created if missing. The name hashes the uncompressed tar, so it does not
-// depend on the zlib version.
+// Writes <serve_dir>/<name> and <serve_dir>/artifact.json ({"config_hash", "name", "sha256",
+// "size"}), each through a temporary file and a rename, then removes the other
+// flightcheck-*.tar.gz files of serve_dir. serve_dir is created if missing. The name hashes the
+// uncompressed tar, so it does not depend on the zlib version.
 //
 // Fails with InvalidArgument for bad inputs (relative or empty install prefix, variables not an
 // object, payload of an unknown type, rule files that do not load, a skip entry that names no

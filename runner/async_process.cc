@@ -120,6 +120,7 @@ AsyncProcess::~AsyncProcess() {
     reaper_.Forget(pid_);
     int wait_status = 0;
     ::waitpid(pid_, &wait_status, 0);
+    ForgetCommandGroup(pid_);
   }
   boost::system::error_code ignored;
   out_->descriptor.close(ignored);
@@ -132,6 +133,7 @@ void AsyncProcess::Wake() { wake_.cancel(); }
 
 void AsyncProcess::OnExit(int wait_status) {
   exited_ = true;
+  ForgetCommandGroup(pid_);
   if (WIFEXITED(wait_status)) {
     outcome_.exit_code = WEXITSTATUS(wait_status);
   } else if (WIFSIGNALED(wait_status)) {

@@ -19,12 +19,6 @@ std::string Hostname() {
   return name;
 }
 
-std::string NowRfc3339() {
-  const auto now = std::chrono::system_clock::now();
-  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}",
-                     fmt::gmtime(std::chrono::system_clock::to_time_t(now)));
-}
-
 std::string MissingVariablesReason(const std::vector<std::string>& missing) {
   std::string names, flags;
   for (const std::string& name : missing) {

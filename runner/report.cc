@@ -1,6 +1,17 @@
 #include "runner/report.h"
 
+#include <chrono>
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
 namespace flightcheck {
+
+std::string NowRfc3339() {
+  const auto now = std::chrono::system_clock::now();
+  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}",
+                     fmt::gmtime(std::chrono::system_clock::to_time_t(now)));
+}
 
 std::string_view StatusName(RuleStatus status) {
   switch (status) {

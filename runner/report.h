@@ -64,6 +64,9 @@ struct Report {
   StatusCounts Counts() const;
 };
 
+// The current time as RFC 3339 UTC with seconds: "2026-11-22T03:00:00Z".
+std::string NowRfc3339();
+
 // The exit code for a finished run: 2 on any failure, else 3 on any error, else 1 on warnings with
 // strict, else 0.
 int ExitCodeFor(const Report& report, bool strict);

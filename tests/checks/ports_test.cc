@@ -120,6 +120,22 @@ TEST(PortsProbeTest, FixtureRoot) {
   EXPECT_TRUE((*facts)["not_bindable"].is_null());
 }
 
+TEST(PortsProbeTest, AddressCountsOnlyListenersOnItOrOnTheWildcard) {
+  // 2181 on 127.0.0.11 conflicts for 127.0.0.11 only; 8080 on [::] for every address.
+  const Params ports = {{"tcp", {2181, 8080}}, {"udp", {53}}};
+  Params on_11 = ports;
+  on_11["address"] = "127.0.0.11";
+  Result<Facts> facts = RunPorts(testing::FixturePath("hosts/ports-master"), on_11);
+  ASSERT_TRUE(facts) << facts.error().ToString();
+  EXPECT_EQ((*facts)["listening"], nlohmann::json({2181, 8080}));
+  Params on_12 = ports;
+  on_12["address"] = "127.0.0.12";
+  facts = RunPorts(testing::FixturePath("hosts/ports-master"), on_12);
+  ASSERT_TRUE(facts) << facts.error().ToString();
+  EXPECT_EQ((*facts)["listening"], nlohmann::json({8080}));
+  EXPECT_EQ((*facts)["listeners"], nlohmann::json({"tcp6 [::]:8080"}));
+}
+
 TEST(PortsProbeTest, NoPortsRequestedListsEveryListener) {
   Result<Facts> facts = RunPorts(testing::FixturePath("hosts/ports-master"), Params::object());
   ASSERT_TRUE(facts) << facts.error().ToString();

@@ -141,8 +141,10 @@ TEST_F(ArtifactTest, SameInputsGiveIdenticalBytes) {
 
   const nlohmann::json served =
       nlohmann::json::parse(ReadTextFile(temp_.path() / "serve1" / "artifact.json"));
-  EXPECT_EQ(served, (nlohmann::json{
-                        {"name", first->name}, {"sha256", first->sha256}, {"size", first->size}}));
+  EXPECT_EQ(served, (nlohmann::json{{"config_hash", ""},
+                                     {"name", first->name},
+                                     {"sha256", first->sha256},
+                                     {"size", first->size}}));
   const CommandResult sha = RunShell("sha256sum " + Quote(first->path));
   EXPECT_EQ(sha.output.substr(0, 64), first->sha256);
 }
@@ -153,6 +155,17 @@ TEST_F(ArtifactTest, ChangedInputChangesName) {
   Result<Artifact> after = WriteArtifact(inputs_, temp_.path() / "b");
   ASSERT_TRUE(before && after);
   EXPECT_NE(before->name, after->name);
+}
+
+TEST_F(ArtifactTest, ConfigHashGoesIntoArtifactJsonNotTheName) {
+  Result<Artifact> without = WriteArtifact(inputs_, temp_.path() / "a");
+  inputs_.config_hash = "0123456789abcdef";
+  Result<Artifact> with = WriteArtifact(inputs_, temp_.path() / "b");
+  ASSERT_TRUE(without && with);
+  EXPECT_EQ(without->name, with->name);
+  const nlohmann::json served =
+      nlohmann::json::parse(ReadTextFile(temp_.path() / "b" / "artifact.json"));
+  EXPECT_EQ(served["config_hash"], "0123456789abcdef");
 }
 
 TEST_F(ArtifactTest, TarHoldsExactlyTheExpectedEntries) {

@@ -1,0 +1,420 @@
+// The install driver end to end across real sshd hosts (TESTBED.md): validate-config, genconf,
+// preflight, deploy, postflight and uninstall with the flightcheck binary, on five hosts (three
+// masters, two agents), each an sshd on its own loopback address with a private /opt. The payload
+// is built here: its master setup hook starts a real ZooKeeper server on the host's address in an
+// ensemble of the three masters, so postflight checks a real quorum.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/cli/run_flightcheck.h"
+#include "tests/testbed/process.h"
+#include "tests/testbed/ssh_hosts.h"
+#include "tests/testbed/temp_dir.h"
+
+namespace flightcheck {
+namespace {
+
+using testing::CliRun;
+using testing::RunFlightcheck;
+using testing::ScopedTempDir;
+using testing::SshHosts;
+
+// install.sh finds the host's address with ip-detect; every test host shares the machine's
+// network, so the address is the one the SSH session came in on.
+constexpr const char* kIpDetect = "#!/bin/sh\necho \"$SSH_CONNECTION\" | cut -d' ' -f3\n";
+
+constexpr const char* kPreflightRules = R"(apiVersion: flightcheck/v1
+kind: RuleSet
+phase: preflight
+rules:
+  - id: ports.zookeeper
+    title: ZooKeeper's ports are free on this host's address
+    roles: [master]
+    probe: {ports: {address: "${host_ip}", tcp: [2181, 2888, 3888]}}
+    expect: {listening: {empty: true}}
+    hint: Stop whatever listens on these ports (ss -ltnp shows the owner).
+  - id: binaries.required
+    title: tar and java are installed
+    probe: {binaries: {names: [tar, java]}}
+    expect: {missing: {empty: true}}
+  - id: install.absent
+    title: Nothing is installed yet
+    probe: {file: {path: /opt/mesosphere}}
+    expect: {exists: false}
+)";
+
+constexpr const char* kPostflightRules = R"(apiVersion: flightcheck/v1
+kind: RuleSet
+phase: postflight
+rules:
+  - id: zookeeper.quorum
+    title: ZooKeeper quorum of the masters serves
+    roles: [master]
+    probe: {zookeeper: {servers: "${master_list}", port: 2181}}
+    expect: {quorum: true}
+    retry: {within: 15m, every: 1s}
+  - id: install.present
+    title: The node is installed
+    probe: {file: {path: /opt/mesosphere/.flightcheck-role}}
+    expect: {exists: true}
+)";
+
+// Starts ZooKeeper server <last octet - 10> of the masters' ensemble on this host's address; the
+// stop hook stops it and removes what the setup hook created.
+constexpr const char* kMasterSetup = R"(#!/bin/sh
+set -eu
+zk="$FLIGHTCHECK_PREFIX/zookeeper"
+mkdir -p "$zk/data"
+octet=${FLIGHTCHECK_HOST_IP##*.}
+echo $((octet - 10)) > "$zk/data/myid"
+cat > "$zk/zoo.cfg" <<CFG
+tickTime=200
+initLimit=10
+syncLimit=5
+dataDir=$zk/data
+clientPort=2181
+clientPortAddress=$FLIGHTCHECK_HOST_IP
+4lw.commands.whitelist=*
+admin.enableServer=false
+server.1=127.0.0.11:2888:3888
+server.2=127.0.0.12:2888:3888
+server.3=127.0.0.13:2888:3888
+CFG
+setsid java -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
+  -cp /etc/zookeeper/conf:/usr/share/java/zookeeper.jar \
+  org.apache.zookeeper.server.quorum.QuorumPeerMain "$zk/zoo.cfg" \
+  > "$zk/zookeeper.log" 2>&1 < /dev/null &
+echo $! > "$zk/zookeeper.pid"
+)";
+
+constexpr const char* kMasterStop = R"(#!/bin/sh
+zk="$FLIGHTCHECK_PREFIX/zookeeper"
+if [ -f "$zk/zookeeper.pid" ]; then
+  pid=$(cat "$zk/zookeeper.pid")
+  kill "$pid" 2>/dev/null || true
+  for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null || true
+fi
+rm -rf "$zk"
+)";
+
+// A listening TCP socket on address:port for as long as it lives.
+class Listener {
+ public:
+  Listener(const std::string& address, int port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    const int one = 1;
+    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    ::inet_pton(AF_INET, address.c_str(), &addr.sin_addr);
+    ok_ =
+        ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 && ::listen(fd_, 1) == 0;
+  }
+  ~Listener() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Listener(const Listener&) = delete;
+  Listener& operator=(const Listener&) = delete;
+  bool ok() const { return ok_; }
+
+ private:
+  int fd_ = -1;
+  bool ok_ = false;
+};
+
+class FleetTest : public ::testing::Test {
+ protected:
+  void StartHosts(int count) {
+    ASSERT_TRUE(testing::IsRoot()) << "the fleet tests need root (sshd, mount namespaces)";
+    hosts_ = std::make_unique<SshHosts>(count);
+    ASSERT_TRUE(hosts_->Start()) << hosts_->error();
+  }
+
+  // genconf/config.yaml for the hosts (the first `masters` are masters), the payload and the
+  // rules; process_timeout as given.
+  void WriteInstallDir(int masters, int process_timeout = 60) {
+    std::vector<std::string> master_list, agent_list;
+    for (int i = 1; i <= hosts_->count(); ++i) {
+      (i <= masters ? master_list : agent_list).push_back(hosts_->address(i));
+    }
+    dir_.WriteFile("genconf/ip-detect", kIpDetect);
+    dir_.WriteFile("genconf/rules/preflight.yaml", kPreflightRules);
+    dir_.WriteFile("genconf/rules/postflight.yaml", kPostflightRules);
+    dir_.WriteFile("payload/hooks/master/setup", kMasterSetup);
+    dir_.WriteFile("payload/hooks/master/stop", kMasterStop);
+    dir_.WriteFile("payload/share/README", "the software being installed\n");
+    ASSERT_EQ(std::system(fmt::format("chmod 0755 {0}/payload/hooks/master/* && tar -czf "
+                                      "{0}/genconf/payload.tar.gz -C {0}/payload .",
+                                      dir_.path().string())
+                              .c_str()),
+              0);
+    dir_.WriteFile(
+        "genconf/config.yaml",
+        fmt::format("cluster_name: e2e\n"
+                    "bootstrap_url: file:///opt/flightcheck\n"
+                    "exhibitor_storage_backend: static\n"
+                    "master_discovery: static\n"
+                    "master_list: [{}]\n"
+                    "agent_list: [{}]\n"
+                    "resolvers: [127.0.0.1]\n"
+                    "ssh_user: root\n"
+                    "ssh_key_path: {}\n"
+                    "ssh_known_hosts_file: {}\n"
+                    "ssh_parallelism: 5\n"
+                    "process_timeout: {}\n"
+                    "payload: genconf/payload.tar.gz\n"
+                    "builtin_rules: false\n"
+                    "custom_rules: [genconf/rules/preflight.yaml, "
+                    "genconf/rules/postflight.yaml]\n",
+                    fmt::join(master_list, ", "), fmt::join(agent_list, ", "),
+                    hosts_->user_key().string(), hosts_->known_hosts().string(), process_timeout));
+  }
+
+  CliRun Flightcheck(const std::vector<std::string>& args) {
+    return RunFlightcheck(args, dir_.path());
+  }
+
+  nlohmann::json State(const std::string& stage) {
+    std::ifstream in(dir_.path() / "genconf" / "state" / (stage + ".json"));
+    return nlohmann::json::parse(in, nullptr, false);
+  }
+
+  std::string HostStatus(const std::string& stage, int host) {
+    const nlohmann::json state = State(stage);
+    if (!state.is_object()) return "<no state>";
+    return state["hosts"][hosts_->address(host)].value("host_status", "<none>");
+  }
+
+  // What a host has in /opt.
+  std::string OptListing(int host) {
+    return hosts_->RunInNamespace(host, "cd /opt && find . | sort").output;
+  }
+
+  // The commands of the processes in a host's namespace other than its sshd.
+  std::string StrayProcesses(int host) {
+    std::string names;
+    for (pid_t pid : hosts_->ProcessesInHost(host)) {
+      std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
+      std::string name;
+      if (std::getline(comm, name) && name != "sshd") names += name + "\n";
+    }
+    return names;
+  }
+
+  std::unique_ptr<SshHosts> hosts_;
+  ScopedTempDir dir_;
+};
+
+TEST_F(FleetTest, FullInstallScenarioAcrossFiveHosts) {
+  StartHosts(5);
+  WriteInstallDir(3);
+  std::vector<std::string> opt_before;
+  for (int i = 1; i <= 5; ++i) opt_before.push_back(OptListing(i));
+
+  const CliRun valid = Flightcheck({"validate-config"});
+  ASSERT_EQ(valid.exit_code, 0) << valid.out << valid.err;
+  const CliRun genconf = Flightcheck({"--genconf"});  // the DC/OS spelling works too
+  ASSERT_EQ(genconf.exit_code, 0) << genconf.out << genconf.err;
+
+  // Host 2's address has ZooKeeper's client port taken: preflight fails there only.
+  auto taken = std::make_unique<Listener>(hosts_->address(2), 2181);
+  ASSERT_TRUE(taken->ok()) << "cannot listen on " << hosts_->address(2) << ":2181";
+  CliRun preflight = Flightcheck({"preflight"});
+  EXPECT_EQ(preflight.exit_code, 2) << preflight.out << preflight.err;
+  EXPECT_NE(preflight.out.find(fmt::format("ports.zookeeper failed on 1 of 3 hosts: {} ([2181])",
+                                           hosts_->address(2))),
+            std::string::npos)
+      << preflight.out << preflight.err;
+  EXPECT_NE(preflight.out.find("hint: Stop whatever listens on these ports"), std::string::npos);
+  EXPECT_NE(preflight.out.find("4 out of 5 hosts successfully completed preflight stage."),
+            std::string::npos)
+      << preflight.out;
+  EXPECT_EQ(HostStatus("preflight", 2), "failed");
+  EXPECT_EQ(HostStatus("preflight", 1), "success");
+  EXPECT_EQ(HostStatus("preflight", 4), "success");
+
+  // Deploy is refused while the last preflight of this config did not pass everywhere.
+  const CliRun refused = Flightcheck({"deploy"});
+  EXPECT_EQ(refused.exit_code, 2) << refused.out << refused.err;
+  EXPECT_NE(refused.err.find(fmt::format("deploy refused: the last preflight of this "
+                                         "configuration did not pass on 1 of 5 hosts: {} (failed)",
+                                         hosts_->address(2))),
+            std::string::npos)
+      << refused.err;
+  for (int i = 1; i <= 5; ++i) EXPECT_EQ(OptListing(i).find("mesosphere"), std::string::npos);
+
+  // The port is freed: preflight passes, reusing the artifact already on the hosts.
+  taken.reset();
+  preflight = Flightcheck({"preflight", "--format", "json"});
+  ASSERT_EQ(preflight.exit_code, 0) << preflight.out << preflight.err;
+  const nlohmann::json merged = nlohmann::json::parse(preflight.out, nullptr, false);
+  ASSERT_TRUE(merged.is_object()) << preflight.out;
+  EXPECT_EQ(merged["summary"]["success"], 5);
+  EXPECT_EQ(merged["hosts"][0]["report"]["role"], "master");
+  EXPECT_EQ(merged["hosts"][3]["report"]["role"], "agent") << "each host runs its real role";
+
+  const CliRun deploy = Flightcheck({"deploy"});
+  ASSERT_EQ(deploy.exit_code, 0) << deploy.out << deploy.err;
+  EXPECT_NE(deploy.out.find("5 out of 5 hosts successfully completed deploy stage."),
+            std::string::npos)
+      << deploy.out;
+  EXPECT_EQ(hosts_->RunInNamespace(1, "cat /opt/mesosphere/.flightcheck-role").output, "master\n");
+  EXPECT_EQ(hosts_->RunInNamespace(5, "cat /opt/mesosphere/.flightcheck-role").output, "agent\n");
+  EXPECT_EQ(hosts_->RunInNamespace(4, "cat /opt/mesosphere/share/README").exit_code, 0);
+
+  CliRun postflight = Flightcheck({"postflight", "--timeout", "120s"});
+  EXPECT_EQ(postflight.exit_code, 0) << postflight.out << postflight.err;
+  EXPECT_NE(postflight.out.find("5 out of 5 hosts successfully completed postflight stage."),
+            std::string::npos)
+      << postflight.out << postflight.err;
+
+  // One master's ZooKeeper dies: two of three still make a quorum.
+  EXPECT_EQ(
+      hosts_->RunInNamespace(1, "kill -9 $(cat /opt/mesosphere/zookeeper/zookeeper.pid)").exit_code,
+      0);
+  postflight = Flightcheck({"postflight", "--timeout", "120s"});
+  EXPECT_EQ(postflight.exit_code, 0) << postflight.out << postflight.err;
+
+  // A second one dies: no quorum; postflight waits for its deadline and names the servers.
+  EXPECT_EQ(
+      hosts_->RunInNamespace(2, "kill -9 $(cat /opt/mesosphere/zookeeper/zookeeper.pid)").exit_code,
+      0);
+  postflight = Flightcheck({"postflight", "--timeout", "8s"});
+  EXPECT_EQ(postflight.exit_code, 2) << postflight.out << postflight.err;
+  EXPECT_NE(postflight.out.find("zookeeper.quorum failed on 3 of 3 hosts"), std::string::npos)
+      << postflight.out;
+  EXPECT_NE(postflight.out.find(hosts_->address(1) + ":2181"), std::string::npos) << postflight.out;
+  EXPECT_NE(postflight.out.find("2 out of 5 hosts successfully completed postflight stage."),
+            std::string::npos)
+      << postflight.out;
+
+  const CliRun uninstall = Flightcheck({"uninstall", "--yes"});
+  EXPECT_EQ(uninstall.exit_code, 0) << uninstall.out << uninstall.err;
+  for (int i = 1; i <= 5; ++i) {
+    EXPECT_EQ(OptListing(i), opt_before[static_cast<size_t>(i - 1)]) << "host " << i;
+    EXPECT_EQ(StrayProcesses(i), "") << "host " << i;
+  }
+}
+
+TEST_F(FleetTest, UnreachableHostIsReportedAndTheOthersFinish) {
+  StartHosts(3);
+  WriteInstallDir(1);
+  ASSERT_EQ(Flightcheck({"genconf"}).exit_code, 0);
+  hosts_->StopHost(3);
+  const CliRun preflight = Flightcheck({"preflight"});
+  EXPECT_EQ(preflight.exit_code, 3) << preflight.out << preflight.err;
+  EXPECT_NE(preflight.out.find(fmt::format("{0} (agent): unreachable: {0} is unreachable: ssh: "
+                                           "connect to host {0} port 22: Connection refused",
+                                           hosts_->address(3))),
+            std::string::npos)
+      << preflight.out;
+  EXPECT_NE(preflight.out.find("2 out of 3 hosts successfully completed preflight stage."),
+            std::string::npos)
+      << preflight.out;
+  EXPECT_EQ(HostStatus("preflight", 3), "unreachable");
+  EXPECT_EQ(HostStatus("preflight", 1), "success");
+  EXPECT_EQ(HostStatus("preflight", 2), "success");
+}
+
+TEST_F(FleetTest, ChangedHostKeyIsRefusedWithAClearMessage) {
+  StartHosts(2);
+  WriteInstallDir(1);
+  ASSERT_EQ(Flightcheck({"genconf"}).exit_code, 0);
+  ASSERT_TRUE(hosts_->RestartWithNewHostKey(2)) << hosts_->error();
+  const CliRun preflight = Flightcheck({"preflight"});
+  EXPECT_EQ(preflight.exit_code, 3) << preflight.out << preflight.err;
+  EXPECT_NE(preflight.out.find(fmt::format("host key of {} has CHANGED since it was recorded in {}",
+                                           hosts_->address(2), hosts_->known_hosts().string())),
+            std::string::npos)
+      << preflight.out;
+  EXPECT_EQ(HostStatus("preflight", 2), "unreachable");
+  EXPECT_EQ(HostStatus("preflight", 1), "success");
+  EXPECT_EQ(OptListing(2), ".\n") << "nothing was copied to the host";
+}
+
+TEST_F(FleetTest, HangingCheckIsTerminatedAtTheCommandTimeout) {
+  StartHosts(2);
+  WriteInstallDir(1, /*process_timeout=*/4);
+  // A rule whose command never ends; its own timeout is far away.
+  dir_.WriteFile("genconf/rules/preflight.yaml", R"(apiVersion: flightcheck/v1
+kind: RuleSet
+phase: preflight
+rules:
+  - id: hangs
+    title: A check that hangs
+    timeout: 10m
+    probe: {command: {argv: [sleep, "1000"]}}
+    expect: {exit_code: 0}
+)");
+  ASSERT_EQ(Flightcheck({"genconf"}).exit_code, 0);
+  const auto started = std::chrono::steady_clock::now();
+  const CliRun preflight = Flightcheck({"preflight"});
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  EXPECT_EQ(preflight.exit_code, 3) << preflight.out << preflight.err;
+  EXPECT_LT(seconds, 40);
+  EXPECT_NE(preflight.out.find("terminated: preflight did not finish within 4s (process_timeout) "
+                               "and was killed"),
+            std::string::npos)
+      << preflight.out;
+  EXPECT_EQ(HostStatus("preflight", 1), "terminated");
+  EXPECT_EQ(HostStatus("preflight", 2), "terminated");
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  for (int i = 1; i <= 2; ++i) {
+    EXPECT_EQ(StrayProcesses(i), "") << "the hung command was killed on host " << i;
+  }
+}
+
+TEST_F(FleetTest, StateFilesParseAtAnyMomentOfAStage) {
+  StartHosts(3);
+  WriteInstallDir(1);
+  ASSERT_EQ(Flightcheck({"genconf"}).exit_code, 0);
+  std::atomic<bool> done = false;
+  CliRun preflight;
+  std::thread stage([&] {
+    preflight = Flightcheck({"preflight"});
+    done = true;
+  });
+  int reads = 0, unparsable = 0;
+  std::set<std::string> statuses_seen;
+  const auto path = dir_.path() / "genconf" / "state" / "preflight.json";
+  while (!done) {
+    std::ifstream in(path);
+    if (in) {
+      const std::string text((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
+      const nlohmann::json state = nlohmann::json::parse(text, nullptr, false);
+      ++reads;
+      if (!state.is_object()) {
+        ++unparsable;
+      } else {
+        for (const auto& [address, host] : state["hosts"].items()) {
+          statuses_seen.insert(host.value("host_status", ""));
+        }
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  stage.join();
+  EXPECT_EQ(preflight.exit_code, 0) << preflight.out << preflight.err;
+  EXPECT_GT(reads, 10);
+  EXPECT_EQ(unparsable, 0) << "of " << reads << " reads";
+  EXPECT_TRUE(statuses_seen.contains("running")) << "the file is written while the stage runs";
+  EXPECT_EQ(State("preflight")["total_hosts"], 3);
+}
+
+}  // namespace
+}  // namespace flightcheck
