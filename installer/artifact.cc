@@ -207,10 +207,14 @@ Status WriteTar(const std::vector<Entry>& entries, bool gzip, Sink* sink) {
   std::unique_ptr<archive, ArchiveFree> a(archive_write_new());
   if (!a) return Status::Internal("cannot create a libarchive writer");
   // pax_restricted is plain ustar unless an entry needs more; gzip's default header carries the
-  // time of writing, which would make every artifact different.
+  // time of writing, which would make every artifact different. Level 1: the binary's debug
+  // information dominates, and the fastest level shrinks it nearly as well as the default at a
+  // fraction of the time.
   if (archive_write_set_format_pax_restricted(a.get()) != ARCHIVE_OK ||
       (gzip ? archive_write_add_filter_gzip(a.get()) != ARCHIVE_OK ||
                   archive_write_set_filter_option(a.get(), "gzip", "timestamp", nullptr) !=
+                      ARCHIVE_OK ||
+                  archive_write_set_filter_option(a.get(), "gzip", "compression-level", "1") !=
                       ARCHIVE_OK
             : archive_write_add_filter_none(a.get()) != ARCHIVE_OK)) {
     return ArchiveError(a.get(), "cannot set up the tar writer");

@@ -131,7 +131,8 @@ std::string Observed(const nlohmann::json& result) {
     for (const auto& [key, ignored] : expect.items()) {
       std::optional<nlohmann::json> value = LookupFact(facts, key);
       if (!value) continue;
-      observed += (observed.empty() ? "" : ", ") + FormatObserved(*value);
+      observed += (observed.empty() ? "" : ", ") +
+                  (value->is_string() ? value->get<std::string>() : FormatObserved(*value));
     }
   }
   return observed.empty() ? result.value("message", "") : observed;

@@ -11,7 +11,7 @@ CliRun RunFlightcheck(const std::vector<std::string>& args, const std::filesyste
                                    FLIGHTCHECK_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
   LocalCommandRunner runner;
-  Result<CommandResult> result = runner.Run(argv, Deadline::In(std::chrono::seconds(60)));
+  Result<CommandResult> result = runner.Run(argv, Deadline::In(std::chrono::seconds(300)));
   CliRun run;
   if (!result) {
     ADD_FAILURE() << "could not run flightcheck: " << result.error().ToString();

@@ -214,6 +214,11 @@ class FleetTest : public ::testing::Test {
     return names;
   }
 
+  std::string ReadLog(const std::string& stage, int host) {
+    std::ifstream in(dir_.path() / "genconf" / "logs" / stage / (hosts_->address(host) + ".log"));
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  }
+
   std::unique_ptr<SshHosts> hosts_;
   ScopedTempDir dir_;
 };
@@ -265,6 +270,8 @@ TEST_F(FleetTest, FullInstallScenarioAcrossFiveHosts) {
   EXPECT_EQ(merged["summary"]["success"], 5);
   EXPECT_EQ(merged["hosts"][0]["report"]["role"], "master");
   EXPECT_EQ(merged["hosts"][3]["report"]["role"], "agent") << "each host runs its real role";
+  EXPECT_EQ(ReadLog("preflight", 1).find("== copy "), std::string::npos)
+      << "the artifact already on the host was not copied again";
 
   const CliRun deploy = Flightcheck({"deploy"});
   ASSERT_EQ(deploy.exit_code, 0) << deploy.out << deploy.err;
@@ -307,6 +314,47 @@ TEST_F(FleetTest, FullInstallScenarioAcrossFiveHosts) {
     EXPECT_EQ(OptListing(i), opt_before[static_cast<size_t>(i - 1)]) << "host " << i;
     EXPECT_EQ(StrayProcesses(i), "") << "host " << i;
   }
+}
+
+TEST_F(FleetTest, ForcedDeployIsRecordedAndRetryFailedRedeploysOnlyTheFailedHosts) {
+  StartHosts(3);
+  WriteInstallDir(1);
+  ASSERT_EQ(Flightcheck({"genconf"}).exit_code, 0);
+  ASSERT_EQ(hosts_->RunInNamespace(3, "mkdir /opt/mesosphere").exit_code, 0);
+  ASSERT_EQ(Flightcheck({"preflight"}).exit_code, 2);
+  ASSERT_EQ(Flightcheck({"deploy"}).exit_code, 2);
+
+  // --force deploys anyway, says so and records it; host 3's own install.sh preflight still
+  // refuses to install there.
+  const CliRun forced = Flightcheck({"deploy", "--force"});
+  EXPECT_EQ(forced.exit_code, 2) << forced.out << forced.err;
+  EXPECT_NE(forced.err.find(fmt::format("WARNING: --force: deploying although preflight did not "
+                                        "pass on {} (failed)",
+                                        hosts_->address(3))),
+            std::string::npos)
+      << forced.err;
+  EXPECT_NE(forced.out.find(fmt::format("{} (agent): failed: Preflight checks failed; nothing was "
+                                        "installed.",
+                                        hosts_->address(3))),
+            std::string::npos)
+      << forced.out;
+  EXPECT_EQ(State("deploy")["forced"], true);
+  EXPECT_EQ(HostStatus("deploy", 1), "success");
+  EXPECT_EQ(HostStatus("deploy", 3), "failed");
+  EXPECT_EQ(hosts_->RunInNamespace(3, "ls -A /opt/mesosphere").output, "") << "nothing installed";
+
+  // Fixed, checked again (the installed hosts now fail install.absent), retried: only host 3.
+  ASSERT_EQ(hosts_->RunInNamespace(3, "rmdir /opt/mesosphere").exit_code, 0);
+  EXPECT_EQ(Flightcheck({"preflight"}).exit_code, 2);
+  EXPECT_EQ(HostStatus("preflight", 3), "success");
+  const std::string host1_log = ReadLog("deploy", 1);
+  const CliRun retry = Flightcheck({"deploy", "--retry-failed"});
+  EXPECT_EQ(retry.exit_code, 0) << retry.out << retry.err;
+  EXPECT_NE(retry.out.find("3 out of 3 hosts successfully completed deploy stage."),
+            std::string::npos)
+      << retry.out;
+  EXPECT_EQ(ReadLog("deploy", 1), host1_log) << "host 1 was not deployed again";
+  EXPECT_EQ(hosts_->RunInNamespace(3, "cat /opt/mesosphere/.flightcheck-role").output, "agent\n");
 }
 
 TEST_F(FleetTest, UnreachableHostIsReportedAndTheOthersFinish) {

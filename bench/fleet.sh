@@ -1,0 +1,431 @@
+#!/usr/bin/env bash
+# flightcheck fleet benchmark (see bench/README.md, "Fleet preflight over SSH (issue 3)").
+# Starts N sshd "hosts" on 127.0.0.11.. (each in its own mount namespace with a private tmpfs /opt,
+# TESTBED.md "Several hosts") and measures, with hyperfine, at the same parallelism P:
+#   (a) floor:  `ssh HOST true` to every host (xargs -P P);
+#   (b) pssh:   parallel-ssh -p P running `flightcheck check --format json` (built-in preflight
+#               rules, no role) on every host, the binary copied to each host's /opt beforehand;
+#   (c1) `flightcheck preflight` with the artifact absent on every host (copied, checked, extracted);
+#   (c2) `flightcheck preflight` with the artifact already on every host;
+# and prints mean ± stddev and the ratios c2/a, c2/b, c1/a.
+# With --memory: 100 hosts, one `flightcheck preflight` under /usr/bin/time -v; reports the
+# coordinator's maximum resident set size.
+#
+# Usage: bench/fleet.sh [--hosts N] [--parallelism P] [--runs R] [--warmup W] [--memory]
+#                       [--first-octet K]   (hosts on 127.0.0.K.., default 11; use another K
+#                                            when the integration tests' sshds hold 127.0.0.11..)
+#                       [--keep-clock]      (see below)
+# Both (b) and (c) skip the built-in rule clock.synced (config.yaml skip_checks; check --skip)
+# unless --keep-clock is given: on a host whose clock is not synchronized it retries for 10 s
+# (retry: {within: 10s}), which would make every contender's time "10 s of waiting" instead of
+# the fan-out this benchmark is about.
+#        FLIGHTCHECK=/path/to/flightcheck bench/fleet.sh ...   (default: build/cli/flightcheck)
+# Needs root, openssh-server, openssh-client, util-linux (unshare), pssh (parallel-ssh),
+# hyperfine, jq; --memory also needs GNU time (/usr/bin/time, Debian package `time`).
+#
+# Touches nothing outside its temp dir and 127.0.0.0/8 except /run/sshd (sshd's privilege
+# separation directory; created if missing and removed again). Each sshd is stopped by its pid in
+# the cleanup trap, and so is every process left in that sshd's private mount namespace (its
+# sessions); the namespaces, and their /opt tmpfs, disappear with them. Strict host-key checking
+# stays on everywhere (a private known_hosts). Exit status: non-zero when something fails to run
+# (a host unreachable, a contender not really running); a missed target only prints MISSED.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/.." && pwd)
+HOSTS=30
+PAR=30
+RUNS=5
+WARMUP=1
+MEMORY=0
+KEEP_CLOCK=0
+FIRST_OCTET=11
+
+die() { echo "fleet: error: $*" >&2; exit 1; }
+usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit "${1:-0}"; }
+
+HOSTS_GIVEN=0
+PAR_GIVEN=0
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --hosts) HOSTS=${2:?}; HOSTS_GIVEN=1; shift 2 ;;
+    --parallelism) PAR=${2:?}; PAR_GIVEN=1; shift 2 ;;
+    --runs) RUNS=${2:?}; shift 2 ;;
+    --warmup) WARMUP=${2:?}; shift 2 ;;
+    --memory) MEMORY=1; shift ;;
+    --keep-clock) KEEP_CLOCK=1; shift ;;
+    --first-octet) FIRST_OCTET=${2:?}; shift 2 ;;
+    -h | --help) usage 0 ;;
+    *) echo "fleet: unknown argument '$1'" >&2; usage 64 ;;
+  esac
+done
+if [[ $MEMORY == 1 ]]; then
+  [[ $HOSTS_GIVEN == 1 ]] || HOSTS=100
+  # 100 parallel OpenSSH handshakes (~0.15-0.2 s CPU each) swamp 2 cores; 30 at a time is what
+  # the timing runs use. --parallelism overrides it.
+  [[ $PAR_GIVEN == 1 ]] || PAR=30
+fi
+[[ $FIRST_OCTET =~ ^[0-9]+$ && $FIRST_OCTET -ge 2 ]] || die "--first-octet must be 2..250"
+[[ $HOSTS =~ ^[0-9]+$ && $HOSTS -ge 4 && $((FIRST_OCTET + HOSTS - 1)) -le 254 ]] ||
+  die "--hosts must be 4..$((255 - FIRST_OCTET))"
+[[ $PAR =~ ^[0-9]+$ && $PAR -ge 1 && $PAR -le 100 ]] || die "--parallelism must be 1..100"
+[[ $RUNS =~ ^[0-9]+$ && $RUNS -ge 2 ]] || die "--runs must be at least 2"
+[[ $WARMUP =~ ^[0-9]+$ ]] || die "--warmup must be a number"
+
+FLIGHTCHECK=${FLIGHTCHECK:-$REPO/build/cli/flightcheck}
+[[ -x $FLIGHTCHECK ]] || die "no flightcheck binary at $FLIGHTCHECK (set FLIGHTCHECK=)"
+FLIGHTCHECK=$(cd "$(dirname "$FLIGHTCHECK")" && pwd)/$(basename "$FLIGHTCHECK")
+
+[[ $(id -u) -eq 0 ]] || die "must run as root (sshd on port 22, mount namespaces, root login)"
+for tool in /usr/sbin/sshd /usr/bin/ssh /usr/bin/ssh-keygen /usr/bin/unshare hyperfine jq \
+            parallel-ssh xargs; do
+  command -v "$tool" >/dev/null 2>&1 || die "$tool is missing (apt-get install openssh-server" \
+                                            "openssh-client util-linux pssh hyperfine jq)"
+done
+if [[ $MEMORY == 1 && ! -x /usr/bin/time ]]; then
+  die "/usr/bin/time is missing: apt-get install -y time"
+fi
+
+# --- temp dir, hosts, cleanup --------------------------------------------------------------------
+TMP=$(mktemp -d /tmp/fcfleet-XXXXXX)
+SELF_NS=$(readlink /proc/self/ns/mnt)
+declare -a SSHD_PID=() SSHD_NS=()
+MADE_RUN_SSHD=0
+
+# The pids of every process in mount namespace $1 (never ours).
+procs_in_ns() {
+  local ns=$1 p
+  [[ -n $ns && $ns != "$SELF_NS" ]] || return 0
+  for p in /proc/[0-9]*; do
+    [[ $(readlink "$p/ns/mnt" 2>/dev/null) == "$ns" ]] && echo "${p#/proc/}"
+  done
+  return 0
+}
+
+cleanup() {
+  local rc=$? i pid ns left
+  trap - EXIT INT TERM
+  # sshd first (by the pid we started), so that no new session starts...
+  for i in "${!SSHD_PID[@]}"; do
+    pid=${SSHD_PID[$i]}
+    [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || continue
+    [[ -z ${SSHD_NS[$i]:-} ]] && SSHD_NS[$i]=$(readlink "/proc/$pid/ns/mnt" 2>/dev/null || true)
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  for i in "${!SSHD_PID[@]}"; do
+    pid=${SSHD_PID[$i]}
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  # ...then whatever its sessions left in the host's private namespace (only our sshds and their
+  # descendants live there). With the namespace empty, its /opt tmpfs is gone.
+  for _ in $(seq 1 50); do
+    left=0
+    for i in "${!SSHD_NS[@]}"; do
+      ns=${SSHD_NS[$i]}
+      [[ -n $ns && $ns != "$SELF_NS" ]] || continue
+      for pid in $(procs_in_ns "$ns"); do
+        left=1
+        kill -KILL "$pid" 2>/dev/null || true
+      done
+    done
+    [[ $left == 0 ]] && break
+    sleep 0.1
+  done
+  wait 2>/dev/null || true
+  [[ $MADE_RUN_SSHD == 1 ]] && rmdir /run/sshd 2>/dev/null || true
+  rm -rf "$TMP"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# A private copy of the binary: the build tree may be relinked while the benchmark runs, and the
+# artifact (which embeds the running binary) must stay the same throughout.
+cp "$FLIGHTCHECK" "$TMP/flightcheck"
+FLIGHTCHECK_SOURCE=$FLIGHTCHECK
+FLIGHTCHECK=$TMP/flightcheck
+
+addr() { echo "127.0.0.$((FIRST_OCTET + $1 - 1))"; }
+
+echo "== starting $HOSTS sshd hosts on $(addr 1)..$(addr "$HOSTS") (temp dir $TMP)"
+if [[ ! -d /run/sshd ]]; then mkdir -p /run/sshd; MADE_RUN_SSHD=1; fi
+KEY=$TMP/user_key
+KH=$TMP/known_hosts
+ssh-keygen -q -t ed25519 -N '' -C fleet-bench-user -f "$KEY"
+cp "$KEY.pub" "$TMP/authorized_keys"
+: >"$KH"
+: >"$TMP/hosts"
+for i in $(seq 1 "$HOSTS"); do
+  a=$(addr "$i")
+  if (exec 3<>"/dev/tcp/$a/22") 2>/dev/null; then die "$a:22 is already in use"; fi
+  ssh-keygen -q -t ed25519 -N '' -C "fleet-bench-host-$i" -f "$TMP/hostkey_$i"
+  echo "$a $(cut -d' ' -f1,2 "$TMP/hostkey_$i.pub")" >>"$KH"
+  echo "$a" >>"$TMP/hosts"
+  cat >"$TMP/sshd_$i.conf" <<CFG
+ListenAddress $a
+Port 22
+HostKey $TMP/hostkey_$i
+PidFile $TMP/sshd_$i.pid
+AuthorizedKeysFile $TMP/authorized_keys
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+MaxStartups 200
+MaxSessions 100
+LogLevel ERROR
+Subsystem sftp internal-sftp
+CFG
+  # unshare and sh exec, so $! is sshd itself.
+  unshare -m --propagation private sh -c \
+    "mount -t tmpfs -o mode=0755 tmpfs /opt && exec /usr/sbin/sshd -D -e -f '$TMP/sshd_$i.conf'" \
+    </dev/null >"$TMP/sshd_$i.log" 2>&1 &
+  SSHD_PID[$i]=$!
+done
+for i in $(seq 1 "$HOSTS"); do
+  a=$(addr "$i")
+  for _ in $(seq 1 200); do
+    (exec 3<>"/dev/tcp/$a/22") 2>/dev/null && break
+    kill -0 "${SSHD_PID[$i]}" 2>/dev/null || { cat "$TMP/sshd_$i.log" >&2; die "sshd $i exited"; }
+    sleep 0.05
+  done
+  (exec 3<>"/dev/tcp/$a/22") 2>/dev/null || { cat "$TMP/sshd_$i.log" >&2; die "sshd $i does not listen"; }
+  SSHD_NS[$i]=$(readlink "/proc/${SSHD_PID[$i]}/ns/mnt")
+  [[ ${SSHD_NS[$i]} != "$SELF_NS" ]] || die "sshd $i is not in a private mount namespace"
+  [[ $(cat "/proc/${SSHD_PID[$i]}/comm") == sshd ]] || die "pid ${SSHD_PID[$i]} is not sshd"
+done
+
+SSH_OPTS=(-F /dev/null -o BatchMode=yes -o StrictHostKeyChecking=yes -o "UserKnownHostsFile=$KH"
+          -o GlobalKnownHostsFile=/dev/null -o IdentitiesOnly=yes -i "$KEY" -o ConnectTimeout=20
+          -l root)
+q() { printf '%q ' "$@"; }
+# Runs a shell command on every host, P at a time; fails unless it exits 0 everywhere.
+on_all() {
+  xargs -P "$PAR" -I{} ssh "${SSH_OPTS[@]}" {} "$1" <"$TMP/hosts"
+}
+on_all 'mountpoint -q /opt && [ -z "$(ls -A /opt)" ]' ||
+  die "a host's /opt is not its own empty tmpfs"
+echo "   all $HOSTS hosts answer over ssh, each with its own empty tmpfs /opt"
+
+# --- the install dir -----------------------------------------------------------------------------
+INSTALL=$TMP/install
+mkdir -p "$INSTALL/genconf"
+masters=$(head -n 3 "$TMP/hosts" | paste -sd, | sed 's/,/, /g')
+agents=$(tail -n +4 "$TMP/hosts" | paste -sd, | sed 's/,/, /g')
+cat >"$INSTALL/genconf/config.yaml" <<YAML
+cluster_name: fleet-bench
+bootstrap_url: file:///opt/flightcheck
+exhibitor_storage_backend: static
+master_discovery: static
+master_list: [$masters]
+agent_list: [$agents]
+resolvers: [127.0.0.1]
+ssh_user: root
+ssh_key_path: $KEY
+ssh_known_hosts_file: $KH
+ssh_parallelism: $PAR
+process_timeout: 120
+builtin_rules: true
+$([[ $KEEP_CLOCK == 1 ]] || echo "skip_checks: [clock.synced]")
+YAML
+printf '#!/bin/sh\necho "$SSH_CONNECTION" | cut -d'"' '"' -f3\n' >"$INSTALL/genconf/ip-detect"
+chmod 0755 "$INSTALL/genconf/ip-detect"
+(cd "$INSTALL" && "$FLIGHTCHECK" genconf) >"$TMP/genconf.out" 2>&1 ||
+  { cat "$TMP/genconf.out" >&2; die "flightcheck genconf failed"; }
+ARTIFACT=$(jq -r .name "$INSTALL/genconf/serve/artifact.json")
+ARTIFACT_BYTES=$(stat -c %s "$INSTALL/genconf/serve/$ARTIFACT")
+echo "== flightcheck: $FLIGHTCHECK_SOURCE ($("$FLIGHTCHECK" --version 2>&1 | head -n 1)), copied to $FLIGHTCHECK"
+echo "== genconf: $ARTIFACT ($((ARTIFACT_BYTES / 1024 / 1024)) MiB; binary" \
+     "$(($(stat -c %s "$FLIGHTCHECK") / 1024 / 1024)) MiB)"
+
+# Runs `flightcheck preflight` once, checked: exit 0 or 2, and every host ran its rules.
+PREFLIGHT_CMD="cd $(q "$INSTALL") && $(q "$FLIGHTCHECK") preflight"
+check_preflight_output() {  # rc output-file
+  [[ $1 == 0 || $1 == 2 ]] || { tail -n 30 "$2" >&2; die "flightcheck preflight exited with $1"; }
+  jq -e --argjson n "$HOSTS" '[.hosts[] | select(.report.results | type == "array")] | length == $n' \
+    "$INSTALL/genconf/state/preflight.json" >/dev/null ||
+    { tail -n 30 "$2" >&2; die "flightcheck preflight did not get a report from every host"; }
+}
+remove_artifacts="xargs -P $PAR -I{} ssh $(q "${SSH_OPTS[@]}") {} 'rm -rf /opt/flightcheck' <$(q "$TMP/hosts")"
+
+# --- memory mode ---------------------------------------------------------------------------------
+if [[ $MEMORY == 1 ]]; then
+  echo "== memory: flightcheck preflight over $HOSTS hosts, ssh_parallelism $PAR, /usr/bin/time -v"
+  # The coordinator's own peak (VmHWM), sampled while it runs: time -v reports the largest of
+  # the process and its waited-for children (ssh clients), so both are shown.
+  set +e
+  (cd "$INSTALL" && exec /usr/bin/time -v -o "$TMP/time.txt" "$FLIGHTCHECK" preflight) \
+    >"$TMP/memory.out" 2>&1 &
+  timed=$!
+  hwm=0
+  started=$(date +%s.%N)
+  while kill -0 "$timed" 2>/dev/null; do
+    fc=$(pgrep -P "$timed" -x flightcheck | head -n 1 || true)
+    if [[ -n $fc ]]; then
+      v=$(awk '/^VmHWM:/ {print $2}' "/proc/$fc/status" 2>/dev/null || true)
+      [[ -n $v && $v -gt $hwm ]] && hwm=$v
+    fi
+    sleep 0.05
+  done
+  wait "$timed"
+  rc=$?
+  set -e
+  elapsed=$(awk -v s="$started" -v e="$(date +%s.%N)" 'BEGIN {printf "%.1f", e - s}')
+  check_preflight_output "$rc" "$TMP/memory.out"
+  tail -n 1 "$TMP/memory.out"
+  maxrss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$TMP/time.txt")
+  # And one more run with the artifact already on every host.
+  set +e
+  (cd "$INSTALL" && exec /usr/bin/time -v -o "$TMP/time2.txt" "$FLIGHTCHECK" preflight) \
+    >"$TMP/memory2.out" 2>&1
+  rc=$?
+  set -e
+  check_preflight_output "$rc" "$TMP/memory2.out"
+  maxrss2=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$TMP/time2.txt")
+  wall2=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$TMP/time2.txt")
+  mb() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
+  ok=$(awk -v k="$maxrss" 'BEGIN {print (k / 1024 < 50) ? "MET" : "MISSED"}')
+  echo
+  echo "== memory summary ($HOSTS hosts, ssh_parallelism $PAR, MaxStartups 200 on every sshd)"
+  echo "artifact absent (copied to every host): Maximum resident set size $(mb "$maxrss") MB" \
+       "(time -v), coordinator VmHWM sampled $(mb "$hwm") MB, wall ${elapsed} s"
+  echo "artifact present:                       Maximum resident set size $(mb "$maxrss2") MB" \
+       "(time -v), wall $wall2"
+  echo "target < 50 MB at $HOSTS hosts: $ok"
+  exit 0
+fi
+
+# --- setup for (b): the binary on every host (not timed) -------------------------------------------
+echo "== copying the flightcheck binary to every host's /opt/flightcheck-bin (setup, not timed)"
+xargs -P "$PAR" -I{} sh -c "ssh $(q "${SSH_OPTS[@]}") {} \
+  'mkdir -p /opt/flightcheck-bin && cat >/opt/flightcheck-bin/flightcheck && chmod 0755 /opt/flightcheck-bin/flightcheck' \
+  <$(q "$FLIGHTCHECK")" <"$TMP/hosts" || die "copying the binary failed"
+
+# --- the contenders ------------------------------------------------------------------------------
+# Each timed command appends its exit code to a file, so that every timed run is checked
+# afterwards (hyperfine -i alone would hide an unreachable host).
+A_CMD="xargs -P $PAR -I{} ssh $(q "${SSH_OPTS[@]}") {} true <$(q "$TMP/hosts")"
+PSSH_X="-F /dev/null -i $KEY -o StrictHostKeyChecking=yes -o UserKnownHostsFile=$KH"
+PSSH_X+=" -o GlobalKnownHostsFile=/dev/null -o IdentitiesOnly=yes -o BatchMode=yes -o ConnectTimeout=20"
+B_CMD="parallel-ssh -p $PAR -t 120 -h $(q "$TMP/hosts") -l root -x $(q "$PSSH_X")"
+CHECK_REMOTE="/opt/flightcheck-bin/flightcheck check --format json"
+[[ $KEEP_CLOCK == 1 ]] || CHECK_REMOTE+=" --skip clock.synced"
+B_CMD+=" '$CHECK_REMOTE >/dev/null'"
+
+echo "== one checked run of each"
+bash -c "$A_CMD" || die "ssh true failed on some host"
+set +e
+bash -c "$B_CMD" >"$TMP/pssh_once.out" 2>&1
+rc=$?
+set -e
+check_pssh() {  # output-file [runs]
+  local runs=${2:-1} ok bad
+  ok=$(grep -cE '\[SUCCESS\]|\[FAILURE\] .* Exited with error code 2$' "$1" || true)
+  bad=$(grep -E '\[FAILURE\]' "$1" | grep -vE 'Exited with error code 2$' || true)
+  [[ -z $bad && $ok -eq $((HOSTS * runs)) ]] ||
+    { head -n 20 "$1" >&2; die "pssh: $ok of $((HOSTS * runs)) host runs exited 0/2; others: ${bad:-missing}"; }
+}
+[[ $rc == 0 || $rc == 5 ]] || { head -n 20 "$TMP/pssh_once.out" >&2; die "parallel-ssh exited $rc"; }
+check_pssh "$TMP/pssh_once.out"
+echo "   pssh: every host ran flightcheck check ($(grep -c 'error code 2' "$TMP/pssh_once.out") exited 2)"
+ssh "${SSH_OPTS[@]}" "$(head -n 1 "$TMP/hosts")" \
+   "$CHECK_REMOTE" >"$TMP/check_one.json" || true
+jq -e '.results | length > 0' "$TMP/check_one.json" >/dev/null ||
+  die "flightcheck check on a host printed no report"
+echo "   flightcheck check (role-less, built-in) on one host: $(jq '.results | length' "$TMP/check_one.json") rules," \
+     "$(jq -c '.summary' "$TMP/check_one.json")"
+set +e
+bash -c "$PREFLIGHT_CMD" >"$TMP/preflight_once.out" 2>&1
+rc=$?
+set -e
+check_preflight_output "$rc" "$TMP/preflight_once.out"
+echo "   flightcheck preflight (exit $rc): $(tail -n 1 "$TMP/preflight_once.out")"
+cp -r "$INSTALL/genconf/logs/preflight" "$TMP/logs_first"
+
+# --- measure -------------------------------------------------------------------------------------
+RCS=$TMP/rcs
+mkdir -p "$RCS"
+HF=(hyperfine --warmup "$WARMUP" --runs "$RUNS" --style basic)
+echo
+echo "== (a) floor: ssh true to $HOSTS hosts, $PAR at a time"
+"${HF[@]}" --export-json "$TMP/a.json" -n "a: ssh true (xargs -P $PAR)" "$A_CMD"
+echo
+echo "== (b) parallel-ssh -p $PAR: flightcheck check on every host"
+"${HF[@]}" --export-json "$TMP/b.json" -n "b: parallel-ssh flightcheck check" \
+  "$B_CMD >>$TMP/pssh_runs.out 2>&1; echo \$? >>$RCS/b"
+echo
+echo "== (c1) flightcheck preflight, artifact absent on every host (removed in --prepare, not timed)"
+"${HF[@]}" --export-json "$TMP/c1.json" --prepare "$remove_artifacts" \
+  -n "c1: flightcheck preflight (artifact absent)" \
+  "$PREFLIGHT_CMD >>$TMP/c1_runs.out 2>&1; echo \$? >>$RCS/c1"
+cp -r "$INSTALL/genconf/logs/preflight" "$TMP/logs_c1"
+cp "$INSTALL/genconf/state/preflight.json" "$TMP/state_c1.json"
+echo
+echo "== (c2) flightcheck preflight, artifact present on every host"
+"${HF[@]}" --export-json "$TMP/c2.json" -n "c2: flightcheck preflight (artifact present)" \
+  "$PREFLIGHT_CMD >>$TMP/c2_runs.out 2>&1; echo \$? >>$RCS/c2"
+cp -r "$INSTALL/genconf/logs/preflight" "$TMP/logs_c2"
+cp "$INSTALL/genconf/state/preflight.json" "$TMP/state_c2.json"
+
+# Every timed run really ran: pssh 0/5 (5: some remote command exited non-zero; 4 would be ssh 255) with every host 0/2; preflight 0/2 and the last run of
+# each reported from every host.
+TOTAL=$((RUNS + WARMUP))
+[[ $(wc -l <"$RCS/b") -eq $TOTAL ]] && ! grep -qvE '^(0|5)$' "$RCS/b" ||
+  die "parallel-ssh exit codes: $(sort "$RCS/b" | uniq -c | tr '\n' ' ')"
+check_pssh "$TMP/pssh_runs.out" "$TOTAL"
+for c in c1 c2; do
+  [[ $(wc -l <"$RCS/$c") -eq $TOTAL ]] && ! grep -qvE '^(0|2)$' "$RCS/$c" ||
+    { tail -n 20 "$TMP/${c}_runs.out" >&2
+      die "flightcheck preflight ($c) exit codes: $(sort "$RCS/$c" | uniq -c | tr '\n' ' ')"; }
+  jq -e --argjson n "$HOSTS" '[.hosts[] | select(.report.results | type == "array")] | length == $n' \
+    "$TMP/state_$c.json" >/dev/null || die "$c: not every host reported"
+done
+n_done=$(grep -c "out of $HOSTS hosts successfully completed preflight stage" "$TMP/c1_runs.out" || true)
+[[ $n_done -eq $TOTAL ]] || die "c1: $n_done of $TOTAL runs printed their summary"
+# c1 really copied the artifact in every timed run's last instance; c2 never did.
+copies=$(cat "$TMP"/logs_c1/*.log | grep -c "^== .* copy $ARTIFACT" || true)
+[[ $copies -eq $HOSTS ]] || die "c1: the artifact was copied to $copies of $HOSTS hosts"
+! grep -q "copy $ARTIFACT" "$TMP"/logs_c2/*.log || die "c2 copied the artifact"
+
+# --- summary -------------------------------------------------------------------------------------
+stat_of() { jq -r ".results[0].$2" "$TMP/$1.json"; }
+f3() { awk -v s="$1" 'BEGIN {printf "%.3f", s}'; }
+ratio() { awk -v x="$(stat_of "$1" mean)" -v y="$(stat_of "$2" mean)" 'BEGIN {printf "%.2f", x / y}'; }
+verdict() { awk -v r="$1" -v t="$2" 'BEGIN {print (r < t) ? "MET" : "MISSED"}'; }
+# Per-command durations from the hosts' logs: "== exit N after S s" after "== TIME WHAT".
+log_stats() {  # dir
+  cat "$1"/*.log | awk '
+    /^== [0-9]/ && !/^== exit/ {cur = $3; if (cur == "install.sh") cur = cur " " $4}
+    /^== exit/ {
+      w = cur; if ($3 == 97) w = w " (exit 97: no artifact yet)"
+      s = $(NF); sub(/s$/, "", s); n[w]++; sum[w] += s; if (s > max[w]) max[w] = s
+    }
+    END {for (w in n) printf "      %-22s x%-4d mean %.2f s, max %.2f s\n", w, n[w], sum[w] / n[w], max[w]}'
+}
+echo
+echo "== summary ($HOSTS hosts, parallelism $PAR, $RUNS runs + $WARMUP warmup;" \
+     "$(nproc) CPUs, load average before: $(cut -d' ' -f1-3 /proc/loadavg))"
+[[ $KEEP_CLOCK == 1 ]] && echo "(clock.synced kept: up to 10 s of retries per host)" ||
+  echo "(clock.synced skipped on both b and c; --keep-clock keeps it)"
+printf '%-48s %8s   %s\n' "contender" "mean s" "± stddev s (min..max)"
+for c in a b c1 c2; do
+  printf '%-48s %8s   ± %s (%s..%s)\n' "$(stat_of "$c" command)" "$(f3 "$(stat_of "$c" mean)")" \
+    "$(f3 "$(stat_of "$c" stddev)")" "$(f3 "$(stat_of "$c" min)")" "$(f3 "$(stat_of "$c" max)")"
+done
+R_C2A=$(ratio c2 a)
+R_C2B=$(ratio c2 b)
+R_C1A=$(ratio c1 a)
+echo "c2/a = ${R_C2A}x (target <= 1.3x): $(verdict "$R_C2A" 1.3000001)"
+echo "c2/b = ${R_C2B}x (target < 1, faster than pssh): $(verdict "$R_C2B" 1)"
+echo "c1/a = ${R_C1A}x"
+echo "per-host time (state file: connect to done), c1 mean $(jq '[.hosts[].duration_seconds] | add / length | . * 100 | round / 100' "$TMP/state_c1.json") s," \
+     "c2 mean $(jq '[.hosts[].duration_seconds] | add / length | . * 100 | round / 100' "$TMP/state_c2.json") s"
+echo "remote command durations, last c1 run (genconf/logs/preflight/*.log):"
+log_stats "$TMP/logs_c1"
+echo "remote command durations, last c2 run:"
+log_stats "$TMP/logs_c2"
+echo "flightcheck check's own duration_seconds on the hosts (last c2 run): mean" \
+     "$(jq '[.hosts[].report.duration_seconds] | add / length | . * 1000 | round / 1000' "$TMP/state_c2.json") s," \
+     "max $(jq '[.hosts[].report.duration_seconds] | max | . * 1000 | round / 1000' "$TMP/state_c2.json") s"
