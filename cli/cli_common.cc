@@ -63,6 +63,28 @@ Status WriteOutput(const std::string& path, const std::string& text) {
   return WriteFileAtomically(path, text);
 }
 
+std::string CountOf(size_t n, std::string_view noun) {
+  return fmt::format("{} {}{}", n, noun, n == 1 ? "" : "s");
+}
+
+std::optional<ClusterConfig> LoadClusterConfigOrReport(const std::string& path, ConfigMode mode,
+                                                       bool strict) {
+  ConfigLoad load = LoadClusterConfig(path, mode);
+  size_t errors = 0, warnings = 0;
+  for (const ConfigProblem& problem : load.problems) ++(problem.warning ? warnings : errors);
+  const bool failed = errors > 0 || (strict && warnings > 0);
+  if (failed) fmt::print(stderr, "Validation of configuration parameters failed ({}):\n", path);
+  for (const ConfigProblem& problem : load.problems) {
+    fmt::print(stderr, "{}{}\n", problem.warning ? "warning: " : "", FormatProblem(problem));
+  }
+  if (failed) {
+    fmt::print(stderr, "{}, {}{}\n", CountOf(errors, "error"), CountOf(warnings, "warning"),
+               strict && warnings > 0 ? " (warnings are errors with --strict)" : "");
+    return std::nullopt;
+  }
+  return std::move(load.config);
+}
+
 std::string DescribeExtras(const CLI::App& app, const std::string& fallback) {
   const CLI::App* command = &app;
   while (!command->get_subcommands().empty()) command = command->get_subcommands().front();

@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "checks/status.h"
+#include "installer/cluster_config.h"
 #include "runner/rule_loader.h"
 
 namespace flightcheck::cli {
@@ -26,6 +27,16 @@ std::optional<RuleSet> LoadRulesOrReport(const std::vector<SourceFile>& files);
 
 // Both of the above.
 std::optional<RuleSet> LoadRulesOrReport(const std::vector<std::string>& paths);
+
+// "1 error", "2 errors".
+std::string CountOf(size_t n, std::string_view noun);
+
+// Loads config.yaml in mode and prints its problems on stderr: warnings as "warning: key:
+// message"; when the config is unusable (errors, or warnings with strict) the problems come between
+// a DC/OS-like header ("Validation of configuration parameters failed (path):") and a count line,
+// and nullopt is returned: the caller exits 65.
+std::optional<ClusterConfig> LoadClusterConfigOrReport(const std::string& path, ConfigMode mode,
+                                                       bool strict);
 
 // Writes text to path through a temporary file and a rename, so a reader never sees half a
 // report; "-" or "" means stdout.

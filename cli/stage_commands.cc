@@ -40,16 +40,6 @@ bool AskOnTerminal(const std::string& question) {
   }
 }
 
-// TEMPORARY until config_commands.cc's reporting moves to cli_common.
-std::optional<ClusterConfig> LoadClusterConfigOrReport(const std::string& path, ConfigMode mode,
-                                                       bool) {
-  ConfigLoad load = LoadClusterConfig(path, mode);
-  for (const ConfigProblem& problem : load.problems) {
-    fmt::print(stderr, "{}{}\n", problem.warning ? "warning: " : "", FormatProblem(problem));
-  }
-  return load.config;
-}
-
 int RunStage(const std::string& stage, const StageFlags& flags) {
   if (flags.format != "text" && flags.format != "json") {
     return UsageError(fmt::format("--format: '{}' is not one of text, json", flags.format));

@@ -24,11 +24,11 @@ namespace flightcheck {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::CliRun;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 using ::testing::Not;
-using testing::CliRun;
 using testing::ReadTextFile;
 using testing::RunFlightcheck;
 using testing::ScopedTempDir;
@@ -59,8 +59,8 @@ std::string Crypt(const std::string& password, const std::string& setting) {
 // Runs a shell command line with the flightcheck binary as $0.
 CliRun RunShell(const std::string& script) {
   LocalCommandRunner runner;
-  Result<CommandResult> result =
-      runner.Run({"/bin/sh", "-c", script, FLIGHTCHECK_BINARY}, Deadline::In(std::chrono::seconds(60)));
+  Result<CommandResult> result = runner.Run({"/bin/sh", "-c", script, FLIGHTCHECK_BINARY},
+                                            Deadline::In(std::chrono::seconds(60)));
   CliRun run;
   if (!result) {
     ADD_FAILURE() << result.error().ToString();
@@ -118,7 +118,9 @@ class ConfigCommandsTest : public ::testing::Test {
 
   void WriteConfig(const std::string& text) const { dir_.WriteFile("genconf/config.yaml", text); }
 
-  CliRun Run(const std::vector<std::string>& args) const { return RunFlightcheck(args, dir_.path()); }
+  CliRun Run(const std::vector<std::string>& args) const {
+    return RunFlightcheck(args, dir_.path());
+  }
 
   fs::path Serve() const { return dir_.path() / "genconf" / "serve"; }
 
@@ -138,9 +140,10 @@ TEST_F(ConfigCommandsTest, ValidConfigPrintsASummary) {
   EXPECT_EQ(run.exit_code, 0) << run.err;
   const ConfigLoad load = LoadClusterConfig(dir_.path() / "genconf/config.yaml", ConfigMode::kSsh);
   ASSERT_TRUE(load.config);
-  EXPECT_EQ(run.out, "Configuration is valid: genconf/config.yaml (1 master, 2 agents, 1 public "
-                     "agent; config hash " +
-                         ConfigHash(*load.config).substr(0, 12) + ")\n");
+  EXPECT_EQ(run.out,
+            "Configuration is valid: genconf/config.yaml (1 master, 2 agents, 1 public "
+            "agent; config hash " +
+                ConfigHash(*load.config).substr(0, 12) + ")\n");
   EXPECT_EQ(run.err, "");
 }
 
@@ -172,8 +175,9 @@ TEST_F(ConfigCommandsTest, SshKeysAreValidated) {
   const CliRun run = Run({"validate-config"});
   EXPECT_EQ(run.exit_code, 65);
   EXPECT_THAT(run.err, HasSubstr("\nssh_key_path: ssh_key_path must be only read / write"));
-  EXPECT_THAT(run.err, HasSubstr("\nssh_known_hosts_file: known hosts file `genconf/ssh_known_hosts`"
-                                 " must exist"));
+  EXPECT_THAT(run.err,
+              HasSubstr("\nssh_known_hosts_file: known hosts file `genconf/ssh_known_hosts`"
+                        " must exist"));
   EXPECT_THAT(run.err, HasSubstr("\n2 errors, 0 warnings\n"));
 }
 
@@ -182,15 +186,17 @@ TEST_F(ConfigCommandsTest, UnknownKeyIsAWarningUnlessStrict) {
   CliRun run = Run({"validate-config"});
   EXPECT_EQ(run.exit_code, 0) << run.err;
   EXPECT_THAT(run.out, HasSubstr("Configuration is valid: genconf/config.yaml"));
-  EXPECT_THAT(run.err, MatchesRegex("warning: mastr_list: [^\n]*did you mean 'master_list'[^\n]*\n"));
+  EXPECT_THAT(run.err,
+              MatchesRegex("warning: mastr_list: [^\n]*did you mean 'master_list'[^\n]*\n"));
 
   run = Run({"validate-config", "--strict"});
   EXPECT_EQ(run.exit_code, 65);
   EXPECT_EQ(run.out, "");
-  EXPECT_THAT(run.err, MatchesRegex("Validation of configuration parameters failed "
-                                    "\\(genconf/config.yaml\\):\n"
-                                    "warning: mastr_list: [^\n]*did you mean 'master_list'[^\n]*\n"
-                                    "0 errors, 1 warning \\(warnings are errors with --strict\\)\n"));
+  EXPECT_THAT(run.err,
+              MatchesRegex("Validation of configuration parameters failed "
+                           "\\(genconf/config.yaml\\):\n"
+                           "warning: mastr_list: [^\n]*did you mean 'master_list'[^\n]*\n"
+                           "0 errors, 1 warning \\(warnings are errors with --strict\\)\n"));
 }
 
 TEST_F(ConfigCommandsTest, MissingConfigFile) {

@@ -31,9 +31,9 @@ class StageCommandsTest : public ::testing::Test {
     dir_.WriteFile("genconf/config.yaml", kConfig);
     dir_.WriteFile("genconf/ip-detect", "#!/bin/sh\necho 192.0.2.1\n");
     dir_.WriteFile("genconf/ssh_known_hosts", "");
-    std::filesystem::permissions(dir_.WriteFile("genconf/ssh_key", "not a real key\n"),
-                                 std::filesystem::perms::owner_read |
-                                     std::filesystem::perms::owner_write);
+    std::filesystem::permissions(
+        dir_.WriteFile("genconf/ssh_key", "not a real key\n"),
+        std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   }
   CliRun Flightcheck(const std::vector<std::string>& args) {
     return RunFlightcheck(args, dir_.path());

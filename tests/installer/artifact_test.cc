@@ -142,9 +142,9 @@ TEST_F(ArtifactTest, SameInputsGiveIdenticalBytes) {
   const nlohmann::json served =
       nlohmann::json::parse(ReadTextFile(temp_.path() / "serve1" / "artifact.json"));
   EXPECT_EQ(served, (nlohmann::json{{"config_hash", ""},
-                                     {"name", first->name},
-                                     {"sha256", first->sha256},
-                                     {"size", first->size}}));
+                                    {"name", first->name},
+                                    {"sha256", first->sha256},
+                                    {"size", first->size}}));
   const CommandResult sha = RunShell("sha256sum " + Quote(first->path));
   EXPECT_EQ(sha.output.substr(0, 64), first->sha256);
 }

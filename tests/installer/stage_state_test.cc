@@ -52,8 +52,9 @@ TEST(StageStateTest, JsonHasDcosFieldsAndRoundTrips) {
 }
 
 TEST(StageStateTest, EveryStatusHasAName) {
-  for (HostStatus status : {HostStatus::kUnstarted, HostStatus::kRunning, HostStatus::kSuccess,
-                            HostStatus::kFailed, HostStatus::kUnreachable, HostStatus::kTerminated}) {
+  for (HostStatus status :
+       {HostStatus::kUnstarted, HostStatus::kRunning, HostStatus::kSuccess, HostStatus::kFailed,
+        HostStatus::kUnreachable, HostStatus::kTerminated}) {
     EXPECT_EQ(ParseHostStatus(HostStatusName(status)), status);
   }
   EXPECT_EQ(ParseHostStatus("done"), std::nullopt);
@@ -79,9 +80,9 @@ TEST(StageStateTest, FilesThatAreNotStageStatesSaySoWithThePath) {
   EXPECT_EQ(ReadStageState(broken).error().message(),
             "'" + broken.string() + "' is not valid JSON");
   const auto other = dir.WriteFile("other.json", R"({"schema": "flightcheck/report/v1"})");
-  EXPECT_EQ(ReadStageState(other).error().message(),
-            "'" + other.string() +
-                "': not a stage state: schema is not \"flightcheck/stage-state/v1\"");
+  EXPECT_EQ(
+      ReadStageState(other).error().message(),
+      "'" + other.string() + "': not a stage state: schema is not \"flightcheck/stage-state/v1\"");
   const auto bad_status = dir.WriteFile(
       "status.json",
       R"({"schema": "flightcheck/stage-state/v1", "hosts": {"10.0.0.1": {"host_status": "ok"}}})");

@@ -10,9 +10,8 @@ namespace {
 nlohmann::json Result(const std::string& id, const std::string& status, nlohmann::json facts,
                       nlohmann::json expect, const std::string& extra_key = "",
                       const std::string& extra_value = "") {
-  nlohmann::json result = {{"id", id},         {"status", status},
-                           {"facts", facts},   {"expect", expect},
-                           {"hint", "Fix it."}, {"message", "the message"}};
+  nlohmann::json result = {{"id", id},         {"status", status},  {"facts", facts},
+                           {"expect", expect}, {"hint", "Fix it."}, {"message", "the message"}};
   if (!extra_key.empty()) result[extra_key] = extra_value;
   return result;
 }

@@ -2,8 +2,8 @@
 // connections are tested against real sshd hosts in tests/integration/fleet_test.cc.
 #include "runner/ssh_connection.h"
 
-#include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
+#include <boost/asio/io_context.hpp>
 
 #include "checks/command_runner.h"
 
@@ -65,8 +65,10 @@ TEST(ClassifyConnectFailureTest, EachKindOfFailureGetsItsMessage) {
             "If the change is expected, remove the old key with `ssh-keygen -R 10.0.0.1 -f "
             "/g/known_hosts` and record the new one.");
   ConnectResult unknown = ClassifyConnectFailure(
-      "10.0.0.1", "No ED25519 host key is known for 10.0.0.1 and you have requested strict "
-                  "checking.\nHost key verification failed.\n", known_hosts);
+      "10.0.0.1",
+      "No ED25519 host key is known for 10.0.0.1 and you have requested strict "
+      "checking.\nHost key verification failed.\n",
+      known_hosts);
   EXPECT_EQ(unknown.failure, ConnectFailure::kHostKeyUnknown);
   EXPECT_NE(unknown.message.find("ssh_accept_new_host_keys: true"), std::string::npos);
   ConnectResult denied = ClassifyConnectFailure(
