@@ -41,7 +41,18 @@ MEMORY=0
 KEEP_CLOCK=0
 FIRST_OCTET=11
 
-die() { echo "fleet: error: $*" >&2; exit 1; }
+die() {
+  echo "fleet: error: $*" >&2
+  # Keep what the runs printed: the temp dir goes away with the trap.
+  if [[ -n ${TMP:-} && -d $TMP/rcs ]]; then
+    local keep
+    keep=$(mktemp -d /tmp/fcfleet-failed-XXXXXX)
+    cp -r "$TMP"/rcs "$TMP"/*_runs.out "$TMP"/logs_* "$TMP"/state_*.json "$keep"/ 2>/dev/null || true
+    [[ -d ${INSTALL:-}/genconf ]] && cp -r "$INSTALL/genconf/logs" "$INSTALL/genconf/state" "$keep"/ 2>/dev/null
+    echo "fleet: run outputs kept in $keep" >&2
+  fi
+  exit 1
+}
 usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit "${1:-0}"; }
 
 HOSTS_GIVEN=0
@@ -255,33 +266,46 @@ if [[ $MEMORY == 1 ]]; then
   echo "== memory: flightcheck preflight over $HOSTS hosts, ssh_parallelism $PAR, /usr/bin/time -v"
   # The coordinator's own peak (VmHWM), sampled while it runs: time -v reports the largest of
   # the process and its waited-for children (ssh clients), so both are shown.
-  set +e
-  (cd "$INSTALL" && exec /usr/bin/time -v -o "$TMP/time.txt" "$FLIGHTCHECK" preflight) \
-    >"$TMP/memory.out" 2>&1 &
-  timed=$!
-  hwm=0
-  started=$(date +%s.%N)
-  while kill -0 "$timed" 2>/dev/null; do
-    fc=$(pgrep -P "$timed" -x flightcheck | head -n 1 || true)
-    if [[ -n $fc ]]; then
-      v=$(awk '/^VmHWM:/ {print $2}' "/proc/$fc/status" 2>/dev/null || true)
-      [[ -n $v && $v -gt $hwm ]] && hwm=$v
-    fi
-    sleep 0.05
+  # A run that crashes (SIGSEGV, see the README) is retried, up to 3 attempts, and reported.
+  MEM_CRASHES=0
+  for attempt in 1 2 3; do
+    [[ $attempt == 1 ]] || eval "$remove_artifacts"
+    set +e
+    (cd "$INSTALL" && exec /usr/bin/time -v -o "$TMP/time.txt" "$FLIGHTCHECK" preflight) \
+      >"$TMP/memory.out" 2>&1 &
+    timed=$!
+    hwm=0
+    started=$(date +%s.%N)
+    while kill -0 "$timed" 2>/dev/null; do
+      fc=$(pgrep -P "$timed" -x flightcheck | head -n 1 || true)
+      if [[ -n $fc ]]; then
+        v=$(awk '/^VmHWM:/ {print $2}' "/proc/$fc/status" 2>/dev/null || true)
+        [[ -n $v && $v -gt $hwm ]] && hwm=$v
+      fi
+      sleep 0.05
+    done
+    wait "$timed"
+    rc=$?
+    set -e
+    elapsed=$(awk -v s="$started" -v e="$(date +%s.%N)" 'BEGIN {printf "%.1f", e - s}')
+    [[ $rc == 139 ]] || break
+    MEM_CRASHES=$((MEM_CRASHES + 1))
+    echo "   attempt $attempt: flightcheck preflight crashed (SIGSEGV); retrying with the artifact removed"
   done
-  wait "$timed"
-  rc=$?
-  set -e
-  elapsed=$(awk -v s="$started" -v e="$(date +%s.%N)" 'BEGIN {printf "%.1f", e - s}')
   check_preflight_output "$rc" "$TMP/memory.out"
   tail -n 1 "$TMP/memory.out"
   maxrss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$TMP/time.txt")
   # And one more run with the artifact already on every host.
-  set +e
-  (cd "$INSTALL" && exec /usr/bin/time -v -o "$TMP/time2.txt" "$FLIGHTCHECK" preflight) \
-    >"$TMP/memory2.out" 2>&1
-  rc=$?
-  set -e
+  for attempt in 1 2 3; do
+    set +e
+    (cd "$INSTALL" && exec /usr/bin/time -v -o "$TMP/time2.txt" "$FLIGHTCHECK" preflight) \
+      >"$TMP/memory2.out" 2>&1
+    rc=$?
+    set -e
+    [[ $rc == 139 ]] || break
+    MEM_CRASHES=$((MEM_CRASHES + 1))
+    echo "   artifact present, attempt $attempt: flightcheck preflight crashed (SIGSEGV); retrying"
+  done
   check_preflight_output "$rc" "$TMP/memory2.out"
   maxrss2=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$TMP/time2.txt")
   wall2=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$TMP/time2.txt")
@@ -294,6 +318,10 @@ if [[ $MEMORY == 1 ]]; then
   echo "artifact present:                       Maximum resident set size $(mb "$maxrss2") MB" \
        "(time -v), wall $wall2"
   echo "target < 50 MB at $HOSTS hosts: $ok"
+  if [[ $MEM_CRASHES -gt 0 ]]; then
+    echo "BUG: flightcheck preflight crashed (SIGSEGV) in $MEM_CRASHES attempt(s); figures are from runs that exited 0/2" >&2
+    exit 1
+  fi
   exit 0
 fi
 
@@ -375,24 +403,43 @@ TOTAL=$((RUNS + WARMUP))
 [[ $(wc -l <"$RCS/b") -eq $TOTAL ]] && ! grep -qvE '^(0|5)$' "$RCS/b" ||
   die "parallel-ssh exit codes: $(sort "$RCS/b" | uniq -c | tr '\n' ' ')"
 check_pssh "$TMP/pssh_runs.out" "$TOTAL"
-# A run that crashed with SIGSEGV (139) after printing its complete summary still measured the
-# fan-out (the crash is at exit): its time is kept, but the crash is reported and makes this
-# script exit non-zero at the end. Any other exit code (3: a host unreachable) fails right away.
+# flightcheck preflight must exit 0 or 2. A run that crashed with SIGSEGV (139) is not counted: its
+# stdout (the summary) is lost, and the crash observed so far leaves hosts unfinished (state
+# "running"), so its time is not a fan-out time. Such runs are reported, left out of the mean,
+# and make this script exit non-zero at the end. Any other exit code (3: a host unreachable, a
+# report missing) fails right away.
 CRASHES=""
 for c in c1 c2; do
   [[ $(wc -l <"$RCS/$c") -eq $TOTAL ]] && ! grep -qvE '^(0|2|139)$' "$RCS/$c" ||
     { tail -n 20 "$TMP/${c}_runs.out" >&2
       die "flightcheck preflight ($c) exit codes: $(sort "$RCS/$c" | uniq -c | tr '\n' ' ')"; }
+  n_ok=$(grep -cE '^(0|2)$' "$RCS/$c" || true)
   n_done=$(grep -c "out of $HOSTS hosts successfully completed preflight stage" "$TMP/${c}_runs.out" || true)
-  [[ $n_done -eq $TOTAL ]] || die "$c: $n_done of $TOTAL runs printed their summary"
-  jq -e --argjson n "$HOSTS" '[.hosts[] | select(.report.results | type == "array")] | length == $n' \
-    "$TMP/state_$c.json" >/dev/null || die "$c: not every host reported"
+  [[ $n_done -ge $n_ok ]] || die "$c: $n_done of $n_ok runs that exited 0/2 printed their summary"
+  if [[ $(tail -n 1 "$RCS/$c") != 139 ]]; then
+    jq -e --argjson n "$HOSTS" '[.hosts[] | select(.report.results | type == "array")] | length == $n' \
+      "$TMP/state_$c.json" >/dev/null || die "$c: not every host reported"
+  fi
   n_crash=$(grep -c '^139$' "$RCS/$c" || true)
-  [[ $n_crash -eq 0 ]] || CRASHES+="$c: flightcheck preflight crashed (SIGSEGV, exit 139) after printing its summary in $n_crash of $TOTAL runs. "
+  if [[ $n_crash -gt 0 ]]; then
+    CRASHES+="$c: flightcheck preflight crashed (SIGSEGV, exit 139) in $n_crash of $TOTAL runs"
+    CRASHES+=" (warmup included); those runs are left out of the mean. "
+  fi
+  # Keep only the timed runs that exited 0/2 (the rc file holds the warmup runs first).
+  jq --slurpfile rcs <(tail -n "$RUNS" "$RCS/$c" | jq -s .) '
+    .results[0] as $r | [range(0; $r.times | length) | select($rcs[0][.] != 139) | $r.times[.]] as $t
+    | ($t | length) as $n | ($t | add / $n) as $m
+    | .results[0] += {mean: $m, min: ($t | min), max: ($t | max), valid_runs: $n,
+        stddev: (if $n > 1 then ([$t[] | (. - $m) * (. - $m)] | add / ($n - 1) | sqrt) else 0 end)}' \
+    "$TMP/$c.json" >"$TMP/$c.valid.json"
+  [[ $(jq '.results[0].valid_runs' "$TMP/$c.valid.json") -ge 1 ]] || die "$c: no timed run exited 0/2"
+  mv "$TMP/$c.valid.json" "$TMP/$c.json"
 done
+for c in a b; do jq --argjson n "$RUNS" '.results[0].valid_runs = $n' "$TMP/$c.json" >"$TMP/$c.v" && mv "$TMP/$c.v" "$TMP/$c.json"; done
 # c1 really copied the artifact in every timed run's last instance; c2 never did.
 copies=$(cat "$TMP"/logs_c1/*.log | grep -c "^== .* copy $ARTIFACT" || true)
-[[ $copies -eq $HOSTS ]] || die "c1: the artifact was copied to $copies of $HOSTS hosts"
+[[ $copies -eq $HOSTS || $(tail -n 1 "$RCS/c1") == 139 ]] ||
+  die "c1: the artifact was copied to $copies of $HOSTS hosts"
 ! grep -q "copy $ARTIFACT" "$TMP"/logs_c2/*.log || die "c2 copied the artifact"
 
 # --- summary -------------------------------------------------------------------------------------
@@ -415,10 +462,11 @@ echo "== summary ($HOSTS hosts, parallelism $PAR, $RUNS runs + $WARMUP warmup;" 
      "$(nproc) CPUs, load average before: $(cut -d' ' -f1-3 /proc/loadavg))"
 [[ $KEEP_CLOCK == 1 ]] && echo "(clock.synced kept: up to 10 s of retries per host)" ||
   echo "(clock.synced skipped on both b and c; --keep-clock keeps it)"
-printf '%-48s %8s   %s\n' "contender" "mean s" "± stddev s (min..max)"
+printf '%-48s %8s   %s\n' "contender" "mean s" "± stddev s (min..max; runs counted)"
 for c in a b c1 c2; do
-  printf '%-48s %8s   ± %s (%s..%s)\n' "$(stat_of "$c" command)" "$(f3 "$(stat_of "$c" mean)")" \
-    "$(f3 "$(stat_of "$c" stddev)")" "$(f3 "$(stat_of "$c" min)")" "$(f3 "$(stat_of "$c" max)")"
+  printf '%-48s %8s   ± %s (%s..%s; %s)\n' "$(stat_of "$c" command)" "$(f3 "$(stat_of "$c" mean)")" \
+    "$(f3 "$(stat_of "$c" stddev)")" "$(f3 "$(stat_of "$c" min)")" "$(f3 "$(stat_of "$c" max)")" \
+    "$(stat_of "$c" valid_runs)"
 done
 R_C2A=$(ratio c2 a)
 R_C2B=$(ratio c2 b)
@@ -428,6 +476,9 @@ echo "c2/b = ${R_C2B}x (target < 1, faster than pssh): $(verdict "$R_C2B" 1)"
 echo "c1/a = ${R_C1A}x"
 echo "per-host time (state file: connect to done), c1 mean $(jq '[.hosts[].duration_seconds] | add / length | . * 100 | round / 100' "$TMP/state_c1.json") s," \
      "c2 mean $(jq '[.hosts[].duration_seconds] | add / length | . * 100 | round / 100' "$TMP/state_c2.json") s"
+for c in c1 c2; do
+  [[ $(tail -n 1 "$RCS/$c") != 139 ]] || echo "(the last $c run crashed: its logs and state below are partial)"
+done
 echo "remote command durations, last c1 run (genconf/logs/preflight/*.log):"
 log_stats "$TMP/logs_c1"
 echo "remote command durations, last c2 run:"

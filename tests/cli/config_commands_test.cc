@@ -57,20 +57,7 @@ std::string Crypt(const std::string& password, const std::string& setting) {
 }
 
 // Runs a shell command line with the flightcheck binary as $0.
-CliRun RunShell(const std::string& script) {
-  LocalCommandRunner runner;
-  Result<CommandResult> result = runner.Run({"/bin/sh", "-c", script, FLIGHTCHECK_BINARY},
-                                            Deadline::In(std::chrono::seconds(60)));
-  CliRun run;
-  if (!result) {
-    ADD_FAILURE() << result.error().ToString();
-    return run;
-  }
-  run.exit_code = result->exit_code;
-  run.out = result->stdout_text;
-  run.err = result->stderr_text;
-  return run;
-}
+CliRun RunShell(const std::string& script) { return testing::RunFlightcheckScript(script); }
 
 struct TarMember {
   std::string path;

@@ -17,4 +17,8 @@ struct CliRun {
 CliRun RunFlightcheck(const std::vector<std::string>& args,
                       const std::filesystem::path& cwd = std::filesystem::current_path());
 
+// Runs a shell script with the flightcheck binary as $0 in cwd (for pipes and terminals).
+CliRun RunFlightcheckScript(const std::string& script,
+                            const std::filesystem::path& cwd = std::filesystem::current_path());
+
 }  // namespace flightcheck::testing

@@ -66,6 +66,23 @@ TEST_F(StageCommandsTest, UninstallWithoutATerminalNeedsYes) {
       << run.err;
 }
 
+TEST_F(StageCommandsTest, UninstallOnATerminalAsksUntilItGetsAnAnswer) {
+  // script(1) gives flightcheck a terminal; "maybe" is asked again, "n" cancels.
+  const CliRun run = testing::RunFlightcheckScript(
+      "printf 'maybe\\nn\\n' | script -qec \"$0 uninstall\" /dev/null", dir_.path());
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  EXPECT_NE(run.out.find("This stops and removes what flightcheck installed for cluster 'test' "
+                         "on 2 hosts"),
+            std::string::npos)
+      << run.out;
+  EXPECT_NE(run.out.find("Choices are [y]es or [n]o. \"maybe\" is not a choice."),
+            std::string::npos)
+      << run.out;
+  EXPECT_NE(run.out.find("Uninstall cancelled; nothing was changed."), std::string::npos)
+      << run.out;
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() / "genconf" / "state" / "uninstall.json"));
+}
+
 TEST_F(StageCommandsTest, AnInvalidConfigStopsEveryStageBeforeAnyHost) {
   dir_.WriteFile("genconf/config.yaml", std::string(kConfig) + "ssh_port: 70000\n");
   for (const char* stage : {"preflight", "deploy", "postflight"}) {
@@ -84,7 +101,6 @@ TEST_F(StageCommandsTest, StagesNeedTheArtifactOfTheCurrentConfig) {
             std::string::npos)
       << run.err;
   ASSERT_EQ(Flightcheck({"genconf"}).exit_code, 0);
-  dir_.WriteFile("genconf/config.yaml", std::string(kConfig) + "cluster_name_extra: 1\n");
   dir_.WriteFile("genconf/config.yaml",
                  std::string(kConfig).replace(std::string(kConfig).find("test"), 4, "other"));
   run = Flightcheck({"preflight"});
