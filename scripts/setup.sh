@@ -11,7 +11,8 @@ packages=(
   libcli11-dev libgtest-dev libgmock-dev libc-ares-dev libcurl4-openssl-dev libssl-dev
   libarchive-dev libcrypt-dev
   # the real services the integration tests and benchmarks run (TESTBED.md)
-  docker.io zookeeper dnsmasq openssh-server openssh-client netcat-openbsd iproute2 util-linux procps
+  docker.io zookeeper dnsmasq openssh-server openssh-client sudo netcat-openbsd iproute2 util-linux
+  procps
   # benchmarks: hyperfine times; dig and adjtimex let the shell baseline check DNS and the clock
   hyperfine bind9-dnsutils adjtimex pssh
 )

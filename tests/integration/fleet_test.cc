@@ -137,15 +137,18 @@ class Listener {
 
 class FleetTest : public ::testing::Test {
  protected:
-  void StartHosts(int count) {
+  // users: login users besides root, with (true) or without passwordless sudo.
+  void StartHosts(int count, const std::vector<std::pair<std::string, bool>>& users = {}) {
     ASSERT_TRUE(testing::IsRoot()) << "the fleet tests need root (sshd, mount namespaces)";
     hosts_ = std::make_unique<SshHosts>(count);
+    for (const auto& [name, sudo] : users) hosts_->AddUser(name, sudo);
     ASSERT_TRUE(hosts_->Start()) << hosts_->error();
   }
 
   // genconf/config.yaml for the hosts (the first `masters` are masters), the payload and the
   // rules; process_timeout as given.
-  void WriteInstallDir(int masters, int process_timeout = 60) {
+  void WriteInstallDir(int masters, int process_timeout = 60,
+                       const std::string& ssh_user = "root") {
     std::vector<std::string> master_list, agent_list;
     for (int i = 1; i <= hosts_->count(); ++i) {
       (i <= masters ? master_list : agent_list).push_back(hosts_->address(i));
@@ -170,7 +173,7 @@ class FleetTest : public ::testing::Test {
                     "master_list: [{}]\n"
                     "agent_list: [{}]\n"
                     "resolvers: [127.0.0.1]\n"
-                    "ssh_user: root\n"
+                    "ssh_user: {}\n"
                     "ssh_key_path: {}\n"
                     "ssh_known_hosts_file: {}\n"
                     "ssh_parallelism: 5\n"
@@ -179,7 +182,7 @@ class FleetTest : public ::testing::Test {
                     "builtin_rules: false\n"
                     "custom_rules: [genconf/rules/preflight.yaml, "
                     "genconf/rules/postflight.yaml]\n",
-                    fmt::join(master_list, ", "), fmt::join(agent_list, ", "),
+                    fmt::join(master_list, ", "), fmt::join(agent_list, ", "), ssh_user,
                     hosts_->user_key().string(), hosts_->known_hosts().string(), process_timeout));
   }
 
@@ -355,6 +358,31 @@ TEST_F(FleetTest, ForcedDeployIsRecordedAndRetryFailedRedeploysOnlyTheFailedHost
       << retry.out;
   EXPECT_EQ(ReadLog("deploy", 1), host1_log) << "host 1 was not deployed again";
   EXPECT_EQ(hosts_->RunInNamespace(3, "cat /opt/mesosphere/.flightcheck-role").output, "agent\n");
+}
+
+TEST_F(FleetTest, AnotherSshUserRunsThroughSudoAndASudoThatWantsAPasswordIsReported) {
+  StartHosts(2, {{"operator", true}, {"nosudo", false}});
+  WriteInstallDir(1, 60, "operator");
+  ASSERT_EQ(Flightcheck({"genconf"}).exit_code, 0);
+  const CliRun preflight = Flightcheck({"preflight"});
+  EXPECT_EQ(preflight.exit_code, 0) << preflight.out << preflight.err;
+  const CliRun deploy = Flightcheck({"deploy"});
+  EXPECT_EQ(deploy.exit_code, 0) << deploy.out << deploy.err;
+  EXPECT_EQ(hosts_->RunInNamespace(2, "stat -c %U /opt/mesosphere/.flightcheck-role").output,
+            "root\n")
+      << "installed as root through sudo -n";
+  EXPECT_EQ(Flightcheck({"uninstall", "--yes"}).exit_code, 0);
+  EXPECT_EQ(OptListing(2), ".\n");
+
+  WriteInstallDir(1, 60, "nosudo");
+  ASSERT_EQ(Flightcheck({"genconf"}).exit_code, 0);
+  const CliRun refused = Flightcheck({"preflight"});
+  EXPECT_EQ(refused.exit_code, 2) << refused.out << refused.err;
+  EXPECT_NE(refused.out.find(fmt::format("{} (master): failed: no preflight report from the host "
+                                         "(exit 1): sudo: a password is required",
+                                         hosts_->address(1))),
+            std::string::npos)
+      << refused.out;
 }
 
 TEST_F(FleetTest, UnreachableHostIsReportedAndTheOthersFinish) {

@@ -221,14 +221,49 @@ void SshHosts::WriteConfig(int i) {
   dir_.WriteFile(fmt::format("sshd_{}.conf", i), config);
 }
 
+void SshHosts::AddUser(const std::string& name, bool passwordless_sudo) {
+  users_.emplace_back(name, passwordless_sudo);
+}
+
+bool SshHosts::WriteUserFiles() {
+  std::string passwd = ReadTextFile("/etc/passwd");
+  std::string group = ReadTextFile("/etc/group");
+  std::string sudoers;
+  int id = 4200;
+  for (const auto& [name, sudo] : users_) {
+    ++id;
+    passwd += fmt::format("{0}:x:{1}:{1}:flightcheck test user:/tmp:/bin/sh\n", name, id);
+    group += fmt::format("{}:x:{}:\n", name, id);
+    if (sudo) sudoers += fmt::format("{} ALL=(ALL) NOPASSWD: ALL\n", name);
+  }
+  dir_.WriteFile("etc/passwd", passwd);
+  dir_.WriteFile("etc/group", group);
+  std::error_code ec;
+  std::filesystem::create_directories(dir_.path() / "etc" / "sudoers.d", ec);
+  const auto rules = dir_.WriteFile("etc/sudoers.d/flightcheck-test", sudoers);
+  std::filesystem::permissions(
+      rules, std::filesystem::perms::owner_read | std::filesystem::perms::group_read, ec);
+  if (ec) {
+    error_ = "cannot write the test users' files: " + ec.message();
+    return false;
+  }
+  return true;
+}
+
 bool SshHosts::LaunchHost(int i) {
   if (WaitForTcp(address(i), port_, milliseconds(1))) {
     error_ = fmt::format("{}:{} is already in use", address(i), port_);
     return false;
   }
   const std::string config = (dir_.path() / fmt::format("sshd_{}.conf", i)).string();
-  const std::string script =
-      fmt::format("mount -t tmpfs -o mode=0755 tmpfs /opt && exec {} -D -e -f '{}'", kSshd, config);
+  std::string mounts = "mount -t tmpfs -o mode=0755 tmpfs /opt";
+  if (!users_.empty()) {
+    for (const char* file : {"passwd", "group", "sudoers.d"}) {
+      mounts +=
+          fmt::format(" && mount --bind '{}' /etc/{}", (dir_.path() / "etc" / file).string(), file);
+    }
+  }
+  const std::string script = fmt::format("{} && exec {} -D -e -f '{}'", mounts, kSshd, config);
   const std::vector<std::string> argv = {kUnshare,  "-m", "--propagation", "private",
                                          "/bin/sh", "-c", script};
   std::vector<char*> args;
@@ -361,6 +396,7 @@ bool SshHosts::Start(milliseconds timeout) {
     WriteConfig(i);
   }
   dir_.WriteFile("known_hosts", known);
+  if (!users_.empty() && !WriteUserFiles()) return false;
 
   bool ok = true;
   for (int i = 1; i <= count_ && ok; ++i) ok = LaunchHost(i);

@@ -71,6 +71,11 @@ class SshHosts {
   CommandResult RunInNamespace(int i, const std::string& command,
                                std::chrono::seconds timeout = std::chrono::seconds(20)) const;
 
+  // Before Start: a login user (logging in with user_key()) on every host, with or without a
+  // passwordless sudo rule. The harness bind-mounts private copies of /etc/passwd, /etc/group and
+  // /etc/sudoers.d into each host's namespace; the machine's own files are never changed.
+  void AddUser(const std::string& name, bool passwordless_sudo);
+
   // Stops host i's sshd (new connections are refused) and kills every process in its namespace;
   // the namespace and its /opt are gone. Idempotent.
   void StopHost(int i);
@@ -99,6 +104,7 @@ class SshHosts {
   std::filesystem::path HostKey(int i) const;
   bool GenerateKey(const std::filesystem::path& path, const std::string& comment);
   void WriteConfig(int i);
+  bool WriteUserFiles();                                       // for AddUser's users
   bool LaunchHost(int i);                                      // starts sshd, does not wait
   bool WaitForHost(int i, std::chrono::milliseconds timeout);  // listening + namespace recorded
 
@@ -107,6 +113,7 @@ class SshHosts {
   int port_;
   ScopedTempDir dir_;        // declared before hosts_: removed after every host is stopped
   std::vector<Host> hosts_;  // index i - 1
+  std::vector<std::pair<std::string, bool>> users_;  // AddUser: name, passwordless sudo
   std::string error_;
 };
 
