@@ -71,6 +71,8 @@ Result<GenconfOutcome> GenerateArtifact(const ClusterConfig& config,
   inputs.payload = config.payload_path;
   inputs.install_prefix = config.install_prefix;
   inputs.skip_checks = config.skip_checks;
+  // check_time: false turns DC/OS's clock check off, as it did there.
+  if (!config.check_time && config.builtin_rules) inputs.skip_checks.push_back("clock.synced");
   inputs.config_hash = ConfigHash(config);
   Result<Artifact> artifact = WriteArtifact(inputs, config.install_dir / "genconf" / "serve");
   if (!artifact) return artifact.error();

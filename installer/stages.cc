@@ -240,11 +240,12 @@ class StageRunner {
                                           const std::string& what, const std::string& command,
                                           milliseconds timeout,
                                           const std::string& stdin_path = "/dev/null") {
+    const std::string started = NowRfc3339();
     RemoteResult result = co_await connection.Run(command, timeout, stdin_path);
-    AppendLog(host, fmt::format(
-                        "== {} {}\n--- stdout\n{}--- stderr\n{}== exit {}{} after {:.1f}s\n",
-                        NowRfc3339(), what, result.stdout_text, result.stderr_text,
-                        result.exit_code, result.timed_out ? " (timed out)" : "", result.seconds));
+    AppendLog(host,
+              fmt::format("== {} {}\n--- stdout\n{}--- stderr\n{}== exit {}{} after {:.1f}s\n",
+                          started, what, result.stdout_text, result.stderr_text, result.exit_code,
+                          result.timed_out ? " (timed out)" : "", result.seconds));
     co_return result;
   }
 

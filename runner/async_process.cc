@@ -19,10 +19,12 @@ namespace flightcheck {
 
 namespace asio = boost::asio;
 
-struct AsyncProcess::Stream {
-  Stream(asio::io_context& io, int fd) : descriptor(io, fd) {}
-  asio::posix::stream_descriptor descriptor;
-  std::array<char, 16384> buffer;
+struct AsyncProcess::Pipes {
+  Pipes(asio::io_context& io, int out_fd, int err_fd, AsyncProcess* process)
+      : out(io, out_fd), err(io, err_fd), owner(process) {}
+  asio::posix::stream_descriptor out, err;
+  std::array<char, 16384> out_buffer, err_buffer;
+  AsyncProcess* owner;  // null once the AsyncProcess is destroyed
 };
 
 ProcessReaper::ProcessReaper(asio::io_context& io) : io_(io), sigchld_(io, SIGCHLD) {}
@@ -108,8 +110,7 @@ AsyncProcess::AsyncProcess(ProcessReaper& reaper, pid_t pid, int out_fd, int err
                            size_t output_cap)
     : reaper_(reaper),
       pid_(pid),
-      out_(std::make_unique<Stream>(reaper.io(), out_fd)),
-      err_(std::make_unique<Stream>(reaper.io(), err_fd)),
+      pipes_(std::make_shared<Pipes>(reaper.io(), out_fd, err_fd, this)),
       output_cap_(output_cap),
       started_(std::chrono::steady_clock::now()),
       wake_(reaper.io(), std::chrono::steady_clock::time_point::max()) {}
@@ -122,9 +123,10 @@ AsyncProcess::~AsyncProcess() {
     ::waitpid(pid_, &wait_status, 0);
     ForgetCommandGroup(pid_);
   }
+  pipes_->owner = nullptr;
   boost::system::error_code ignored;
-  out_->descriptor.close(ignored);
-  err_->descriptor.close(ignored);
+  pipes_->out.close(ignored);
+  pipes_->err.close(ignored);
 }
 
 void AsyncProcess::KillGroup() { ::kill(-pid_, SIGKILL); }
@@ -145,22 +147,26 @@ void AsyncProcess::OnExit(int wait_status) {
 }
 
 void AsyncProcess::ReadStream(bool is_stdout) {
-  Stream& stream = is_stdout ? *out_ : *err_;
-  stream.descriptor.async_read_some(
-      asio::buffer(stream.buffer),
-      [this, is_stdout, &stream](const boost::system::error_code& ec, size_t n) {
-        if (ec == asio::error::operation_aborted) return;  // closed by the destructor
-        std::string& text = is_stdout ? outcome_.stdout_text : outcome_.stderr_text;
-        const size_t room = text.size() < output_cap_ ? output_cap_ - text.size() : 0;
-        text.append(stream.buffer.data(), std::min(room, n));
-        if (ec) {
-          --open_streams_;
-          Wake();
-          return;
-        }
-        Wake();
-        ReadStream(is_stdout);
-      });
+  std::shared_ptr<Pipes> pipes = pipes_;
+  asio::posix::stream_descriptor& pipe = is_stdout ? pipes->out : pipes->err;
+  std::array<char, 16384>& buffer = is_stdout ? pipes->out_buffer : pipes->err_buffer;
+  pipe.async_read_some(asio::buffer(buffer),
+                       [pipes, is_stdout](const boost::system::error_code& error, size_t bytes) {
+                         if (pipes->owner != nullptr) pipes->owner->OnRead(is_stdout, error, bytes);
+                       });
+}
+
+void AsyncProcess::OnRead(bool is_stdout, const boost::system::error_code& error, size_t bytes) {
+  std::string& text = is_stdout ? outcome_.stdout_text : outcome_.stderr_text;
+  const std::array<char, 16384>& buffer = is_stdout ? pipes_->out_buffer : pipes_->err_buffer;
+  const size_t room = text.size() < output_cap_ ? output_cap_ - text.size() : 0;
+  text.append(buffer.data(), std::min(room, bytes));
+  Wake();
+  if (error) {
+    --open_streams_;
+    return;
+  }
+  ReadStream(is_stdout);
 }
 
 asio::awaitable<ProcessOutcome> AsyncProcess::Wait(std::chrono::milliseconds timeout) {

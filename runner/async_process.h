@@ -94,12 +94,16 @@ class AsyncProcess {
   friend class ProcessReaper;
   void OnExit(int wait_status);
   void ReadStream(bool is_stdout);
+  void OnRead(bool is_stdout, const boost::system::error_code& error, size_t bytes);
   void Wake();
 
   ProcessReaper& reaper_;
   pid_t pid_;
-  struct Stream;
-  std::unique_ptr<Stream> out_, err_;
+  // The pipes and their buffers. Shared with the pending reads, whose handlers may run after this
+  // object is gone (a read that completed just before the destructor closed the pipes): they
+  // find owner null and touch nothing else.
+  struct Pipes;
+  std::shared_ptr<Pipes> pipes_;
   size_t output_cap_;
   bool exited_ = false;
   int open_streams_ = 2;

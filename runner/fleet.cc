@@ -1,6 +1,7 @@
 #include "runner/fleet.h"
 
 #include <algorithm>
+#include <exception>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>

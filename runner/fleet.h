@@ -16,7 +16,8 @@ namespace flightcheck {
 
 using FleetTask = std::function<boost::asio::awaitable<void>(size_t index)>;
 
-// Runs task(0) ... task(count - 1), in index order as slots free up. Tasks must not throw.
+// Runs task(0) ... task(count - 1), in index order as slots free up. Tasks should not throw; if
+// one does, the others still run to the end and then the first exception is rethrown.
 void RunBounded(boost::asio::io_context& io, size_t count, int parallelism, const FleetTask& task);
 
 }  // namespace flightcheck

@@ -361,8 +361,8 @@ TEST_F(FleetTest, ForcedDeployIsRecordedAndRetryFailedRedeploysOnlyTheFailedHost
 }
 
 TEST_F(FleetTest, AnotherSshUserRunsThroughSudoAndASudoThatWantsAPasswordIsReported) {
-  StartHosts(2, {{"operator", true}, {"nosudo", false}});
-  WriteInstallDir(1, 60, "operator");
+  StartHosts(2, {{"fcoperator", true}, {"fcnosudo", false}});
+  WriteInstallDir(1, 60, "fcoperator");
   ASSERT_EQ(Flightcheck({"genconf"}).exit_code, 0);
   const CliRun preflight = Flightcheck({"preflight"});
   EXPECT_EQ(preflight.exit_code, 0) << preflight.out << preflight.err;
@@ -374,7 +374,7 @@ TEST_F(FleetTest, AnotherSshUserRunsThroughSudoAndASudoThatWantsAPasswordIsRepor
   EXPECT_EQ(Flightcheck({"uninstall", "--yes"}).exit_code, 0);
   EXPECT_EQ(OptListing(2), ".\n");
 
-  WriteInstallDir(1, 60, "nosudo");
+  WriteInstallDir(1, 60, "fcnosudo");
   ASSERT_EQ(Flightcheck({"genconf"}).exit_code, 0);
   const CliRun refused = Flightcheck({"preflight"});
   EXPECT_EQ(refused.exit_code, 2) << refused.out << refused.err;

@@ -104,6 +104,22 @@ TEST(AsyncProcessTest, ABackgroundChildHoldingThePipeDoesNotHoldTheCaller) {
   EXPECT_LT(seconds, 2.0);
 }
 
+TEST(AsyncProcessTest, DestroyingAProcessWithAReadCompletionQueuedIsSafe) {
+  // Both pipes are always readable: one run_one() performs both reads and runs one handler, so
+  // the other completion is queued when the object goes (AddressSanitizer catches a regression).
+  asio::io_context io;
+  ProcessReaper reaper(io);
+  for (int round = 0; round < 20; ++round) {
+    Result<std::unique_ptr<AsyncProcess>> process =
+        AsyncProcess::Start(reaper, {"sh", "-c", "yes & yes >&2; wait"});
+    ASSERT_TRUE(process.has_value());
+    io.run_one();
+    process->reset();
+    io.restart();
+    io.poll();
+  }
+}
+
 TEST(AsyncProcessTest, AMissingProgramIsAnErrorNamingIt) {
   Result<ProcessOutcome> outcome = RunToEnd({"/nonexistent/program"}, milliseconds(1000));
   ASSERT_FALSE(outcome.has_value());

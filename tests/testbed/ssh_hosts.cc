@@ -228,21 +228,47 @@ void SshHosts::AddUser(const std::string& name, bool passwordless_sudo) {
 bool SshHosts::WriteUserFiles() {
   std::string passwd = ReadTextFile("/etc/passwd");
   std::string group = ReadTextFile("/etc/group");
+  std::string shadow = ReadTextFile("/etc/shadow");
   std::string sudoers;
   int id = 4200;
   for (const auto& [name, sudo] : users_) {
     ++id;
     passwd += fmt::format("{0}:x:{1}:{1}:flightcheck test user:/tmp:/bin/sh\n", name, id);
     group += fmt::format("{}:x:{}:\n", name, id);
-    if (sudo) sudoers += fmt::format("{} ALL=(ALL) NOPASSWD: ALL\n", name);
+    // PAM's account check (sudo) wants an entry; '*' allows no password login.
+    shadow += fmt::format("{}:*:20000:0:99999:7:::\n", name);
+    // SSH_CONNECTION kept: it is how a test's ip-detect tells the hosts apart (they share the
+    // machine's network).
+    if (sudo) {
+      sudoers += fmt::format(
+          "Defaults:{0} env_keep += \"SSH_CONNECTION\"\n{0} ALL=(ALL) NOPASSWD: ALL\n", name);
+    }
   }
   dir_.WriteFile("etc/passwd", passwd);
   dir_.WriteFile("etc/group", group);
   std::error_code ec;
+  // The machine's password hashes are in the copy: root only, like the original.
+  std::filesystem::permissions(
+      dir_.WriteFile("etc/shadow", shadow),
+      std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
   std::filesystem::create_directories(dir_.path() / "etc" / "sudoers.d", ec);
   const auto rules = dir_.WriteFile("etc/sudoers.d/flightcheck-test", sudoers);
   std::filesystem::permissions(
       rules, std::filesystem::perms::owner_read | std::filesystem::perms::group_read, ec);
+  // sshd reads authorized_keys as the user: the directory must be traversable (not listable)
+  // and the file readable by others.
+  std::filesystem::permissions(dir_.path(),
+                               std::filesystem::perms::owner_all |
+                                   std::filesystem::perms::group_exec |
+                                   std::filesystem::perms::others_exec,
+                               ec);
+  if (!ec) {
+    std::filesystem::permissions(
+        dir_.path() / "authorized_keys",
+        std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+            std::filesystem::perms::group_read | std::filesystem::perms::others_read,
+        ec);
+  }
   if (ec) {
     error_ = "cannot write the test users' files: " + ec.message();
     return false;
@@ -258,7 +284,7 @@ bool SshHosts::LaunchHost(int i) {
   const std::string config = (dir_.path() / fmt::format("sshd_{}.conf", i)).string();
   std::string mounts = "mount -t tmpfs -o mode=0755 tmpfs /opt";
   if (!users_.empty()) {
-    for (const char* file : {"passwd", "group", "sudoers.d"}) {
+    for (const char* file : {"passwd", "group", "shadow", "sudoers.d"}) {
       mounts +=
           fmt::format(" && mount --bind '{}' /etc/{}", (dir_.path() / "etc" / file).string(), file);
     }

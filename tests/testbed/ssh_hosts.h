@@ -72,8 +72,9 @@ class SshHosts {
                                std::chrono::seconds timeout = std::chrono::seconds(20)) const;
 
   // Before Start: a login user (logging in with user_key()) on every host, with or without a
-  // passwordless sudo rule. The harness bind-mounts private copies of /etc/passwd, /etc/group and
-  // /etc/sudoers.d into each host's namespace; the machine's own files are never changed.
+  // passwordless sudo rule (which keeps SSH_CONNECTION). The harness bind-mounts private copies of
+  // /etc/passwd, /etc/group, /etc/shadow and /etc/sudoers.d into each host's namespace; the
+  // machine's own files are never changed.
   void AddUser(const std::string& name, bool passwordless_sudo);
 
   // Stops host i's sshd (new connections are refused) and kills every process in its namespace;
