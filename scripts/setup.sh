@@ -14,7 +14,7 @@ packages=(
   docker.io zookeeper dnsmasq openssh-server openssh-client sudo netcat-openbsd iproute2 util-linux
   procps
   # benchmarks: hyperfine times; dig and adjtimex let the shell baseline check DNS and the clock
-  hyperfine bind9-dnsutils adjtimex pssh
+  hyperfine bind9-dnsutils adjtimex pssh jq time
 )
 
 missing=()
