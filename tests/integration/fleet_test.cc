@@ -3,10 +3,6 @@
 // masters, two agents), each an sshd on its own loopback address with a private /opt. The payload
 // is built here: its master setup hook starts a real ZooKeeper server on the host's address in an
 // ensemble of the three masters, so postflight checks a real quorum.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <fstream>
@@ -18,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/cli/run_flightcheck.h"
+#include "tests/testbed/loopback_socket.h"
 #include "tests/testbed/process.h"
 #include "tests/testbed/ssh_hosts.h"
 #include "tests/testbed/temp_dir.h"
@@ -108,32 +105,6 @@ if [ -f "$zk/zookeeper.pid" ]; then
 fi
 rm -rf "$zk"
 )";
-
-// A listening TCP socket on address:port for as long as it lives.
-class Listener {
- public:
-  Listener(const std::string& address, int port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    const int one = 1;
-    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    ::inet_pton(AF_INET, address.c_str(), &addr.sin_addr);
-    ok_ =
-        ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 && ::listen(fd_, 1) == 0;
-  }
-  ~Listener() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Listener(const Listener&) = delete;
-  Listener& operator=(const Listener&) = delete;
-  bool ok() const { return ok_; }
-
- private:
-  int fd_ = -1;
-  bool ok_ = false;
-};
 
 class FleetTest : public ::testing::Test {
  protected:
@@ -238,8 +209,9 @@ TEST_F(FleetTest, FullInstallScenarioAcrossFiveHosts) {
   ASSERT_EQ(genconf.exit_code, 0) << genconf.out << genconf.err;
 
   // Host 2's address has ZooKeeper's client port taken: preflight fails there only.
-  auto taken = std::make_unique<Listener>(hosts_->address(2), 2181);
-  ASSERT_TRUE(taken->ok()) << "cannot listen on " << hosts_->address(2) << ":2181";
+  auto taken = std::make_unique<testing::LoopbackSocket>(hosts_->address(2).c_str(), true, 16,
+                                                         SOCK_STREAM, 2181);
+  ASSERT_EQ(taken->port(), 2181) << "cannot listen on " << hosts_->address(2) << ":2181";
   CliRun preflight = Flightcheck({"preflight"});
   EXPECT_EQ(preflight.exit_code, 2) << preflight.out << preflight.err;
   EXPECT_NE(preflight.out.find(fmt::format("ports.zookeeper failed on 1 of 3 hosts: {} ([2181])",

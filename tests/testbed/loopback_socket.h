@@ -16,8 +16,10 @@ namespace flightcheck::testing {
 
 class LoopbackSocket {
  public:
-  // address is a numeric IPv4 or IPv6 address; type SOCK_STREAM or SOCK_DGRAM.
-  LoopbackSocket(const char* address, bool listen, int backlog = 16, int type = SOCK_STREAM) {
+  // address is a numeric IPv4 or IPv6 address; type SOCK_STREAM or SOCK_DGRAM; port 0 takes an
+  // ephemeral one.
+  LoopbackSocket(const char* address, bool listen, int backlog = 16, int type = SOCK_STREAM,
+                 int port = 0) {
     const bool v6 = std::string_view(address).find(':') != std::string_view::npos;
     fd_ = ::socket(v6 ? AF_INET6 : AF_INET, type | SOCK_CLOEXEC, 0);
     sockaddr_storage storage{};
@@ -25,11 +27,13 @@ class LoopbackSocket {
     if (v6) {
       auto* in6 = reinterpret_cast<sockaddr_in6*>(&storage);
       in6->sin6_family = AF_INET6;
+      in6->sin6_port = htons(static_cast<uint16_t>(port));
       ::inet_pton(AF_INET6, address, &in6->sin6_addr);
       length = sizeof *in6;
     } else {
       auto* in = reinterpret_cast<sockaddr_in*>(&storage);
       in->sin_family = AF_INET;
+      in->sin_port = htons(static_cast<uint16_t>(port));
       ::inet_pton(AF_INET, address, &in->sin_addr);
       length = sizeof *in;
     }
