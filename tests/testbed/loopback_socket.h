@@ -22,6 +22,11 @@ class LoopbackSocket {
                  int port = 0) {
     const bool v6 = std::string_view(address).find(':') != std::string_view::npos;
     fd_ = ::socket(v6 ? AF_INET6 : AF_INET, type | SOCK_CLOEXEC, 0);
+    if (port != 0) {
+      // A fixed port may still have TIME_WAIT connections of an earlier test's server.
+      const int one = 1;
+      ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    }
     sockaddr_storage storage{};
     socklen_t length = 0;
     if (v6) {
