@@ -346,6 +346,23 @@ void ApplyReport(HostState& host, const RemoteResult& result, std::string_view s
                              summary.value("error", 0));
 }
 
+// Sets the host's status from install.sh install/uninstall: killed at the timeout, failed with its
+// last line, or done.
+void ApplyCommandResult(HostState& host, const RemoteResult& result, std::string_view what,
+                        int process_timeout) {
+  if (result.timed_out) {
+    host.status = HostStatus::kTerminated;
+    host.message =
+        fmt::format("{} did not finish within {}s (process_timeout)", what, process_timeout);
+  } else if (result.exit_code != 0) {
+    host.status = HostStatus::kFailed;
+    host.message = LastLine(result.stdout_text + "\n" + result.stderr_text);
+  } else {
+    host.status = HostStatus::kSuccess;
+    host.message = LastLine(result.stdout_text);
+  }
+}
+
 // Lines for hosts that did not succeed for a reason other than their rules.
 std::string HostProblems(const StageState& state, bool with_reports) {
   std::string text;
@@ -393,6 +410,14 @@ void PrintOutcome(const StageState& state, const StageOptions& options, int exit
   text += fmt::format("{} out of {} hosts successfully completed {} stage.\n",
                       state.Count(HostStatus::kSuccess), state.hosts.size(), state.stage);
   fmt::print(options.out, "{}", text);
+}
+
+// Ends a stage: state file finished, outcome printed; returns the exit code.
+int Conclude(StageRunner& runner, const StageOptions& options, bool with_reports) {
+  runner.Finish();
+  const int exit_code = StageExitCode(runner.state());
+  PrintOutcome(runner.state(), options, exit_code, with_reports);
+  return exit_code;
 }
 
 int ReportArtifactProblem(const Status& status, const StageOptions& options) {
@@ -469,10 +494,7 @@ int RunPreflightStage(const ClusterConfig& config, const StageOptions& options) 
                    runner.command_timeout());
                ApplyReport(host, result, "preflight", config.process_timeout);
              });
-  runner.Finish();
-  const int exit_code = StageExitCode(runner.state());
-  PrintOutcome(runner.state(), options, exit_code, /*with_reports=*/true);
-  return exit_code;
+  return Conclude(runner, options, /*with_reports=*/true);
 }
 
 int RunPostflightStage(const ClusterConfig& config, const StageOptions& options) {
@@ -514,10 +536,7 @@ int RunPostflightStage(const ClusterConfig& config, const StageOptions& options)
           runner.Progress();
         }
       });
-  runner.Finish();
-  const int exit_code = StageExitCode(runner.state());
-  PrintOutcome(runner.state(), options, exit_code, /*with_reports=*/true);
-  return exit_code;
+  return Conclude(runner, options, /*with_reports=*/true);
 }
 
 int RunDeployStage(const ClusterConfig& config, const StageOptions& options) {
@@ -596,17 +615,7 @@ int RunDeployStage(const ClusterConfig& config, const StageOptions& options) {
     }
     const RemoteResult result = co_await runner.RunInstallScript(
         host, connection, *artifact, "install " + host.role, runner.command_timeout());
-    if (result.timed_out) {
-      host.status = HostStatus::kTerminated;
-      host.message = fmt::format("install did not finish within {}s (process_timeout)",
-                                 config.process_timeout);
-    } else if (result.exit_code != 0) {
-      host.status = HostStatus::kFailed;
-      host.message = LastLine(result.stdout_text + "\n" + result.stderr_text);
-    } else {
-      host.status = HostStatus::kSuccess;
-      host.message.clear();
-    }
+    ApplyCommandResult(host, result, "install", config.process_timeout);
   };
   // Masters first: agents find the cluster through them.
   runner.Run(masters, deploy);
@@ -620,10 +629,7 @@ int RunDeployStage(const ClusterConfig& config, const StageOptions& options) {
       runner.state().hosts[i].message = "not deployed: a master failed to deploy";
     }
   }
-  runner.Finish();
-  const int exit_code = StageExitCode(runner.state());
-  PrintOutcome(runner.state(), options, exit_code, /*with_reports=*/false);
-  return exit_code;
+  return Conclude(runner, options, /*with_reports=*/false);
 }
 
 int RunUninstallStage(const ClusterConfig& config, const StageOptions& options) {
@@ -644,21 +650,9 @@ int RunUninstallStage(const ClusterConfig& config, const StageOptions& options) 
              [&](HostState& host, SshConnection& connection) -> asio::awaitable<void> {
                const RemoteResult result = co_await runner.RunLogged(
                    host, connection, "uninstall", UninstallCommand(), runner.command_timeout());
-               if (result.timed_out) {
-                 host.status = HostStatus::kTerminated;
-                 host.message = "uninstall did not finish within the process_timeout";
-               } else if (result.exit_code != 0) {
-                 host.status = HostStatus::kFailed;
-                 host.message = LastLine(result.stdout_text + "\n" + result.stderr_text);
-               } else {
-                 host.status = HostStatus::kSuccess;
-                 host.message = LastLine(result.stdout_text);
-               }
+               ApplyCommandResult(host, result, "uninstall", config.process_timeout);
              });
-  runner.Finish();
-  const int exit_code = StageExitCode(runner.state());
-  PrintOutcome(runner.state(), options, exit_code, /*with_reports=*/false);
-  return exit_code;
+  return Conclude(runner, options, /*with_reports=*/false);
 }
 
 }  // namespace flightcheck
