@@ -16,9 +16,11 @@ ProbeDescriptor Descriptor() {
                   .required = true,
                   .default_value = nullptr,
                   .doc = "program names, e.g. [curl, ipset, tar]"}},
-      .facts = {{"found", "list of strings", "names found, in the order given"},
-                {"missing", "list of strings", "names not found, in the order given"},
-                {"paths", "map of strings", "host path of each found name (\"/usr/bin/curl\")"}},
+      .facts = {{"found", FactType::ListOf(FactKind::kString), "names found, in the order given"},
+                {"missing", FactType::ListOf(FactKind::kString),
+                 "names not found, in the order given"},
+                {"paths", FactType::MapOf(FactKind::kString),
+                 "host path of each found name (\"/usr/bin/curl\")"}},
       .default_timeout = Milliseconds(2000),
   };
 }

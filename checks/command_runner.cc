@@ -14,34 +14,19 @@
 
 #include <fmt/format.h>
 
+#include "checks/scoped_fd.h"
+#include "checks/text.h"
+
 extern char** environ;
 
 namespace flightcheck {
 namespace {
 
-// Owns a file descriptor; closes it on destruction.
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { Reset(); }
-  int get() const { return fd_; }
-  void Reset(int fd = -1) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = fd;
-  }
-
- private:
-  int fd_ = -1;
-};
-
-Status MakePipe(Fd* read_end, Fd* write_end) {
+Status MakePipe(ScopedFd* read_end, ScopedFd* write_end) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) return Status::FromErrno("pipe2", errno);
-  read_end->Reset(fds[0]);
-  write_end->Reset(fds[1]);
+  read_end->reset(fds[0]);
+  write_end->reset(fds[1]);
   return Status::Ok();
 }
 
@@ -119,13 +104,7 @@ std::string QuoteArgv(const std::vector<std::string>& argv) {
     if (!text.empty()) text += ' ';
     const bool plain =
         !arg.empty() && arg.find_first_of(" \t\n'\"\\$`;&|<>()*?") == std::string::npos;
-    if (plain) {
-      text += arg;
-    } else {
-      text += '\'';
-      for (char c : arg) text += c == '\'' ? std::string("'\\''") : std::string(1, c);
-      text += '\'';
-    }
+    text += plain ? arg : ShellQuote(arg);
   }
   return text;
 }
@@ -165,11 +144,16 @@ Result<pid_t> SpawnInOwnGroup(const std::vector<std::string>& argv, const std::s
   return pid;
 }
 
+const LocalCommandRunner& LocalCommandRunner::Shared() {
+  static const LocalCommandRunner runner;
+  return runner;
+}
+
 Result<CommandResult> LocalCommandRunner::Run(const std::vector<std::string>& argv,
                                               Deadline deadline, size_t output_cap) const {
   if (argv.empty()) return Status::InvalidArgument("empty command");
   const auto started = SteadyClock::now();
-  Fd out_read, out_write, err_read, err_write;
+  ScopedFd out_read, out_write, err_read, err_write;
   if (Status s = MakePipe(&out_read, &out_write); !s.ok()) return s;
   if (Status s = MakePipe(&err_read, &err_write); !s.ok()) return s;
 
@@ -180,8 +164,8 @@ Result<CommandResult> LocalCommandRunner::Run(const std::vector<std::string>& ar
     pid_t group;
     ~Forget() { ForgetCommandGroup(group); }
   } forget{pid};
-  out_write.Reset();
-  err_write.Reset();
+  out_write.reset();
+  err_write.reset();
 
   CommandResult result;
   bool out_open = true, err_open = true, exited = false;

@@ -40,6 +40,10 @@ class CommandRunner {
 
 class LocalCommandRunner : public CommandRunner {
  public:
+  // A process-wide instance (stateless), for hosts whose probe calls may outlive the caller's
+  // scope: an abandoned call still holds the pointer (runner/scheduler.h).
+  static const LocalCommandRunner& Shared();
+
   Result<CommandResult> Run(const std::vector<std::string>& argv, Deadline deadline,
                             size_t output_cap = 1 << 20) const override;
 };

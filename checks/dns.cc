@@ -60,17 +60,20 @@ ProbeDescriptor Descriptor() {
                   "nameserver lines of /etc/resolv.conf"},
                  {"type", ParamType::kString, false, "A", "record type: A or AAAA"}},
       .facts =
-          {{"name", "string", "the name looked up"},
-           {"type", "string", "the record type asked for"},
-           {"configured", "bool", "at least one resolver was given or found in resolv.conf"},
-           {"resolvers", "list of objects",
+          {{"name", FactType::String(), "the name looked up"},
+           {"type", FactType::String(), "the record type asked for"},
+           {"configured", FactType::Bool(),
+            "at least one resolver was given or found in resolv.conf"},
+           {"resolvers", FactType::ListOf(FactKind::kMap),
             "per resolver: address (\"ip:port\"), answered (bool), rcode (\"NOERROR\", "
             "\"NXDOMAIN\", \"SERVFAIL\", \"REFUSED\"..., \"\" without an answer), addresses "
             "(list of strings), latency (seconds), error (\"\" when answered, else \"timeout\", "
             "\"connection refused\"...)"},
-           {"unanswered", "list of strings", "addresses of the resolvers that gave no answer"},
-           {"resolved", "bool", "some resolver returned at least one address"},
-           {"addresses", "list of strings", "every address returned, sorted, unique"}},
+           {"unanswered", FactType::ListOf(FactKind::kString),
+            "addresses of the resolvers that gave no answer"},
+           {"resolved", FactType::Bool(), "some resolver returned at least one address"},
+           {"addresses", FactType::ListOf(FactKind::kString),
+            "every address returned, sorted, unique"}},
       .default_timeout = Milliseconds(5000),
   };
 }

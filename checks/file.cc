@@ -6,13 +6,14 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <memory>
+#include <utility>
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
 
 #include "checks/disk.h"
 #include "checks/probe.h"
+#include "checks/scoped_fd.h"
+#include "checks/sha256.h"
 #include "checks/text.h"
 
 namespace flightcheck {
@@ -41,53 +42,37 @@ ProbeDescriptor Descriptor() {
                   .default_value = nullptr,
                   .doc = "absolute host path"}},
       .facts =
-          {{"exists", "bool", "something is at the path (a dangling symbolic link counts)"},
-           {"type", "string",
+          {{"exists", FactType::Bool(),
+            "something is at the path (a dangling symbolic link counts)"},
+           {"type", FactType::String(),
             "file, directory, other (device, socket, fifo), symlink (dangling link only), \"\" "
             "when absent; links are followed"},
-           {"is_symlink", "bool", "the path itself is a symbolic link"},
-           {"mode", "string or null", "permission bits as four octal digits, e.g. \"0644\""},
-           {"uid", "integer or null", "owner user id"},
-           {"gid", "integer or null", "owner group id"},
-           {"size", "bytes or null", "st_size"},
-           {"sha256", "string or null", "hex SHA-256 of a regular file up to 16 MiB"},
-           {"contents", "string or null", "a regular UTF-8 file's text, up to 64 KiB"},
-           {"lines", "integer or null", "line count of contents"},
-           {"entries", "integer or null", "entries of a directory, without . and .."}},
+           {"is_symlink", FactType::Bool(), "the path itself is a symbolic link"},
+           {"mode", FactType::String().OrNull(),
+            "permission bits as four octal digits, e.g. \"0644\""},
+           {"uid", FactType::Int().OrNull(), "owner user id"},
+           {"gid", FactType::Int().OrNull(), "owner group id"},
+           {"size", FactType::Size().OrNull(), "st_size"},
+           {"sha256", FactType::String().OrNull(), "hex SHA-256 of a regular file up to 16 MiB"},
+           {"contents", FactType::String().OrNull(), "a regular UTF-8 file's text, up to 64 KiB"},
+           {"lines", FactType::Int().OrNull(), "line count of contents"},
+           {"entries", FactType::Int().OrNull(), "entries of a directory, without . and .."}},
       .default_timeout = Milliseconds(5000),
   };
 }
-
-struct DigestCtxFree {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
-
-struct ScopedFd {
-  explicit ScopedFd(int fd_in) : fd(fd_in) {}
-  ~ScopedFd() {
-    if (fd >= 0) ::close(fd);
-  }
-  ScopedFd(const ScopedFd&) = delete;
-  ScopedFd& operator=(const ScopedFd&) = delete;
-  int fd;
-};
 
 // Reads a regular file once: hashes all of it and keeps the text when it is small. Decides by the
 // bytes read rather than st_size, which is 0 for /proc and /sys files.
 Status ReadRegular(const std::string& local, std::string_view path, Facts& facts) {
   const ScopedFd file(::open(local.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
-  if (file.fd < 0) return Status::FromErrno(fmt::format("opening {}", path), errno);
-  std::unique_ptr<EVP_MD_CTX, DigestCtxFree> ctx(EVP_MD_CTX_new());
-  // EVP_sha256() makes OpenSSL 3 look the algorithm up on every init; fetch it once.
-  static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  if (!ctx || kSha256 == nullptr || EVP_DigestInit_ex(ctx.get(), kSha256, nullptr) != 1) {
-    return Status::Internal("cannot initialise SHA-256");
-  }
+  if (!file.valid()) return Status::FromErrno(fmt::format("opening {}", path), errno);
+  Sha256Hasher hasher;
+  if (!hasher.status().ok()) return hasher.status();
   std::string contents;
   int64_t total = 0;
   char buffer[64 << 10];
   for (;;) {
-    const ssize_t n = ::read(file.fd, buffer, sizeof buffer);
+    const ssize_t n = ::read(file.get(), buffer, sizeof buffer);
     if (n == 0) break;
     if (n < 0) {
       if (errno == EINTR) continue;
@@ -96,22 +81,12 @@ Status ReadRegular(const std::string& local, std::string_view path, Facts& facts
     total += n;
     if (total > kMaxHashBytes) break;  // grew past the limit after stat
     if (total <= kMaxContentBytes) contents.append(buffer, static_cast<size_t>(n));
-    EVP_DigestUpdate(ctx.get(), buffer, static_cast<size_t>(n));
+    hasher.Update(std::string_view(buffer, static_cast<size_t>(n)));
   }
   if (total <= kMaxHashBytes) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    if (EVP_DigestFinal_ex(ctx.get(), digest, &length) != 1) {
-      return Status::Internal("cannot finish SHA-256");
-    }
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string hex;
-    hex.reserve(2 * length);
-    for (unsigned int i = 0; i < length; ++i) {
-      hex += kHex[digest[i] >> 4];
-      hex += kHex[digest[i] & 0xf];
-    }
-    facts["sha256"] = std::move(hex);
+    Result<std::string> hex = hasher.FinishHex();
+    if (!hex) return hex.error();
+    facts["sha256"] = std::move(*hex);
   }
   if (total <= kMaxContentBytes && IsValidUtf8(contents)) {
     facts["lines"] = CountLines(contents);

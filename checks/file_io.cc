@@ -8,30 +8,29 @@
 
 #include <fmt/format.h>
 
+#include "checks/scoped_fd.h"
+
 namespace flightcheck {
 
 Result<std::string> ReadWholeFile(const std::filesystem::path& path, size_t max_bytes) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::FromErrno(fmt::format("cannot read '{}'", path.string()), errno);
+  const ScopedFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return Status::FromErrno(fmt::format("cannot read '{}'", path.string()), errno);
   std::string contents;
   char buffer[1 << 16];
   while (true) {
-    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
     if (n < 0) {
       if (errno == EINTR) continue;
       const int saved = errno;
-      ::close(fd);
       return Status::FromErrno(fmt::format("cannot read '{}'", path.string()), saved);
     }
     if (n == 0) break;
     if (contents.size() + static_cast<size_t>(n) > max_bytes) {
-      ::close(fd);
       return Status::InvalidArgument(
           fmt::format("'{}' is larger than {} bytes", path.string(), max_bytes));
     }
     contents.append(buffer, static_cast<size_t>(n));
   }
-  ::close(fd);
   return contents;
 }
 

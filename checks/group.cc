@@ -48,9 +48,9 @@ ProbeDescriptor Descriptor() {
                   .required = true,
                   .default_value = nullptr,
                   .doc = "group name, e.g. docker"}},
-      .facts = {{"exists", "bool",
+      .facts = {{"exists", FactType::Bool(),
                  "the group exists (NSS on the live host, /etc/group under another root)"},
-                {"gid", "integer or null", "group id; null when absent"}},
+                {"gid", FactType::Int().OrNull(), "group id; null when absent"}},
       .default_timeout = Milliseconds(5000),
   };
 }

@@ -62,11 +62,11 @@ ProbeDescriptor Descriptor() {
       .name = "host",
       .summary = "Logical CPUs, memory and swap of the host.",
       .params = {},
-      .facts = {{"cpus", "integer", "logical CPUs: \"processor\" lines of /proc/cpuinfo"},
-                {"memory", "bytes", "MemTotal of /proc/meminfo"},
-                {"memory_available", "bytes or null",
+      .facts = {{"cpus", FactType::Int(), "logical CPUs: \"processor\" lines of /proc/cpuinfo"},
+                {"memory", FactType::Size(), "MemTotal of /proc/meminfo"},
+                {"memory_available", FactType::Size().OrNull(),
                  "MemAvailable of /proc/meminfo; null on kernels before 3.14"},
-                {"swap", "bytes", "SwapTotal of /proc/meminfo (0 without swap)"}},
+                {"swap", FactType::Size(), "SwapTotal of /proc/meminfo (0 without swap)"}},
       .default_timeout = Milliseconds(2000),
   };
 }

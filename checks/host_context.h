@@ -2,8 +2,8 @@
 //
 // It names the root directory that host paths are read under (`--root`, "/" on a live host, a
 // fixture tree in tests, an image's mount point for offline inspection), the command runner, and
-// the daemon endpoints (Docker socket). Probes never open "/etc/..." directly: they call
-// HostPath("/etc/...") or ReadFile("/etc/...").
+// the daemon endpoints (Docker socket, systemd bus, journal directory). Probes never open
+// "/etc/..." directly: they call HostPath("/etc/...") or ReadFile("/etc/...").
 //
 // Ownership: the context does not own the CommandRunner; the caller keeps it alive for the run.
 // Thread-safety: const methods are safe to call concurrently.
@@ -23,6 +23,12 @@ namespace flightcheck {
 struct HostContext {
   std::filesystem::path root = "/";
   std::string docker_socket = "/var/run/docker.sock";
+  // The systemd manager's D-Bus address (sd_bus_set_address form): the system bus by default, a
+  // user manager's private socket ("unix:path=$XDG_RUNTIME_DIR/systemd/private") in tests.
+  std::string systemd_bus = "unix:path=/run/systemd/private";
+  // Where journal probes read: "" means the host's journal (system and runtime files); otherwise
+  // a directory of journal files (sd_journal_open_directory).
+  std::string journal_directory{};
   const CommandRunner* commands = nullptr;  // not owned; must be set before probes run
 
   // True when probes look at the live host this process runs on (root is "/"). Some facts

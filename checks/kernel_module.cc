@@ -54,12 +54,13 @@ ProbeDescriptor Descriptor() {
                   .default_value = nullptr,
                   .doc = "module name, e.g. overlay or br_netfilter ('-' and '_' are equal)"}},
       .facts =
-          {{"loaded", "bool", "listed in /proc/modules"},
-           {"builtin", "bool",
+          {{"loaded", FactType::Bool(), "listed in /proc/modules"},
+           {"builtin", FactType::Bool(),
             "compiled into the kernel: in modules.builtin of the running kernel, or present in "
             "/sys/module without being loaded"},
-           {"loadable", "bool", "in modules.dep of the running kernel (modprobe can load it)"},
-           {"available", "bool", "loaded, builtin or loadable"}},
+           {"loadable", FactType::Bool(),
+            "in modules.dep of the running kernel (modprobe can load it)"},
+           {"available", FactType::Bool(), "loaded, builtin or loadable"}},
       .default_timeout = Milliseconds(2000),
   };
 }

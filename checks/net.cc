@@ -9,42 +9,15 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
-#include <utility>
 
 #include <fmt/format.h>
 
+#include "checks/resolver.h"
+#include "checks/scoped_fd.h"
 #include "checks/text.h"
 
 namespace flightcheck {
 namespace {
-
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  ~UniqueFd() { Reset(); }
-  UniqueFd(UniqueFd&& other) noexcept : fd_(other.Release()) {}
-  UniqueFd& operator=(UniqueFd&& other) noexcept {
-    if (this != &other) {
-      Reset();
-      fd_ = other.Release();
-    }
-    return *this;
-  }
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  int Release() { return std::exchange(fd_, -1); }
-  void Reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-};
 
 struct AddrInfoFree {
   void operator()(addrinfo* info) const { ::freeaddrinfo(info); }
@@ -86,8 +59,8 @@ Status ConnectError(std::string_view what, int errnum) {
   }
 }
 
-Result<UniqueFd> ConnectOne(const addrinfo& ai, Deadline deadline, std::string_view what) {
-  UniqueFd fd(
+Result<ScopedFd> ConnectOne(const addrinfo& ai, Deadline deadline, std::string_view what) {
+  ScopedFd fd(
       ::socket(ai.ai_family, ai.ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai.ai_protocol));
   if (!fd.valid()) return Status::FromErrno(fmt::format("{}: socket", what), errno);
   if (::connect(fd.get(), ai.ai_addr, ai.ai_addrlen) != 0) {
@@ -102,7 +75,7 @@ Result<UniqueFd> ConnectOne(const addrinfo& ai, Deadline deadline, std::string_v
   return fd;
 }
 
-Result<UniqueFd> Connect(const std::string& host, int port, Deadline deadline) {
+Result<ScopedFd> Connect(const std::string& host, int port, Deadline deadline) {
   const std::string what = "connect to " + FormatHostPort(host, port);
   if (host.empty()) return Status::InvalidArgument(what + ": empty host");
   if (port < 1 || port > 65535) {
@@ -110,25 +83,21 @@ Result<UniqueFd> Connect(const std::string& host, int port, Deadline deadline) {
   }
   if (deadline.expired()) return Status::Timeout(what + ": timed out");
 
+  // Resolution is bounded by the deadline too (c-ares): getaddrinfo could hold the probe for the
+  // C library's resolver timeouts. Each address is then turned into a sockaddr numerically.
+  Result<std::vector<std::string>> addresses = ResolveHost(host, deadline);
+  if (!addresses) return addresses.error().WithContext(what);
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_NUMERICSERV;
-  addrinfo* raw = nullptr;
+  hints.ai_flags = AI_NUMERICSERV | AI_NUMERICHOST;
   const std::string service = std::to_string(port);
-  const int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &raw);
-  AddrInfoPtr list(raw);
-  if (rc != 0) {
-    const std::string message =
-        fmt::format("{}: cannot resolve '{}': {}", what, host,
-                    rc == EAI_SYSTEM ? std::strerror(errno) : ::gai_strerror(rc));
-    if (rc == EAI_NONAME || rc == EAI_NODATA) return Status::NotFound(message);
-    if (rc == EAI_AGAIN) return Status::Unavailable(message);
-    return Status::Internal(message);
-  }
   Status last = Status::Unavailable(what + ": no address");
-  for (const addrinfo* ai = list.get(); ai != nullptr; ai = ai->ai_next) {
-    Result<UniqueFd> fd = ConnectOne(*ai, deadline, what);
+  for (const std::string& address : *addresses) {
+    addrinfo* raw = nullptr;
+    if (::getaddrinfo(address.c_str(), service.c_str(), &hints, &raw) != 0) continue;
+    AddrInfoPtr list(raw);
+    Result<ScopedFd> fd = ConnectOne(*list, deadline, what);
     if (fd) return fd;
     last = fd.error();
     if (last.IsTimeout()) break;
@@ -139,14 +108,14 @@ Result<UniqueFd> Connect(const std::string& host, int port, Deadline deadline) {
 }  // namespace
 
 Result<int> ConnectTcp(const std::string& host, int port, Deadline deadline) {
-  Result<UniqueFd> fd = Connect(host, port, deadline);
+  Result<ScopedFd> fd = Connect(host, port, deadline);
   if (!fd) return fd.error();
-  return fd->Release();
+  return fd->release();
 }
 
 Result<std::string> TcpExchange(const std::string& host, int port, std::string_view request,
                                 Deadline deadline, size_t max_bytes) {
-  Result<UniqueFd> fd = Connect(host, port, deadline);
+  Result<ScopedFd> fd = Connect(host, port, deadline);
   if (!fd) return fd.error();
   const std::string peer = FormatHostPort(host, port);
 

@@ -2,8 +2,7 @@
 //
 // Every call is bounded by its Deadline: sockets are non-blocking and waited on with poll(2), so a
 // black-holed peer costs at most the time left. Name lookups of non-numeric hosts go through
-// getaddrinfo(3), which is blocking and bounded only by the resolver's own timeouts; numeric
-// addresses never touch the resolver.
+// c-ares (resolver.h), bounded by the same deadline; numeric addresses never touch the resolver.
 //
 // Failures: a refused or unreachable peer is Status::Unavailable ("connect to H:P: Connection
 // refused"), a passed deadline is Status::Timeout, an unresolvable name is Status::NotFound, a

@@ -103,16 +103,16 @@ ProbeDescriptor Descriptor() {
                  {"bind_test", ParamType::kBoolean, false, false,
                   "also try to bind each port on the wildcard address (live host only)"}},
       .facts =
-          {{"listening", "list of integers",
+          {{"listening", FactType::ListOf(FactKind::kInt),
             "requested ports with a listener (TCP LISTEN or bound unconnected UDP, any address, "
             "IPv4 or IPv6), sorted"},
-           {"listeners", "list of strings",
+           {"listeners", FactType::ListOf(FactKind::kString),
             "the listening sockets on requested ports (every listening socket when no port is "
             "requested), like \"tcp 127.0.0.1:2181\", \"tcp6 [::]:8080\", \"udp 127.0.0.53:53\""},
-           {"free", "list of integers",
+           {"free", FactType::ListOf(FactKind::kInt),
             "with bind_test on a live host: requested ports every requested protocol could bind "
             "on the wildcard address; null otherwise"},
-           {"not_bindable", "list of strings",
+           {"not_bindable", FactType::ListOf(FactKind::kString),
             "with bind_test on a live host: \"tcp/8080: Address already in use\" per failed "
             "bind; null otherwise"}},
       .default_timeout = Milliseconds(5000),

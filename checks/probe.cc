@@ -80,6 +80,43 @@ const ParamSpec* ProbeDescriptor::FindParam(std::string_view param_name) const {
   return nullptr;
 }
 
+std::string_view FactKindName(FactKind kind) {
+  switch (kind) {
+    case FactKind::kBool:
+      return "bool";
+    case FactKind::kInt:
+      return "int";
+    case FactKind::kSize:
+      return "size";
+    case FactKind::kDuration:
+      return "duration";
+    case FactKind::kNumber:
+      return "number";
+    case FactKind::kString:
+      return "string";
+    case FactKind::kVersion:
+      return "version";
+    case FactKind::kList:
+      return "list";
+    case FactKind::kMap:
+      return "map";
+    case FactKind::kAny:
+      return "any";
+  }
+  return "?";
+}
+
+std::string FactTypeName(FactType type) {
+  std::string name(FactKindName(type.kind));
+  if ((type.kind == FactKind::kList || type.kind == FactKind::kMap) &&
+      type.element != FactKind::kAny) {
+    name += type.element == FactKind::kMap ? " of maps"
+                                           : fmt::format(" of {}s", FactKindName(type.element));
+  }
+  if (type.nullable) name += " or null";
+  return name;
+}
+
 const FactSpec* ProbeDescriptor::FindFact(std::string_view fact_name) const {
   for (const auto& f : facts) {
     if (f.name == fact_name) return &f;
@@ -211,7 +248,7 @@ std::string ProbesMarkdown(const ProbeRegistry& registry) {
     }
     md += "| fact | type | description |\n|---|---|---|\n";
     for (const FactSpec& f : d.facts) {
-      md += fmt::format("| `{}` | {} | {} |\n", f.name, f.type, f.doc);
+      md += fmt::format("| `{}` | {} | {} |\n", f.name, FactTypeName(f.type), f.doc);
     }
   }
   return md;

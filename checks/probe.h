@@ -46,9 +46,49 @@ struct ParamSpec {
   std::string doc;
 };
 
+// The kinds of value a fact can hold. The loader uses them to reject a matcher that cannot apply
+// (`ge` on a string, `semver` on a bool, `contains` on a number) before anything runs.
+enum class FactKind {
+  kBool,
+  kInt,
+  kSize,      // bytes; matchers may use KiB, MiB, GiB
+  kDuration,  // seconds; matchers may use ms, s, m, h
+  kNumber,
+  kString,
+  kVersion,  // a version string ("20.10.24"); "" when unknown
+  kList,
+  kMap,
+  kAny,  // arbitrary JSON (an HTTP body): every matcher applies, judged at run time
+};
+
+// A fact's type: its kind, the kind of a list's or map's values, and whether null is a value
+// ("uid of a user that does not exist"). Matchers over null are unknown, never true or false.
+struct FactType {
+  FactKind kind = FactKind::kAny;
+  FactKind element = FactKind::kAny;  // kList and kMap: the values' kind
+  bool nullable = false;
+
+  static constexpr FactType Bool() { return {FactKind::kBool}; }
+  static constexpr FactType Int() { return {FactKind::kInt}; }
+  static constexpr FactType Size() { return {FactKind::kSize}; }
+  static constexpr FactType Duration() { return {FactKind::kDuration}; }
+  static constexpr FactType Number() { return {FactKind::kNumber}; }
+  static constexpr FactType String() { return {FactKind::kString}; }
+  static constexpr FactType Version() { return {FactKind::kVersion}; }
+  static constexpr FactType ListOf(FactKind element) { return {FactKind::kList, element}; }
+  static constexpr FactType MapOf(FactKind element) { return {FactKind::kMap, element}; }
+  static constexpr FactType Any() { return {FactKind::kAny}; }
+  constexpr FactType OrNull() const { return {kind, element, true}; }
+};
+
+// "bool", "int", "size", "duration", "string", "version", "list of strings", "map of strings",
+// "any", with " or null" for nullable types.
+std::string FactTypeName(FactType type);
+std::string_view FactKindName(FactKind kind);
+
 struct FactSpec {
   std::string name;  // top-level fact name; rules may address nested values as name.sub.0
-  std::string type;  // human-readable: "bool", "string", "bytes", "seconds", "list of integers"...
+  FactType type;
   std::string doc;
 };
 

@@ -32,11 +32,12 @@ ProbeDescriptor Descriptor() {
       .name = "selinux",
       .summary = "SELinux mode in force now and the mode configured for the next boot.",
       .params = {},
-      .facts = {{"mode", "string",
+      .facts = {{"mode", FactType::String(),
                  "enforcing, permissive or disabled (selinuxfs not mounted) right now"},
-                {"config_mode", "string",
+                {"config_mode", FactType::String(),
                  "SELINUX= of /etc/selinux/config; \"\" when the file or key is absent"},
-                {"policy", "string", "SELINUXTYPE= of /etc/selinux/config, \"\" when absent"}},
+                {"policy", FactType::String(),
+                 "SELINUXTYPE= of /etc/selinux/config, \"\" when absent"}},
       .default_timeout = Milliseconds(2000),
   };
 }

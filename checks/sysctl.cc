@@ -52,10 +52,11 @@ ProbeDescriptor Descriptor() {
                   .default_value = nullptr,
                   .doc =
                       "sysctl key, e.g. net.ipv4.ip_forward or net/ipv4/conf/eth0.1/forwarding"}},
-      .facts = {{"exists", "bool", "the kernel has this parameter"},
-                {"value", "string",
+      .facts = {{"exists", FactType::Bool(), "the kernel has this parameter"},
+                {"value", FactType::String(),
                  "the value with whitespace runs collapsed to one space; \"\" when absent"},
-                {"number", "integer or null", "value as an integer; null when it is not one"}},
+                {"number", FactType::Int().OrNull(),
+                 "value as an integer; null when it is not one"}},
       .default_timeout = Milliseconds(2000),
   };
 }

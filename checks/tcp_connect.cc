@@ -5,6 +5,7 @@
 
 #include "checks/net.h"
 #include "checks/probe.h"
+#include "checks/resolver.h"
 
 namespace flightcheck {
 namespace {
@@ -17,9 +18,9 @@ ProbeDescriptor Descriptor() {
                   "IPv4 or IPv6 address (no brackets) or host name"},
                  {"port", ParamType::kInteger, true, nullptr, "TCP port, 1-65535"}},
       .facts =
-          {{"reachable", "bool", "the connection was established before the deadline"},
-           {"latency", "seconds", "time until connected, or until the attempt failed"},
-           {"error", "string",
+          {{"reachable", FactType::Bool(), "the connection was established before the deadline"},
+           {"latency", FactType::Duration(), "time until connected, or until the attempt failed"},
+           {"error", FactType::String(),
             "why the connection failed (refused, unreachable, timed out); \"\" when reachable"}},
       .default_timeout = Milliseconds(5000),
   };
@@ -33,7 +34,15 @@ Result<Facts> Probe(const Params& params, const HostContext&, Deadline deadline)
     return Status::InvalidArgument(fmt::format("parameter 'port' is {}, expected 1-65535", port));
   }
   const auto start = SteadyClock::now();
-  Result<int> fd = ConnectTcp(host, static_cast<int>(port), deadline);
+  // A name no resolver answers for (in time) means we could not look: an error, not a fact
+  // about the peer. So resolve first, then connect to the addresses.
+  Result<std::vector<std::string>> addresses = ResolveHost(host, deadline);
+  if (!addresses) return addresses.error();
+  Result<int> fd = Status::Unavailable(fmt::format("connect to {}: no address", host));
+  for (const std::string& address : *addresses) {
+    fd = ConnectTcp(address, static_cast<int>(port), deadline);
+    if (fd || fd.error().IsTimeout()) break;
+  }
   const double latency = std::chrono::duration<double>(SteadyClock::now() - start).count();
 
   Facts facts;

@@ -49,6 +49,35 @@ bool StartsWith(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
 }
 
+std::string JoinStrings(const std::vector<std::string>& items, std::string_view separator) {
+  std::string text;
+  for (const std::string& item : items) {
+    if (!text.empty()) text += separator;
+    text += item;
+  }
+  return text;
+}
+
+std::string LastLine(std::string_view text) {
+  std::string_view last;
+  for (std::string_view line : SplitLines(text)) {
+    if (!Trim(line).empty()) last = Trim(line);
+  }
+  return std::string(last);
+}
+
+std::string ShellQuote(std::string_view text) {
+  std::string quoted = "'";
+  for (char c : text) {
+    if (c == '\'') {
+      quoted += "'\\''";
+    } else {
+      quoted += c;
+    }
+  }
+  return quoted + "'";
+}
+
 std::vector<std::pair<std::string, std::string>> ParseKeyValueLines(std::string_view text) {
   std::vector<std::pair<std::string, std::string>> pairs;
   for (std::string_view line : SplitLines(text)) {

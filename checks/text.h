@@ -18,6 +18,18 @@ std::vector<std::string_view> SplitFields(std::string_view text,
                                           std::string_view separators = " \t");
 bool StartsWith(std::string_view text, std::string_view prefix);
 
+// The items with separator between them; "" for no items. A separator is added only once the text
+// is non-empty, so empty leading items leave no trace ({"", "a"} → "a"): the config messages that
+// list invalid values have always read that way.
+std::string JoinStrings(const std::vector<std::string>& items, std::string_view separator = ", ");
+
+// The last line of text that is not blank, trimmed; "" when there is none. What a person wants to
+// see of a failed command's output.
+std::string LastLine(std::string_view text);
+
+// text as one word for a POSIX shell, always single-quoted: it's → 'it'\''s'.
+std::string ShellQuote(std::string_view text);
+
 // KEY=value lines as in os-release and /etc/selinux/config: '#' comments and blank lines skipped,
 // whitespace around key and value trimmed, one level of single or double quotes removed.
 std::vector<std::pair<std::string, std::string>> ParseKeyValueLines(std::string_view text);

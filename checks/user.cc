@@ -60,12 +60,12 @@ ProbeDescriptor Descriptor() {
                   .required = true,
                   .default_value = nullptr,
                   .doc = "user name, e.g. dcos_exhibitor"}},
-      .facts = {{"exists", "bool",
+      .facts = {{"exists", FactType::Bool(),
                  "the user exists (NSS on the live host, /etc/passwd under another root)"},
-                {"uid", "integer or null", "user id; null when absent"},
-                {"gid", "integer or null", "primary group id; null when absent"},
-                {"home", "string", "home directory; \"\" when absent"},
-                {"shell", "string", "login shell; \"\" when absent or unset"}},
+                {"uid", FactType::Int().OrNull(), "user id; null when absent"},
+                {"gid", FactType::Int().OrNull(), "primary group id; null when absent"},
+                {"home", FactType::String(), "home directory; \"\" when absent"},
+                {"shell", FactType::String(), "login shell; \"\" when absent or unset"}},
       .default_timeout = Milliseconds(5000),
   };
 }

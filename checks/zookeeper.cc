@@ -65,20 +65,20 @@ ProbeDescriptor Descriptor() {
                  {"port", ParamType::kInteger, false, 2181,
                   "client port of members given without one"}},
       .facts =
-          {{"servers", "list of objects",
+          {{"servers", FactType::ListOf(FactKind::kMap),
             "per member: address (\"host:port\"), mode (leader, follower, standalone, observer, "
             "not serving, unreachable, unknown), serving (bool), zxid (string), error (string, "
             "\"\" when serving)"},
-           {"ensemble_size", "integer", "number of distinct members asked"},
-           {"serving_count", "integer", "members that serve requests"},
-           {"leader", "string", "address of the leader, \"\" when there is none"},
-           {"quorum", "bool",
+           {"ensemble_size", FactType::Int(), "number of distinct members asked"},
+           {"serving_count", FactType::Int(), "members that serve requests"},
+           {"leader", FactType::String(), "address of the leader, \"\" when there is none"},
+           {"quorum", FactType::Bool(),
             "a leader exists and a majority serves, or a single member runs standalone"},
-           {"not_serving", "list of strings",
+           {"not_serving", FactType::ListOf(FactKind::kString),
             "members that do not serve, with the reason: \"127.0.0.11:2181 (connection refused)\""},
-           {"synced_followers", "integer",
+           {"synced_followers", FactType::Int(),
             "zk_synced_followers of the leader's mntr; null without a leader or an answer"},
-           {"detail", "string", "one-line summary for messages"}},
+           {"detail", FactType::String(), "one-line summary for messages"}},
       .default_timeout = Milliseconds(5000),
   };
 }

@@ -12,9 +12,9 @@
 namespace flightcheck::cli {
 namespace {
 
-std::string Join(const std::vector<std::string>& items) {
-  std::string text;
-  for (const std::string& item : items) text += (text.empty() ? "" : ",") + item;
+// A table cell: comma-separated, "-" rather than blank for none.
+std::string CommaList(const std::vector<std::string>& items) {
+  std::string text = JoinStrings(items, ",");
   return text.empty() ? "-" : text;
 }
 
@@ -25,7 +25,7 @@ int ListRules(const std::vector<std::string>& paths) {
              "TITLE");
   for (const Rule& rule : rules->rules) {
     fmt::print("{:<28} {:<10} {:<8} {:<22} {:<14} {}\n", rule.id, rule.phase,
-               SeverityName(rule.severity), Join(rule.roles), rule.probe, rule.title);
+               SeverityName(rule.severity), CommaList(rule.roles), rule.probe, rule.title);
   }
   return kExitOk;
 }
@@ -73,7 +73,7 @@ int ValidateRules(const std::vector<std::string>& paths) {
   std::optional<RuleSet> rules = LoadRulesOrReport(paths);
   if (!rules) return kExitInvalidInput;
   fmt::print("ok: {} rules in {}\n", rules->rules.size(),
-             paths.empty() ? std::string("the built-in rule sets") : Join(paths));
+             paths.empty() ? std::string("the built-in rule sets") : CommaList(paths));
   return kExitOk;
 }
 

@@ -3,7 +3,6 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,6 +16,9 @@
 
 #include "checks/file_io.h"
 #include "checks/probe.h"
+#include "checks/scoped_fd.h"
+#include "checks/sha256.h"
+#include "checks/text.h"
 #include "installer/install_script.h"
 #include "runner/rule_loader.h"
 #include "runner/selection.h"
@@ -68,46 +70,18 @@ Entry FileEntry(std::string path, fs::path source, std::string what, mode_t mode
   return entry;
 }
 
-struct FdCloser {
-  explicit FdCloser(int fd_in) : fd(fd_in) {}
-  ~FdCloser() {
-    if (fd >= 0) ::close(fd);
-  }
-  FdCloser(const FdCloser&) = delete;
-  FdCloser& operator=(const FdCloser&) = delete;
-  int fd;
-};
-
 struct ArchiveFree {
   void operator()(archive* a) const { archive_write_free(a); }
 };
 struct EntryFree {
   void operator()(archive_entry* e) const { archive_entry_free(e); }
 };
-struct DigestFree {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
-
-std::string Hex(const unsigned char* bytes, size_t length) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(2 * length);
-  for (size_t i = 0; i < length; ++i) {
-    hex += kHex[bytes[i] >> 4];
-    hex += kHex[bytes[i] & 0xf];
-  }
-  return hex;
-}
 
 // Where libarchive's output goes: every byte is hashed and counted, and written to fd when there
 // is one. Errors are kept here because libarchive only sees "-1" from the callback.
 class Sink {
  public:
-  explicit Sink(int fd) : fd_(fd), digest_(EVP_MD_CTX_new()) {
-    if (!digest_ || EVP_DigestInit_ex(digest_.get(), EVP_sha256(), nullptr) != 1) {
-      error_ = Status::Internal("cannot initialise SHA-256");
-    }
-  }
+  explicit Sink(int fd) : fd_(fd), error_(digest_.status()) {}
 
   static la_ssize_t Write(archive* /*a*/, void* self, const void* buffer, size_t length) {
     return static_cast<Sink*>(self)->Append(static_cast<const char*>(buffer), length);
@@ -116,14 +90,7 @@ class Sink {
   const Status& error() const { return error_; }
   uint64_t size() const { return size_; }
 
-  Result<std::string> FinishSha256() {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    if (EVP_DigestFinal_ex(digest_.get(), digest, &length) != 1) {
-      return Status::Internal("cannot finish SHA-256");
-    }
-    return Hex(digest, length);
-  }
+  Result<std::string> FinishSha256() { return digest_.FinishHex(); }
 
  private:
   la_ssize_t Append(const char* data, size_t length) {
@@ -137,13 +104,13 @@ class Sink {
       }
       written += static_cast<size_t>(n);
     }
-    EVP_DigestUpdate(digest_.get(), data, length);
+    digest_.Update(std::string_view(data, length));
     size_ += length;
     return static_cast<la_ssize_t>(length);
   }
 
   int fd_;
-  std::unique_ptr<EVP_MD_CTX, DigestFree> digest_;
+  Sha256Hasher digest_;
   uint64_t size_ = 0;
   Status error_;
 };
@@ -155,14 +122,14 @@ Status ArchiveError(archive* a, std::string_view what) {
 
 // Writes one entry with the fixed metadata that makes the bytes reproducible.
 Status WriteEntry(archive* a, const Entry& entry) {
-  FdCloser source(-1);
+  ScopedFd source;
   int64_t size = static_cast<int64_t>(entry.text.size());
   if (!entry.source.empty()) {
     const std::string what = fmt::format("cannot read {} '{}'", entry.what, entry.source.string());
-    source.fd = ::open(entry.source.c_str(), O_RDONLY | O_CLOEXEC);
-    if (source.fd < 0) return Status::FromErrno(what, errno);
+    source.reset(::open(entry.source.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!source.valid()) return Status::FromErrno(what, errno);
     struct stat st;
-    if (::fstat(source.fd, &st) != 0) return Status::FromErrno(what, errno);
+    if (::fstat(source.get(), &st) != 0) return Status::FromErrno(what, errno);
     if (!S_ISREG(st.st_mode)) return Status::InvalidArgument(what + ": not a regular file");
     size = st.st_size;
   }
@@ -190,7 +157,7 @@ Status WriteEntry(archive* a, const Entry& entry) {
   // corrupt tarball.
   char buffer[64 << 10];
   for (int64_t left = size; left > 0;) {
-    const ssize_t n = ::read(source.fd, buffer, std::min<int64_t>(left, sizeof buffer));
+    const ssize_t n = ::read(source.get(), buffer, std::min<int64_t>(left, sizeof buffer));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return Status::FromErrno("cannot read " + entry.source.string(), errno);
     if (n == 0) return Status::Internal(entry.source.string() + " shrank while it was copied");
@@ -230,18 +197,6 @@ Status WriteTar(const std::vector<Entry>& entries, bool gzip, Sink* sink) {
     return sink->error().ok() ? ArchiveError(a.get(), "cannot finish the tarball") : sink->error();
   }
   return sink->error();
-}
-
-std::string ShellQuote(std::string_view value) {
-  std::string quoted = "'";
-  for (char c : value) {
-    if (c == '\'') {
-      quoted += "'\\''";
-    } else {
-      quoted += c;
-    }
-  }
-  return quoted + "'";
 }
 
 // rules/<phase>/<name> entries; names are unique and end in .yaml or .yml, see the header.
@@ -290,10 +245,7 @@ Result<SkipLists> SplitSkipsByPhase(const ArtifactInputs& inputs) {
     return std::any_of(rules.rules.begin(), rules.rules.end(),
                        [&](const Rule& rule) { return MatchesAnyPattern(rule.id, {pattern}); });
   };
-  auto append = [](std::string* list, const std::string& item) {
-    *list += (list->empty() ? "" : ",") + item;
-  };
-  SkipLists lists;
+  std::vector<std::string> preflight_skips, postflight_skips;
   for (const std::string& skip : inputs.skip_checks) {
     const bool in_preflight = names_a_rule(*preflight, skip);
     const bool in_postflight = names_a_rule(*postflight, skip);
@@ -301,10 +253,11 @@ Result<SkipLists> SplitSkipsByPhase(const ArtifactInputs& inputs) {
       return Status::InvalidArgument(
           fmt::format("skip entry '{}' names no preflight or postflight rule", skip));
     }
-    if (in_preflight) append(&lists.preflight, skip);
-    if (in_postflight) append(&lists.postflight, skip);
+    if (in_preflight) preflight_skips.push_back(skip);
+    if (in_postflight) postflight_skips.push_back(skip);
   }
-  return lists;
+  return SkipLists{.preflight = JoinStrings(preflight_skips, ","),
+                   .postflight = JoinStrings(postflight_skips, ",")};
 }
 
 Result<std::vector<Entry>> PlanEntries(const ArtifactInputs& inputs) {

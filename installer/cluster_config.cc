@@ -1,7 +1,8 @@
+// Loading and validating config.yaml (installer/cluster_config.h). The key table is
+// cluster_config_keys.cc; variables, the node config and the hash are cluster_config_render.cc.
 #include "installer/cluster_config.h"
 
 #include <arpa/inet.h>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -15,6 +16,7 @@
 
 #include "checks/file_io.h"
 #include "checks/text.h"
+#include "installer/cluster_config_keys.h"
 #include "runner/spellcheck.h"
 #include "runner/yaml_document.h"
 
@@ -23,143 +25,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-// The keys of a DC/OS 1.11 on-premises config.yaml, then flightcheck's own. Only some are
-// validated below; the others are known so that they draw no warning, and pass to the nodes as
-// written.
-const std::vector<std::string> kKnownKeys = {
-    "cluster_name",
-    "bootstrap_url",
-    "master_discovery",
-    "exhibitor_storage_backend",
-    "master_list",
-    "agent_list",
-    "public_agent_list",
-    "num_masters",
-    "exhibitor_address",
-    "exhibitor_zk_hosts",
-    "exhibitor_zk_path",
-    "exhibitor_explicit_keys",
-    "aws_region",
-    "s3_bucket",
-    "s3_prefix",
-    "aws_access_key_id",
-    "aws_secret_access_key",
-    "exhibitor_azure_account_name",
-    "exhibitor_azure_account_key",
-    "exhibitor_azure_prefix",
-    "exhibitor_fs_config_dir",
-    "resolvers",
-    "dns_search",
-    "dns_bind_ip_blacklist",
-    "dns_forward_zones",
-    "ip_detect_filename",
-    "ip_detect_public_filename",
-    "fault_domain_detect_filename",
-    "ssh_user",
-    "ssh_port",
-    "ssh_key_path",
-    "ssh_parallelism",
-    "process_timeout",
-    "extra_ssh_options",
-    "superuser_username",
-    "superuser_password_hash",
-    "check_time",
-    "oauth_enabled",
-    "oauth_available",
-    "telemetry_enabled",
-    "enable_docker_gc",
-    "enable_ipv6",
-    "enable_lb",
-    "enable_gpu_isolation",
-    "gpus_are_scarce",
-    "dcos_overlay_enable",
-    "dcos_overlay_mtu",
-    "dcos_overlay_config_attempts",
-    "dcos_overlay_network",
-    "dcos_remove_dockercfg_enable",
-    "dcos_ucr_default_bridge_subnet",
-    "dcos_l4lb_enable_ipv6",
-    "dcos_net_rest_enable",
-    "dcos_net_watchdog",
-    "master_dns_bindall",
-    "mesos_dns_set_truncate_bit",
-    "mesos_dns_ip_sources",
-    "mesos_log_retention_mb",
-    "mesos_recovery_timeout",
-    "mesos_master_work_dir",
-    "mesos_agent_work_dir",
-    "mesos_container_log_sink",
-    "adminrouter_tls_1_0_enabled",
-    "adminrouter_tls_1_1_enabled",
-    "adminrouter_tls_1_2_enabled",
-    "use_proxy",
-    "http_proxy",
-    "https_proxy",
-    "no_proxy",
-    "cluster_docker_credentials",
-    "cluster_docker_credentials_enabled",
-    "cluster_docker_credentials_dcos_owned",
-    "cluster_docker_credentials_write_to_etc",
-    "cluster_docker_registry_url",
-    "custom_checks",
-    "custom_check_bins_provided",
-    "licensing_enabled",
-    "fault_domain_enabled",
-    "aws_masters_have_public_ip",
-    "platform",
-    "docker_remove_delay",
-    "gc_delay",
-    "docker_stop_timeout",
-    "bootstrap_tmp_dir",
-    "weights",
-    "roles",
-    "rexray_config",
-    "rexray_config_preset",
-    "ssh_connect_timeout",
-    "ssh_known_hosts_file",
-    "ssh_accept_new_host_keys",
-    "payload",
-    "install_prefix",
-    "custom_rules",
-    "builtin_rules",
-    "skip_checks",
-    "postflight_timeout",
-};
-
-// DC/OS's true/false switches and validators (reference §2.3), and flightcheck's.
-const std::vector<std::string> kBoolKeys = {
-    "check_time",
-    "oauth_enabled",
-    "oauth_available",
-    "telemetry_enabled",
-    "enable_docker_gc",
-    "enable_ipv6",
-    "enable_lb",
-    "enable_gpu_isolation",
-    "gpus_are_scarce",
-    "dcos_overlay_enable",
-    "dcos_remove_dockercfg_enable",
-    "dcos_l4lb_enable_ipv6",
-    "dcos_net_rest_enable",
-    "dcos_net_watchdog",
-    "master_dns_bindall",
-    "mesos_dns_set_truncate_bit",
-    "adminrouter_tls_1_0_enabled",
-    "adminrouter_tls_1_1_enabled",
-    "adminrouter_tls_1_2_enabled",
-    "use_proxy",
-    "exhibitor_explicit_keys",
-    "cluster_docker_credentials_enabled",
-    "cluster_docker_credentials_dcos_owned",
-    "cluster_docker_credentials_write_to_etc",
-    "custom_check_bins_provided",
-    "licensing_enabled",
-    "fault_domain_enabled",
-    "aws_masters_have_public_ip",
-    "ssh_accept_new_host_keys",
-    "builtin_rules",
-};
 
 // In the order DC/OS prints them.
 const std::vector<std::string> kMasterDiscoveries = {"master_http_loadbalancer", "static"};
@@ -177,22 +42,6 @@ const std::map<std::string, std::vector<std::string>, std::less<>> kBackendKeys 
 
 constexpr int kIntMin = std::numeric_limits<int>::min();
 constexpr int kIntMax = std::numeric_limits<int>::max();
-
-bool EndsWith(std::string_view text, std::string_view suffix) {
-  return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
-}
-
-std::string Join(const std::vector<std::string>& items, std::string_view separator = ", ") {
-  std::string text;
-  for (const std::string& item : items) text += (text.empty() ? "" : std::string(separator)) + item;
-  return text;
-}
-
-// JSON text that never throws: the parser has already rejected invalid UTF-8, but a dump is the
-// one nlohmann call that would throw on it.
-std::string Dump(const json& value) {
-  return value.dump(-1, ' ', false, json::error_handler_t::replace);
-}
 
 // Python's type names, as DC/OS printed them ("got a str: abc"), and YAML's for containers.
 std::string TypeName(const json& value) {
@@ -289,12 +138,6 @@ bool Exists(const fs::path& path) {
   return fs::exists(path, ec);
 }
 
-bool IsCoordinatorOnlyKey(std::string_view key) {
-  return StartsWith(key, "ssh_") || EndsWith(key, "_filename") || key == "extra_ssh_options" ||
-         key == "process_timeout" || key == "postflight_timeout" || key == "payload" ||
-         key == "custom_rules";
-}
-
 fs::path InstallDir(const fs::path& config_path) {
   std::error_code ec;
   fs::path absolute = fs::absolute(config_path, ec);
@@ -334,8 +177,9 @@ class Validator {
 
   ConfigLoad Run() && {
     IndexKeys();
-    for (const std::string& key : kBoolKeys) {
-      if (std::optional<bool> value = ReadBool(key)) bools_[key] = *value;
+    for (const ConfigKey& key : ConfigKeys()) {
+      if (key.type != ConfigKeyType::kBool) continue;
+      if (std::optional<bool> value = ReadBool(key.name)) bools_[std::string(key.name)] = *value;
     }
     ReadCluster();
     ReadMasters();
@@ -379,9 +223,9 @@ class Validator {
         failed_.insert(name);
         continue;
       }
-      if (std::find(kKnownKeys.begin(), kKnownKeys.end(), name) == kKnownKeys.end()) {
-        problems_.push_back({name, "Unknown configuration key" + DidYouMean(name, kKnownKeys), true,
-                             key.line, key.column});
+      if (FindConfigKey(name) == nullptr) {
+        problems_.push_back({name, "Unknown configuration key" + DidYouMean(name, ConfigKeyNames()),
+                             true, key.line, key.column});
       }
       if (value.IsNull()) {
         Error(name, "Must have a value; it is empty (null)");
@@ -557,8 +401,8 @@ class Validator {
 
   void ReadInstall() {
     if (std::optional<PathValue> payload = ReadPath("payload", "")) {
-      if (!EndsWith(payload->written, ".tar") && !EndsWith(payload->written, ".tar.gz") &&
-          !EndsWith(payload->written, ".tgz")) {
+      if (!payload->written.ends_with(".tar") && !payload->written.ends_with(".tar.gz") &&
+          !payload->written.ends_with(".tgz")) {
         Error("payload", "Must be a .tar, .tar.gz or .tgz archive");
       } else {
         RequireFile("payload", *payload, "payload", "payload");
@@ -611,7 +455,7 @@ class Validator {
 
   // What the user wrote, for messages: the scalar's text, or the JSON of a list or map.
   static std::string Shown(const Entry& entry) {
-    return entry.value->IsScalar() ? entry.value->scalar : Dump(entry.typed);
+    return entry.value->IsScalar() ? entry.value->scalar : DumpJson(entry.typed);
   }
 
   // DC/OS turned every int and bool into a string before validating, so `cluster_name: 123` is
@@ -625,7 +469,7 @@ class Validator {
                              Shown(*entry)));
       return std::nullopt;
     }
-    std::string text = value.is_string() ? value.get<std::string>() : Dump(value);
+    std::string text = value.is_string() ? value.get<std::string>() : DumpJson(value);
     values_[std::string(key)] = text;
     return text;
   }
@@ -636,7 +480,7 @@ class Validator {
     if (value && std::find(choices.begin(), choices.end(), *value) == choices.end()) {
       std::vector<std::string> quoted;
       for (const std::string& choice : choices) quoted.push_back("'" + choice + "'");
-      Error(key, fmt::format("Must be one of {}. Got '{}'.", Join(quoted), *value));
+      Error(key, fmt::format("Must be one of {}. Got '{}'.", JoinStrings(quoted), *value));
       return std::nullopt;
     }
     return value;
@@ -713,11 +557,11 @@ class Validator {
       if (item.is_string()) {
         strings.push_back(item.get<std::string>());
       } else {
-        invalid.push_back(Dump(item) + " type " + TypeName(item));
+        invalid.push_back(DumpJson(item) + " type " + TypeName(item));
       }
     }
     if (!invalid.empty()) {
-      Error(key, "Items in list must be strings, got invalid values: " + Join(invalid));
+      Error(key, "Items in list must be strings, got invalid values: " + JoinStrings(invalid));
       return std::nullopt;
     }
     values_[std::string(key)] = list;
@@ -742,7 +586,7 @@ class Validator {
       if (!IsIpv4(address)) invalid.push_back(item);
     }
     if (!invalid.empty()) {
-      Error(key, "Invalid IPv4 addresses in list: " + Join(invalid));
+      Error(key, "Invalid IPv4 addresses in list: " + JoinStrings(invalid));
       return std::nullopt;
     }
     if (port_out_of_range) {
@@ -760,7 +604,7 @@ class Validator {
         duplicates.push_back(fmt::format("{} appears {} times", item, counts[item]));
     }
     if (!duplicates.empty()) {
-      Error(key, "List cannot contain duplicates: " + Join(duplicates));
+      Error(key, "List cannot contain duplicates: " + JoinStrings(duplicates));
       return std::nullopt;
     }
     return list;
@@ -819,7 +663,7 @@ class Validator {
     }
     if (shared.empty()) return;
     const std::string message =
-        fmt::format("{} and {} cannot contain duplicates {}", a_key, b_key, Join(shared));
+        fmt::format("{} and {} cannot contain duplicates {}", a_key, b_key, JoinStrings(shared));
     Error(a_key, message);
     Error(b_key, message);
   }
@@ -841,16 +685,6 @@ class Validator {
   json values_ = json::object();
   std::vector<ConfigProblem> problems_;
 };
-
-std::string RenderKey(const std::string& key) {
-  // Plain only when YAML cannot read it as anything but this string: [a-z_][a-z0-9_]*, not null.
-  const auto word = [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; };
-  const auto digit = [](char c) { return c >= '0' && c <= '9'; };
-  const bool plain =
-      !key.empty() && word(key[0]) && key != "null" &&
-      std::all_of(key.begin(), key.end(), [&](char c) { return word(c) || digit(c); });
-  return plain ? key : Dump(json(key));
-}
 
 }  // namespace
 
@@ -899,53 +733,6 @@ ConfigLoad ParseClusterConfig(std::string_view text, const fs::path& path, Confi
         root->line, root->column);
   }
   return Validator(*root, path, mode).Run();
-}
-
-bool IsSecretConfigKey(std::string_view key) {
-  return key == "superuser_password_hash" || key == "cluster_docker_credentials" ||
-         EndsWith(key, "_password") || EndsWith(key, "_secret") || EndsWith(key, "_key") ||
-         EndsWith(key, "_token") || EndsWith(key, "_credentials");
-}
-
-Variables ClusterVariables(const ClusterConfig& config) {
-  Variables variables = {
-      {"master_list", config.master_list},
-      {"agent_list", config.agent_list},
-      {"public_agent_list", config.public_agent_list},
-      {"resolvers", config.resolvers},
-      {"master_count", config.values.value("num_masters", config.master_list.size())},
-      {"cluster_name", config.cluster_name},
-      {"bootstrap_url", config.bootstrap_url},
-      {"master_discovery", config.master_discovery},
-      {"exhibitor_storage_backend", config.exhibitor_storage_backend},
-      {"dns_search", config.dns_search},
-      {"install_prefix", config.install_prefix},
-  };
-  if (!config.ssh_user.empty()) variables["ssh_user"] = config.ssh_user;
-  return variables;
-}
-
-std::string RenderNodeConfig(const ClusterConfig& config) {
-  // JSON flow values are YAML that keeps its types on the way back (strings stay quoted), and
-  // nlohmann's objects iterate in key order, which makes the bytes deterministic.
-  std::string text = "# Rendered by flightcheck: secrets and coordinator-only keys removed.\n";
-  for (auto it = config.values.begin(); it != config.values.end(); ++it) {
-    if (IsSecretConfigKey(it.key()) || IsCoordinatorOnlyKey(it.key())) continue;
-    text += RenderKey(it.key()) + ": " + Dump(it.value()) + "\n";
-  }
-  return text;
-}
-
-std::string ConfigHash(const ClusterConfig& config) {
-  const std::string canonical = Dump(config.values);  // sorted keys, no whitespace
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (EVP_Digest(canonical.data(), canonical.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
-    return "";
-  }
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) hex += fmt::format("{:02x}", digest[i]);
-  return hex;
 }
 
 }  // namespace flightcheck

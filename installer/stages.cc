@@ -112,14 +112,6 @@ std::string UninstallCommand() {
       fmt::arg("dir", kRemoteDir));
 }
 
-std::string LastLine(const std::string& text) {
-  std::string last;
-  for (std::string_view line : SplitLines(text)) {
-    if (!Trim(line).empty()) last = std::string(Trim(line));
-  }
-  return last;
-}
-
 std::string Observed(const nlohmann::json& result) {
   if (result.value("status", "") == "error") return result.value("error", "");
   const std::string detail = result.value("detail", "");

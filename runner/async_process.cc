@@ -14,6 +14,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "checks/command_runner.h"
+#include "checks/scoped_fd.h"
 
 namespace flightcheck {
 
@@ -84,22 +85,16 @@ Result<std::unique_ptr<AsyncProcess>> AsyncProcess::Start(ProcessReaper& reaper,
                                                           size_t output_cap) {
   int out_pipe[2], err_pipe[2];
   if (::pipe2(out_pipe, O_CLOEXEC) != 0) return Status::FromErrno("pipe2", errno);
-  if (::pipe2(err_pipe, O_CLOEXEC) != 0) {
-    const int saved = errno;
-    ::close(out_pipe[0]);
-    ::close(out_pipe[1]);
-    return Status::FromErrno("pipe2", saved);
-  }
-  Result<pid_t> pid = SpawnInOwnGroup(argv, stdin_path, out_pipe[1], err_pipe[1]);
-  ::close(out_pipe[1]);
-  ::close(err_pipe[1]);
-  if (!pid) {
-    ::close(out_pipe[0]);
-    ::close(err_pipe[0]);
-    return pid.error();
-  }
+  ScopedFd out_read(out_pipe[0]), out_write(out_pipe[1]);
+  if (::pipe2(err_pipe, O_CLOEXEC) != 0) return Status::FromErrno("pipe2", errno);
+  ScopedFd err_read(err_pipe[0]), err_write(err_pipe[1]);
+  Result<pid_t> pid = SpawnInOwnGroup(argv, stdin_path, out_write.get(), err_write.get());
+  if (!pid) return pid.error();
+  // Only the child may hold the write ends, or the reads would never see end of file.
+  out_write.reset();
+  err_write.reset();
   std::unique_ptr<AsyncProcess> process(
-      new AsyncProcess(reaper, *pid, out_pipe[0], err_pipe[0], output_cap));
+      new AsyncProcess(reaper, *pid, out_read.release(), err_read.release(), output_cap));
   process->ReadStream(true);
   process->ReadStream(false);
   reaper.Watch(*pid, process.get());

@@ -86,8 +86,6 @@ class AsyncProcess {
 
   bool exited() const { return exited_; }
   pid_t pid() const { return pid_; }
-  // What the process has written so far (for a long-running process such as a control master).
-  const std::string& stderr_so_far() const { return outcome_.stderr_text; }
 
  private:
   AsyncProcess(ProcessReaper& reaper, pid_t pid, int out_fd, int err_fd, size_t output_cap);

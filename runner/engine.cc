@@ -40,8 +40,10 @@ Report RunRules(const RuleSet& rules, const RunOptions& options, const HostConte
   report.role = options.selection.role.value_or("");
   report.started_at = NowRfc3339();
 
-  const std::vector<const Rule*> selected = SelectRules(rules, options.selection);
+  const Selection selection = SelectRules(rules, options.selection);
+  const std::vector<const Rule*>& selected = selection.rules;
   report.unselected = static_cast<int>(rules.rules.size() - selected.size());
+  report.pulled_in = selection.pulled_in;
   std::map<std::string, size_t> index;
   for (size_t i = 0; i < selected.size(); ++i) index[selected[i]->id] = i;
 
@@ -62,7 +64,8 @@ Report RunRules(const RuleSet& rules, const RunOptions& options, const HostConte
     for (const std::string& requirement : rule.requirements) {
       auto it = index.find(requirement);
       if (it == index.end()) {
-        planned.skip_reason = fmt::format("requirement '{}' was not selected", requirement);
+        planned.skip_reason = fmt::format("requirement '{}' was skipped (--skip)", requirement);
+        planned.skip_cause = SkipCause::kRequirementNotChecked;
       } else {
         planned.requirements.push_back(it->second);
       }
@@ -71,7 +74,10 @@ Report RunRules(const RuleSet& rules, const RunOptions& options, const HostConte
     const nlohmann::json substituted =
         SubstituteVariables(rule.params, options.variables, &missing);
     if (!missing.empty()) {
-      if (!planned.skip_reason) planned.skip_reason = MissingVariablesReason(missing);
+      if (!planned.skip_reason) {
+        planned.skip_reason = MissingVariablesReason(missing);
+        planned.skip_cause = SkipCause::kVariableUnset;
+      }
       continue;
     }
     Result<Params> params = ValidateParams(planned.probe->descriptor, substituted);
@@ -86,8 +92,15 @@ Report RunRules(const RuleSet& rules, const RunOptions& options, const HostConte
   SchedulerOptions scheduler_options;
   scheduler_options.parallel = options.parallel;
   scheduler_options.on_result = options.on_result;
-  if (options.deadline) scheduler_options.deadline = started + *options.deadline;
+  // --deadline 0 means "no retries", not "stop at once" (docs/cli.md).
+  if (options.deadline && options.deadline->count() == 0) {
+    scheduler_options.retries = false;
+  } else if (options.deadline) {
+    scheduler_options.deadline = started + *options.deadline;
+  }
+  scheduler_options.stop = options.stop;
   report.results = RunPlan(plan, host, scheduler_options);
+  report.stopped = options.stop.stop_requested();
   report.duration_seconds = std::chrono::duration<double>(SteadyClock::now() - started).count();
   return report;
 }

@@ -17,24 +17,56 @@ std::optional<double> AsNumber(const nlohmann::json& value) {
   return std::nullopt;
 }
 
-bool Equal(const nlohmann::json& observed, const nlohmann::json& expected) {
-  if (observed == expected) return true;
-  // "max_error: 0s" or "memory: 16GiB" against a number fact compares quantities.
-  if (observed.is_number() && expected.is_string()) {
-    Result<Quantity> q = ParseQuantity(expected.get<std::string>());
-    return q && observed.get<double>() == q->value;
-  }
-  if (observed.is_number() && expected.is_number()) {
-    return observed.get<double>() == expected.get<double>();
-  }
-  return false;
+// Values JSON cannot compare directly: bool, number, string, list and map are classes apart.
+enum class ValueClass { kNull, kBool, kNumber, kString, kList, kMap };
+
+ValueClass ClassOf(const nlohmann::json& value) {
+  if (value.is_boolean()) return ValueClass::kBool;
+  if (value.is_number()) return ValueClass::kNumber;
+  if (value.is_string()) return ValueClass::kString;
+  if (value.is_array()) return ValueClass::kList;
+  if (value.is_object()) return ValueClass::kMap;
+  return ValueClass::kNull;
 }
 
-bool IsEmpty(const nlohmann::json& value) {
-  if (value.is_null()) return true;
-  if (value.is_string()) return value.get_ref<const std::string&>().empty();
-  if (value.is_array() || value.is_object()) return value.empty();
-  return false;
+std::string_view ClassWords(ValueClass value_class) {
+  switch (value_class) {
+    case ValueClass::kNull:
+      return "null";
+    case ValueClass::kBool:
+      return "a bool";
+    case ValueClass::kNumber:
+      return "a number";
+    case ValueClass::kString:
+      return "a string";
+    case ValueClass::kList:
+      return "a list";
+    case ValueClass::kMap:
+      return "a map";
+  }
+  return "?";
+}
+
+// Equality, or unknown when the two cannot be compared (a bool against a string): a value of
+// another type says nothing about whether the fact has the expected value.
+Truth Equal(const nlohmann::json& observed, const nlohmann::json& expected) {
+  const ValueClass have = ClassOf(observed);
+  const ValueClass want = ClassOf(expected);
+  if (have == ValueClass::kNumber && want == ValueClass::kNumber) {
+    return observed.get<double>() == expected.get<double>() ? Truth::kTrue : Truth::kFalse;
+  }
+  // "max_error: 0s" or "memory: 16GiB" against a number fact compares quantities.
+  if (have == ValueClass::kNumber && want == ValueClass::kString) {
+    Result<Quantity> q = ParseQuantity(expected.get<std::string>());
+    if (!q) return Truth::kUnknown;
+    return observed.get<double>() == q->value ? Truth::kTrue : Truth::kFalse;
+  }
+  // version_id: 12 (a YAML number) against the string "12".
+  if (have == ValueClass::kString && want == ValueClass::kNumber) {
+    return observed.get_ref<const std::string&>() == expected.dump() ? Truth::kTrue : Truth::kFalse;
+  }
+  if (have != want) return Truth::kUnknown;
+  return observed == expected ? Truth::kTrue : Truth::kFalse;
 }
 
 std::string Dump(const nlohmann::json& value) {
@@ -179,79 +211,112 @@ std::string Matcher::Describe() const {
   return "?";
 }
 
-std::optional<std::string> Matcher::Mismatch(const nlohmann::json& observed) const {
-  const std::string expected = "expected " + Describe();
+Matcher::Judgement Matcher::Judge(const nlohmann::json& observed) const {
+  const auto verdict = [this](bool holds) {
+    return holds ? Judgement{Truth::kTrue, ""} : Judgement{Truth::kFalse, "expected " + Describe()};
+  };
+  const auto unknown = [](std::string why) { return Judgement{Truth::kUnknown, std::move(why)}; };
+  const bool combinator = kind_ == Kind::kAllOf || kind_ == Kind::kAnyOf || kind_ == Kind::kNot;
+  // Null is "not known" (the size of a file that does not exist); only a literal null operand
+  // compares with it.
+  if (observed.is_null() && !combinator) {
+    const bool null_operand =
+        operand_.is_null() || (operand_.is_array() && operand_.contains(nullptr));
+    const bool compares =
+        kind_ == Kind::kEq || kind_ == Kind::kNe || kind_ == Kind::kIn || kind_ == Kind::kNotIn;
+    if (!compares || !null_operand) return unknown("null");
+  }
   switch (kind_) {
     case Kind::kEq:
-      if (Equal(observed, operand_)) return std::nullopt;
-      return expected;
-    case Kind::kNe:
-      if (!Equal(observed, operand_)) return std::nullopt;
-      return expected;
+    case Kind::kNe: {
+      const Truth equal = Equal(observed, operand_);
+      if (equal == Truth::kUnknown) {
+        return unknown(fmt::format("{}, not comparable with {}", ClassWords(ClassOf(observed)),
+                                   Dump(operand_)));
+      }
+      return verdict((equal == Truth::kTrue) == (kind_ == Kind::kEq));
+    }
     case Kind::kIn:
     case Kind::kNotIn: {
-      bool found = false;
-      for (const auto& candidate : operand_) found = found || Equal(observed, candidate);
-      if (found == (kind_ == Kind::kIn)) return std::nullopt;
-      return expected;
+      bool found = false, comparable = false;
+      for (const auto& candidate : operand_) {
+        const Truth equal = Equal(observed, candidate);
+        found = found || equal == Truth::kTrue;
+        comparable = comparable || equal != Truth::kUnknown;
+      }
+      if (!comparable) {
+        return unknown(fmt::format("{}, not comparable with {}", ClassWords(ClassOf(observed)),
+                                   DumpList(operand_)));
+      }
+      return verdict(found == (kind_ == Kind::kIn));
     }
     case Kind::kGt:
     case Kind::kGe:
     case Kind::kLt:
     case Kind::kLe: {
       const std::optional<double> value = AsNumber(observed);
-      if (!value) return "not a number; " + expected;
+      if (!value) return unknown("not a number");
       const double b = bound_.value;
-      const bool holds = kind_ == Kind::kGt   ? *value > b
-                         : kind_ == Kind::kGe ? *value >= b
-                         : kind_ == Kind::kLt ? *value < b
-                                              : *value <= b;
-      if (holds) return std::nullopt;
-      return expected;
+      return verdict(kind_ == Kind::kGt   ? *value > b
+                     : kind_ == Kind::kGe ? *value >= b
+                     : kind_ == Kind::kLt ? *value < b
+                                          : *value <= b);
     }
     case Kind::kSemver: {
-      if (!observed.is_string() || !ParseVersion(observed.get<std::string>())) {
-        return "not a version; " + expected;
-      }
-      if (constraint_->Matches(*ParseVersion(observed.get<std::string>()))) return std::nullopt;
-      return expected;
+      std::optional<Version> version;
+      if (observed.is_string()) version = ParseVersion(observed.get<std::string>());
+      if (!version) return unknown("not a version");
+      return verdict(constraint_->Matches(*version));
     }
-    case Kind::kRegex: {
-      if (!observed.is_string()) return "not a string; " + expected;
-      if (std::regex_search(observed.get_ref<const std::string&>(), *regex_)) return std::nullopt;
-      return expected;
-    }
-    case Kind::kContains: {
-      if (observed.is_string() && operand_.is_string()) {
-        if (observed.get_ref<const std::string&>().find(operand_.get<std::string>()) !=
-            std::string::npos) {
-          return std::nullopt;
+    case Kind::kRegex:
+      if (!observed.is_string()) return unknown("not a string");
+      return verdict(std::regex_search(observed.get_ref<const std::string&>(), *regex_));
+    case Kind::kContains:
+      if (observed.is_string()) {
+        if (!operand_.is_string()) {
+          return unknown(fmt::format("a string, which cannot contain {}", Dump(operand_)));
         }
-      } else if (observed.is_array()) {
-        for (const auto& element : observed) {
-          if (Equal(element, operand_)) return std::nullopt;
-        }
+        return verdict(observed.get_ref<const std::string&>().find(
+                           operand_.get_ref<const std::string&>()) != std::string::npos);
       }
-      return expected;
-    }
+      if (observed.is_array()) {
+        bool found = false;
+        for (const auto& element : observed)
+          found = found || Equal(element, operand_) == Truth::kTrue;
+        return verdict(found);
+      }
+      return unknown("neither a string nor a list");
     case Kind::kEmpty:
-      if (IsEmpty(observed) == want_empty_) return std::nullopt;
-      return expected;
-    case Kind::kAllOf:
-      for (const Matcher& child : children_) {
-        if (auto why = child.Mismatch(observed)) return why;
+      if (!observed.is_string() && !observed.is_array() && !observed.is_object()) {
+        return unknown("neither a string, a list nor a map");
       }
-      return std::nullopt;
-    case Kind::kAnyOf:
+      return verdict((observed.is_string() ? observed.get_ref<const std::string&>().empty()
+                                           : observed.empty()) == want_empty_);
+    case Kind::kAllOf: {
+      std::optional<Judgement> first_unknown;
       for (const Matcher& child : children_) {
-        if (!child.Mismatch(observed)) return std::nullopt;
+        Judgement j = child.Judge(observed);
+        if (j.truth == Truth::kFalse) return j;
+        if (j.truth == Truth::kUnknown && !first_unknown) first_unknown = std::move(j);
       }
-      return expected;
-    case Kind::kNot:
-      if (children_.front().Mismatch(observed)) return std::nullopt;
-      return expected;
+      return first_unknown ? *first_unknown : Judgement{Truth::kTrue, ""};
+    }
+    case Kind::kAnyOf: {
+      std::optional<Judgement> first_unknown;
+      for (const Matcher& child : children_) {
+        Judgement j = child.Judge(observed);
+        if (j.truth == Truth::kTrue) return j;
+        if (j.truth == Truth::kUnknown && !first_unknown) first_unknown = std::move(j);
+      }
+      return first_unknown ? *first_unknown : verdict(false);
+    }
+    case Kind::kNot: {
+      Judgement j = children_.front().Judge(observed);
+      if (j.truth == Truth::kUnknown) return j;
+      return verdict(j.truth == Truth::kFalse);
+    }
   }
-  return expected;
+  return unknown("not judged");
 }
 
 std::optional<nlohmann::json> LookupFact(const nlohmann::json& facts, const std::string& path) {
@@ -301,54 +366,62 @@ Expectation::Outcome Expectation::Evaluate(const nlohmann::json& facts) const {
       const Matcher& matcher = matcher_.front();
       const std::optional<nlohmann::json> observed = LookupFact(facts, path_);
       if (!observed) {
-        return {false, fmt::format("{} was not reported by the probe; expected {}", path_,
-                                   matcher.Describe())};
+        return {Truth::kUnknown, fmt::format("cannot judge {}: the probe did not report it "
+                                             "(expected {})",
+                                             path_, matcher.Describe())};
       }
       const std::string shown = FormatObserved(*observed, matcher.unit_kind());
-      if (std::optional<std::string> why = matcher.Mismatch(*observed)) {
-        return {false, fmt::format("{} is {}, {}", path_, shown, *why)};
+      Matcher::Judgement judgement = matcher.Judge(*observed);
+      switch (judgement.truth) {
+        case Truth::kTrue:
+          return {Truth::kTrue, fmt::format("{} {}", path_, shown)};
+        case Truth::kFalse:
+          return {Truth::kFalse, fmt::format("{} is {}, {}", path_, shown, judgement.why)};
+        case Truth::kUnknown:
+          if (observed->is_null()) {
+            return {Truth::kUnknown,
+                    fmt::format("cannot judge {}: the probe reported null (expected {})", path_,
+                                matcher.Describe())};
+          }
+          return {Truth::kUnknown, fmt::format("cannot judge {}: {} is {} (expected {})", path_,
+                                               shown, judgement.why, matcher.Describe())};
       }
-      return {true, fmt::format("{} {}", path_, shown)};
+      break;
     }
     case Kind::kAllOf: {
-      std::vector<std::string> passed, failed;
+      std::vector<std::string> passed, failed, unknown;
       for (const Expectation& child : children_) {
         Outcome o = child.Evaluate(facts);
-        (o.passed ? passed : failed).push_back(std::move(o.message));
+        (o.truth == Truth::kTrue    ? passed
+         : o.truth == Truth::kFalse ? failed
+                                    : unknown)
+            .push_back(std::move(o.message));
       }
-      if (failed.empty()) return {true, join(passed, ", ")};
-      return {false, join(failed, "; ")};
+      if (!failed.empty()) return {Truth::kFalse, join(failed, "; ")};
+      if (!unknown.empty()) return {Truth::kUnknown, join(unknown, "; ")};
+      return {Truth::kTrue, join(passed, ", ")};
     }
     case Kind::kAnyOf: {
-      std::vector<std::string> failed;
+      std::vector<std::string> failed, unknown;
       for (const Expectation& child : children_) {
         Outcome o = child.Evaluate(facts);
-        if (o.passed) return o;
-        failed.push_back("(" + o.message + ")");
+        if (o.truth == Truth::kTrue) return o;
+        (o.truth == Truth::kFalse ? failed : unknown).push_back("(" + o.message + ")");
       }
-      return {false, "none of the alternatives holds: " + join(failed, " or ")};
+      if (!unknown.empty()) {
+        return {Truth::kUnknown, "no alternative passes: " + join(unknown, " or ") +
+                                     (failed.empty() ? "" : " or " + join(failed, " or "))};
+      }
+      return {Truth::kFalse, "none of the alternatives holds: " + join(failed, " or ")};
     }
     case Kind::kNot: {
       Outcome o = children_.front().Evaluate(facts);
-      if (o.passed) return {false, "expected the opposite of: " + o.message};
-      return {true, "not (" + o.message + ")"};
+      if (o.truth == Truth::kUnknown) return o;
+      if (o.truth == Truth::kTrue) return {Truth::kFalse, "expected the opposite of: " + o.message};
+      return {Truth::kTrue, "not (" + o.message + ")"};
     }
   }
-  return {false, "invalid expectation"};
-}
-
-void Expectation::CollectPaths(std::vector<std::string>* paths) const {
-  if (kind_ == Kind::kFact) {
-    paths->push_back(path_);
-    return;
-  }
-  for (const Expectation& child : children_) child.CollectPaths(paths);
-}
-
-std::vector<std::string> Expectation::FactPaths() const {
-  std::vector<std::string> paths;
-  CollectPaths(&paths);
-  return paths;
+  return {Truth::kUnknown, "invalid expectation"};
 }
 
 nlohmann::json Expectation::ToJson() const {

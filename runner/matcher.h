@@ -5,8 +5,9 @@
 // contains empty, combined with all_of any_of not. Numbers compare with their units (sizes in
 // bytes, durations in seconds; see quantity.h).
 //
-// Matchers are built by the rule loader (which reports bad operands with file:line:col) and are
-// immutable afterwards: Evaluate may be called concurrently.
+// Matchers are built by the expectation parser (which reports bad operands and matchers that
+// cannot apply to a fact's type with file:line:col) and are immutable afterwards: Judge and
+// Evaluate may be called concurrently.
 #pragma once
 
 #include <memory>
@@ -21,6 +22,13 @@
 #include "runner/semver.h"
 
 namespace flightcheck {
+
+// The three values of a judgement. Unknown is what a matcher says about a value it cannot judge:
+// a fact that is missing, null or of the wrong type. Combinations follow Kleene's logic: not
+// unknown is unknown; all_of is false if one part is false, else unknown if one is unknown;
+// any_of is true if one part is true, else unknown if one is unknown. A rule whose expectation is
+// unknown is an error, never a pass or a fail.
+enum class Truth { kFalse, kTrue, kUnknown };
 
 class Matcher {
  public:
@@ -42,17 +50,21 @@ class Matcher {
     kNot
   };
 
-  // Factories. Operands are validated by the caller (the loader).
+  // Factories. Operands are validated by the caller (the expectation parser).
   static Matcher Compare(Kind kind, nlohmann::json operand);             // eq ne in not_in contains
   static Matcher Ordering(Kind kind, Quantity bound, std::string text);  // gt ge lt le
   static Matcher Semver(VersionConstraint constraint);
-  static Matcher Regex(std::string pattern);  // must compile (checked by the loader)
+  static Matcher Regex(std::string pattern);  // must compile (checked by the parser)
   static Matcher Empty(bool want_empty);
   static Matcher Combine(Kind kind, std::vector<Matcher> children);  // all_of any_of not (1 child)
 
-  // nullopt when observed satisfies the matcher; otherwise why not, phrased to follow
-  // "<fact> is <observed>, ": e.g. "expected one of [\"overlay2\", \"overlay\"]".
-  std::optional<std::string> Mismatch(const nlohmann::json& observed) const;
+  struct Judgement {
+    Truth truth = Truth::kUnknown;
+    // kFalse: why not, phrased to follow "<fact> is <observed>, ": "expected one of [...]".
+    // kUnknown: what the value is instead, phrased to follow "<observed> is ": "not a version".
+    std::string why;
+  };
+  Judgement Judge(const nlohmann::json& observed) const;
 
   // "one of [...]", ">= 32GiB", "version >=1.13.1", ...: the expectation in words.
   std::string Describe() const;
@@ -83,21 +95,19 @@ class Expectation {
   static Expectation Combine(Kind kind, std::vector<Expectation> children);
 
   struct Outcome {
-    bool passed = false;
-    std::string message;  // what was found (on a pass) or why it fails
+    Truth truth = Truth::kUnknown;
+    // kTrue: what was found; kFalse: why it fails; kUnknown: which fact could not be judged and
+    // why ("cannot judge server_version: \"\" is not a version (expected version <1.13)").
+    std::string message;
+    bool passed() const { return truth == Truth::kTrue; }
   };
   Outcome Evaluate(const nlohmann::json& facts) const;
-
-  // The fact paths this expectation reads, in order (for reports).
-  std::vector<std::string> FactPaths() const;
 
   // The expectation as data for JSON reports: {"storage_driver": "one of [...]"} or
   // {"any_of": [...]}.
   nlohmann::json ToJson() const;
 
  private:
-  void CollectPaths(std::vector<std::string>* paths) const;
-
   Kind kind_ = Kind::kFact;
   std::string path_;
   std::vector<Matcher> matcher_;  // exactly one for kFact (vector: Matcher is incomplete-safe)

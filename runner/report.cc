@@ -29,6 +29,20 @@ std::string_view StatusName(RuleStatus status) {
   return "error";
 }
 
+std::string_view SkipCauseName(SkipCause cause) {
+  switch (cause) {
+    case SkipCause::kNone:
+      return "";
+    case SkipCause::kRequirementFailed:
+      return "requirement_failed";
+    case SkipCause::kRequirementNotChecked:
+      return "requirement_not_checked";
+    case SkipCause::kVariableUnset:
+      return "variable_unset";
+  }
+  return "";
+}
+
 StatusCounts Report::Counts() const {
   StatusCounts counts;
   for (const RuleResult& result : results) {
@@ -44,6 +58,7 @@ StatusCounts Report::Counts() const {
         break;
       case RuleStatus::kSkip:
         ++counts.skip;
+        if (result.skip_cause != SkipCause::kRequirementFailed) ++counts.unchecked;
         break;
       case RuleStatus::kError:
         ++counts.error;
@@ -56,7 +71,7 @@ StatusCounts Report::Counts() const {
 int ExitCodeFor(const Report& report, bool strict) {
   const StatusCounts counts = report.Counts();
   if (counts.fail > 0) return kExitFailed;
-  if (counts.error > 0) return kExitError;
+  if (counts.error > 0 || counts.unchecked > 0 || counts.total() == 0) return kExitError;
   if (strict && counts.warn > 0) return kExitWarnings;
   return kExitOk;
 }

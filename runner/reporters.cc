@@ -2,13 +2,11 @@
 
 #include <fmt/format.h>
 
+#include "checks/text.h"
 #include "runner/spellcheck.h"
 
 namespace flightcheck {
 namespace {
-
-const std::vector<std::string> kFormatNames = {"text", "json",       "junit",
-                                               "tap",  "prometheus", "nagios"};
 
 std::string XmlEscape(std::string_view text) {
   std::string out;
@@ -194,18 +192,6 @@ std::string RenderNagios(const Report& report) {
 
 }  // namespace
 
-Result<ReportFormat> ParseReportFormat(std::string_view name) {
-  constexpr ReportFormat kFormats[] = {ReportFormat::kText,       ReportFormat::kJson,
-                                       ReportFormat::kJunit,      ReportFormat::kTap,
-                                       ReportFormat::kPrometheus, ReportFormat::kNagios};
-  for (size_t i = 0; i < kFormatNames.size(); ++i) {
-    if (name == kFormatNames[i]) return kFormats[i];
-  }
-  return Status::InvalidArgument(
-      fmt::format("unknown format '{}'{}; formats: text, json, junit, tap, prometheus, nagios",
-                  name, DidYouMean(name, kFormatNames)));
-}
-
 // Written directly rather than through a json tree: a tree of 1,000 results costs more than
 // running the rules (bench/README.md). Facts are already json and are dumped in place.
 std::string RenderJson(const Report& report, bool strict) {
@@ -225,9 +211,11 @@ std::string RenderJson(const Report& report, bool strict) {
   out += fmt::format("  \"duration_seconds\": {},\n", report.duration_seconds);
   out += fmt::format(
       "  \"summary\": {{\"total\": {}, \"pass\": {}, \"warn\": {}, \"fail\": {}, \"skip\": {}, "
-      "\"error\": {}, \"unselected\": {}}},\n",
+      "\"error\": {}, \"unchecked\": {}, \"unselected\": {}}},\n",
       counts.total(), counts.pass, counts.warn, counts.fail, counts.skip, counts.error,
-      report.unselected);
+      counts.unchecked, report.unselected);
+  out += fmt::format("  \"pulled_in\": {},\n", list(report.pulled_in));
+  out += fmt::format("  \"stopped\": {},\n", report.stopped);
   out += fmt::format("  \"exit_code\": {},\n", ExitCodeFor(report, strict));
   out += "  \"results\": [";
   for (size_t i = 0; i < report.results.size(); ++i) {
@@ -242,6 +230,8 @@ std::string RenderJson(const Report& report, bool strict) {
         r.ignored, r.expectation_met, str(r.message), str(r.hint), str(r.probe), Dump(r.params),
         str(r.phase), list(r.roles), list(r.tags), Dump(r.facts), Dump(r.expect), str(r.error),
         r.attempts, r.duration_seconds);
+    if (r.status == RuleStatus::kSkip)
+      out += ", \"skip_cause\": " + str(SkipCauseName(r.skip_cause));
     if (!r.detail.empty()) out += ", \"detail\": " + str(r.detail);
     out += "}";
   }
@@ -253,20 +243,64 @@ nlohmann::json ReportToJson(const Report& report, bool strict) {
   return nlohmann::json::parse(RenderJson(report, strict));
 }
 
+namespace {
+
+std::string RenderJsonFormat(const Report& report, const RenderOptions& options) {
+  return RenderJson(report, options.strict);
+}
+std::string RenderJunitFormat(const Report& report, const RenderOptions&) {
+  return RenderJunit(report);
+}
+std::string RenderTapFormat(const Report& report, const RenderOptions&) {
+  return RenderTap(report);
+}
+std::string RenderPrometheusFormat(const Report& report, const RenderOptions&) {
+  return RenderPrometheus(report);
+}
+std::string RenderNagiosFormat(const Report& report, const RenderOptions&) {
+  return RenderNagios(report);
+}
+
+// The report formats: one row each, in the order help and docs list them.
+struct FormatSpec {
+  std::string_view name;
+  ReportFormat format;
+  std::string (*render)(const Report&, const RenderOptions&);
+  std::string_view help;
+};
+
+constexpr FormatSpec kFormats[] = {
+    {"text", ReportFormat::kText, &RenderText, "one line per rule and a summary, for people"},
+    {"json", ReportFormat::kJson, &RenderJsonFormat,
+     "the versioned report schema (docs/report-json.md)"},
+    {"junit", ReportFormat::kJunit, &RenderJunitFormat, "JUnit XML, one testcase per rule"},
+    {"tap", ReportFormat::kTap, &RenderTapFormat, "Test Anything Protocol version 13"},
+    {"prometheus", ReportFormat::kPrometheus, &RenderPrometheusFormat,
+     "Prometheus text exposition (node_exporter textfile collector)"},
+    {"nagios", ReportFormat::kNagios, &RenderNagiosFormat,
+     "one Nagios plugin line with perfdata; exit code per plugin rules"},
+};
+
+}  // namespace
+
+std::vector<std::string> ReportFormatNames() {
+  std::vector<std::string> names;
+  for (const FormatSpec& spec : kFormats) names.emplace_back(spec.name);
+  return names;
+}
+
+Result<ReportFormat> ParseReportFormat(std::string_view name) {
+  for (const FormatSpec& spec : kFormats) {
+    if (name == spec.name) return spec.format;
+  }
+  const std::vector<std::string> names = ReportFormatNames();
+  return Status::InvalidArgument(fmt::format("unknown format '{}'{}; formats: {}", name,
+                                             DidYouMean(name, names), JoinStrings(names)));
+}
+
 std::string RenderReport(const Report& report, ReportFormat format, const RenderOptions& options) {
-  switch (format) {
-    case ReportFormat::kText:
-      return RenderText(report, options);
-    case ReportFormat::kJson:
-      return RenderJson(report, options.strict);
-    case ReportFormat::kJunit:
-      return RenderJunit(report);
-    case ReportFormat::kTap:
-      return RenderTap(report);
-    case ReportFormat::kPrometheus:
-      return RenderPrometheus(report);
-    case ReportFormat::kNagios:
-      return RenderNagios(report);
+  for (const FormatSpec& spec : kFormats) {
+    if (spec.format == format) return spec.render(report, options);
   }
   return "";
 }

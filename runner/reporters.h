@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -15,8 +16,11 @@ namespace flightcheck {
 
 enum class ReportFormat { kText, kJson, kJunit, kTap, kPrometheus, kNagios };
 
-// "unknown format 'yml' (expected one of text, json, junit, tap, prometheus, nagios)".
+// "unknown format 'yml'; formats: text, json, junit, tap, prometheus, nagios".
 Result<ReportFormat> ParseReportFormat(std::string_view name);
+
+// The format names, in table order (for help and docs).
+std::vector<std::string> ReportFormatNames();
 
 struct RenderOptions {
   bool color = false;   // ANSI colours (text only); the CLI enables them on a terminal

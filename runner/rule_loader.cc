@@ -3,21 +3,20 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
-#include <regex>
 #include <set>
 #include <sstream>
 
 #include <fmt/format.h>
 
+#include "checks/text.h"
 #include "rules/builtin_rules.h"
+#include "runner/expectation_parser.h"
 #include "runner/quantity.h"
-#include "runner/semver.h"
 #include "runner/spellcheck.h"
 #include "runner/variables.h"
 #include "runner/yaml_document.h"
@@ -30,50 +29,7 @@ const std::vector<std::string> kRuleKeys = {"id",     "title",   "description", 
                                             "roles",  "tags",    "requires",    "severity", "probe",
                                             "expect", "timeout", "retry"};
 const std::vector<std::string> kRetryKeys = {"within", "every"};
-const std::vector<std::string> kMatcherNames = {"eq",       "ne",    "in",     "not_in", "gt",
-                                                "ge",       "lt",    "le",     "semver", "regex",
-                                                "contains", "empty", "all_of", "any_of", "not"};
 constexpr std::string_view kApiVersion = "flightcheck/v1";
-
-std::string JoinNames(const std::vector<std::string>& names) {
-  std::string text;
-  for (const std::string& name : names) text += (text.empty() ? "" : ", ") + name;
-  return text;
-}
-
-// Plain scalars get YAML's core types; quoted ones stay strings.
-nlohmann::json ToJson(const YamlNode& node) {
-  switch (node.kind) {
-    case YamlNode::Kind::kNull:
-      return nullptr;
-    case YamlNode::Kind::kScalar: {
-      const std::string& text = node.scalar;
-      if (node.quoted) return text;
-      if (text == "true" || text == "True" || text == "TRUE") return true;
-      if (text == "false" || text == "False" || text == "FALSE") return false;
-      int64_t integer = 0;
-      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), integer);
-      if (ec == std::errc() && end == text.data() + text.size() && !text.empty()) return integer;
-      double number = 0;
-      auto [dend, dec] = std::from_chars(text.data(), text.data() + text.size(), number);
-      if (dec == std::errc() && dend == text.data() + text.size() && !text.empty()) return number;
-      return text;
-    }
-    case YamlNode::Kind::kSequence: {
-      nlohmann::json list = nlohmann::json::array();
-      for (const YamlNode& element : node.items) list.push_back(ToJson(element));
-      return list;
-    }
-    case YamlNode::Kind::kMap: {
-      nlohmann::json map = nlohmann::json::object();
-      for (const auto& [key, value] : node.pairs) {
-        if (!map.contains(key.scalar)) map[key.scalar] = ToJson(value);  // duplicates: reported
-      }
-      return map;
-    }
-  }
-  return nullptr;
-}
 
 // [A-Za-z0-9][A-Za-z0-9._-]*
 bool IsValidRuleId(std::string_view id) {
@@ -135,7 +91,7 @@ class FileLoader {
     RequireString(root, keys, "kind", "RuleSet", "kind: RuleSet");
     std::string phase;
     if (!keys.count("phase")) {
-      Error(root, "missing key 'phase' (one of " + JoinNames(KnownPhases()) + ")");
+      Error(root, "missing key 'phase' (one of " + JoinStrings(KnownPhases()) + ")");
     } else {
       phase = ParsePhase(*keys.at("phase"));
     }
@@ -244,7 +200,7 @@ class FileLoader {
     const auto& phases = KnownPhases();
     if (std::find(phases.begin(), phases.end(), *phase) == phases.end()) {
       Error(node, fmt::format("unknown phase '{}'{}; phases are {}", *phase,
-                              DidYouMean(*phase, phases), JoinNames(phases)));
+                              DidYouMean(*phase, phases), JoinStrings(phases)));
       return "";
     }
     return *phase;
@@ -306,7 +262,7 @@ class FileLoader {
         std::optional<std::string> normalized = NormalizeRole(role);
         if (!normalized) {
           Error(*role_node, fmt::format("unknown role '{}'{}; roles are {}", role,
-                                        DidYouMean(role, KnownRoles()), JoinNames(KnownRoles())));
+                                        DidYouMean(role, KnownRoles()), JoinStrings(KnownRoles())));
         } else {
           rule.roles.push_back(*normalized);
         }
@@ -349,7 +305,7 @@ class FileLoader {
       descriptor = ParseProbe(*it->second, &rule);
     } else if (!misspelt_.count("probe")) {
       Error(node,
-            fmt::format("{} has no 'probe' (one of {})", where, JoinNames(registry_.Names())));
+            fmt::format("{} has no 'probe' (one of {})", where, JoinStrings(registry_.Names())));
     }
     if (auto it = keys.find("expect"); it != keys.end()) {
       const YamlNode& expect = *it->second;
@@ -358,7 +314,9 @@ class FileLoader {
               fmt::format("empty 'expect' in {}: name at least one fact the probe must report{}",
                           where, FactList(descriptor)));
       } else {
-        rule.expect = ParseExpectMap(expect, descriptor);
+        rule.expect = ParseExpectation(
+            expect, descriptor,
+            [this](const YamlNode& at, std::string message) { Error(at, std::move(message)); });
       }
     } else if (!misspelt_.count("expect")) {
       Error(node, fmt::format("{} has no 'expect': name at least one fact the probe must report{}",
@@ -371,7 +329,7 @@ class FileLoader {
     if (descriptor == nullptr) return "";
     std::vector<std::string> names;
     for (const FactSpec& fact : descriptor->facts) names.push_back(fact.name);
-    return fmt::format(" (facts of '{}': {})", descriptor->name, JoinNames(names));
+    return fmt::format(" (facts of '{}': {})", descriptor->name, JoinStrings(names));
   }
 
   void ParseRetry(const YamlNode& node, Rule* rule) {
@@ -418,7 +376,7 @@ class FileLoader {
     if (params_node != nullptr && !params_node->IsNull()) {
       if (!params_node->IsMap()) {
         Error(*params_node, fmt::format("parameters of probe '{}' must be a map ({})",
-                                        descriptor.name, JoinNames(param_names)));
+                                        descriptor.name, JoinStrings(param_names)));
         return &descriptor;
       }
       for (const auto& pair : params_node->pairs) {
@@ -432,11 +390,11 @@ class FileLoader {
                 fmt::format("probe '{}' has no parameter '{}'{}{}", descriptor.name, key,
                             DidYouMean(key, param_names),
                             param_names.empty() ? "; it takes none"
-                                                : "; parameters: " + JoinNames(param_names)));
+                                                : "; parameters: " + JoinStrings(param_names)));
           continue;
         }
         given.insert(key);
-        const nlohmann::json value = ToJson(pair.second);
+        const nlohmann::json value = YamlToJson(pair.second);
         if (Status syntax = CheckVariableSyntax(value); !syntax.ok()) {
           Error(pair.second, syntax.message());
         } else if (!HasVariables(value)) {
@@ -455,152 +413,6 @@ class FileLoader {
       }
     }
     return &descriptor;
-  }
-
-  Expectation ParseExpectMap(const YamlNode& map, const ProbeDescriptor* descriptor) {
-    std::vector<Expectation> entries;
-    std::vector<std::string> fact_names;
-    if (descriptor != nullptr) {
-      for (const FactSpec& fact : descriptor->facts) fact_names.push_back(fact.name);
-    }
-    for (const auto& pair : map.pairs) {
-      const std::string& key = pair.first.scalar;
-      const YamlNode& value = pair.second;
-      if (key == "all_of" || key == "any_of") {
-        if (!value.IsSequence() || value.size() == 0) {
-          Error(value, fmt::format("'{}' takes a non-empty list of expectations", key));
-          continue;
-        }
-        std::vector<Expectation> children;
-        for (const YamlNode& element : value.items) {
-          if (!element.IsMap() || element.size() == 0) {
-            Error(element, fmt::format("each item of '{}' is a map of facts to matchers", key));
-            continue;
-          }
-          children.push_back(ParseExpectMap(element, descriptor));
-        }
-        entries.push_back(Expectation::Combine(
-            key == "all_of" ? Expectation::Kind::kAllOf : Expectation::Kind::kAnyOf,
-            std::move(children)));
-        continue;
-      }
-      if (key == "not") {
-        if (!value.IsMap() || value.size() == 0) {
-          Error(value, "'not' takes a map of facts to matchers");
-          continue;
-        }
-        entries.push_back(
-            Expectation::Combine(Expectation::Kind::kNot, {ParseExpectMap(value, descriptor)}));
-        continue;
-      }
-      const std::string first_segment = key.substr(0, key.find('.'));
-      if (descriptor != nullptr && descriptor->FindFact(first_segment) == nullptr) {
-        Error(pair.first, fmt::format("probe '{}' has no fact '{}'{}; facts: {}", descriptor->name,
-                                      first_segment, DidYouMean(first_segment, fact_names),
-                                      JoinNames(fact_names)));
-        continue;
-      }
-      entries.push_back(Expectation::Fact(key, ParseMatcher(value)));
-    }
-    if (entries.size() == 1) return std::move(entries.front());
-    return Expectation::Combine(Expectation::Kind::kAllOf, std::move(entries));
-  }
-
-  Matcher ParseMatcher(const YamlNode& node) {
-    if (!node.IsMap()) return Matcher::Compare(Matcher::Kind::kEq, ToJson(node));
-    if (node.size() == 0) {
-      Error(node, "empty matcher map; write a value, or a matcher such as {ge: 4}");
-      return Matcher::Compare(Matcher::Kind::kEq, nlohmann::json::object());
-    }
-    std::vector<Matcher> matchers;
-    for (const auto& pair : node.pairs) {
-      const std::string& name = pair.first.scalar;
-      if (std::optional<Matcher> m = ParseOneMatcher(name, pair.first, pair.second)) {
-        matchers.push_back(std::move(*m));
-      }
-    }
-    if (matchers.size() == 1) return std::move(matchers.front());
-    return Matcher::Combine(Matcher::Kind::kAllOf, std::move(matchers));
-  }
-
-  std::optional<Matcher> ParseOneMatcher(const std::string& name, const YamlNode& key,
-                                         const YamlNode& value) {
-    using Kind = Matcher::Kind;
-    if (name == "eq" || name == "ne" || name == "contains") {
-      const Kind kind = name == "eq" ? Kind::kEq : name == "ne" ? Kind::kNe : Kind::kContains;
-      return Matcher::Compare(kind, ToJson(value));
-    }
-    if (name == "in" || name == "not_in") {
-      if (!value.IsSequence()) {
-        Error(value,
-              fmt::format("'{}' takes a list of values, e.g. {}: [overlay2, overlay]", name, name));
-        return std::nullopt;
-      }
-      return Matcher::Compare(name == "in" ? Kind::kIn : Kind::kNotIn, ToJson(value));
-    }
-    if (name == "gt" || name == "ge" || name == "lt" || name == "le") {
-      const Kind kind = name == "gt"   ? Kind::kGt
-                        : name == "ge" ? Kind::kGe
-                        : name == "lt" ? Kind::kLt
-                                       : Kind::kLe;
-      if (!value.IsScalar()) {
-        Error(value,
-              fmt::format("'{}' takes a number, optionally with a unit (32GiB, 100ms)", name));
-        return std::nullopt;
-      }
-      Result<Quantity> bound = ParseQuantity(value.scalar);
-      if (!bound) {
-        Error(value, fmt::format("invalid value for '{}': {}", name, bound.error().message()));
-        return std::nullopt;
-      }
-      return Matcher::Ordering(kind, *bound, value.scalar);
-    }
-    if (name == "semver") {
-      if (!value.IsScalar()) {
-        Error(value, "'semver' takes a constraint string such as \">=1.13.1\"");
-        return std::nullopt;
-      }
-      Result<VersionConstraint> constraint = VersionConstraint::Parse(value.scalar);
-      if (!constraint) {
-        Error(value, "invalid semver constraint: " + constraint.error().message());
-        return std::nullopt;
-      }
-      return Matcher::Semver(std::move(*constraint));
-    }
-    if (name == "regex") {
-      if (!value.IsScalar()) {
-        Error(value, "'regex' takes a pattern string");
-        return std::nullopt;
-      }
-      try {
-        std::regex check(value.scalar, std::regex::ECMAScript);
-      } catch (const std::regex_error& e) {
-        Error(value, fmt::format("invalid regex '{}': {}", value.scalar, e.what()));
-        return std::nullopt;
-      }
-      return Matcher::Regex(value.scalar);
-    }
-    if (name == "empty") {
-      const nlohmann::json flag = ToJson(value);
-      if (!flag.is_boolean()) {
-        Error(value, "'empty' takes true or false");
-        return std::nullopt;
-      }
-      return Matcher::Empty(flag.get<bool>());
-    }
-    if (name == "all_of" || name == "any_of") {
-      if (!value.IsSequence() || value.size() == 0) {
-        Error(value, fmt::format("'{}' takes a non-empty list of matchers", name));
-        return std::nullopt;
-      }
-      std::vector<Matcher> children;
-      for (const YamlNode& element : value.items) children.push_back(ParseMatcher(element));
-      return Matcher::Combine(name == "all_of" ? Kind::kAllOf : Kind::kAnyOf, std::move(children));
-    }
-    if (name == "not") return Matcher::Combine(Kind::kNot, {ParseMatcher(value)});
-    Error(key, fmt::format("unknown matcher '{}'{}; matchers: {}", name,
-                           DidYouMean(name, kMatcherNames), JoinNames(kMatcherNames)));
-    return std::nullopt;
   }
 
   const SourceFile& file_;

@@ -1,14 +1,17 @@
 #include "runner/scheduler.h"
 
+#include <atomic>
 #include <map>
 #include <memory>
+#include <mutex>
 
 #include <fmt/format.h>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/thread_pool.hpp>
+
+#include "runner/worker_pool.h"
 
 namespace flightcheck {
 namespace {
@@ -19,6 +22,59 @@ namespace asio = boost::asio;
 // scheduler itself; well-behaved probes return their own (more precise) timeout first.
 constexpr Milliseconds kTimeoutGrace{500};
 constexpr Milliseconds kWatchdogTick{50};
+
+// One probe call on a worker thread. Shared by the worker and the scheduler, since the worker may
+// outlive the run.
+struct ProbeCall {
+  std::string key;                     // probe and parameters, without the attempt number
+  std::atomic<int64_t> started_ns{0};  // steady-clock time the worker started it; 0: queued
+  bool returned = false;               // guarded by AbandonedCalls::mutex
+  bool abandoned = false;              // guarded by AbandonedCalls::mutex
+};
+
+// Calls that overstayed and were given up on, process-wide: a daemon runs the same rules again and
+// again, and a call stuck in NSS must not cost one more thread per run.
+class AbandonedCalls {
+ public:
+  static AbandonedCalls& Global() {
+    static AbandonedCalls calls;
+    return calls;
+  }
+
+  // When a call with this key is still blocked: since when.
+  std::optional<SteadyClock::time_point> BlockedSince(const std::string& key) {
+    std::lock_guard lock(mutex_);
+    auto it = blocked_.find(key);
+    if (it == blocked_.end()) return std::nullopt;
+    return it->second;
+  }
+
+  // True when the call had not returned and is now recorded as abandoned.
+  bool Abandon(ProbeCall& call) {
+    std::lock_guard lock(mutex_);
+    if (call.returned || call.abandoned || call.started_ns.load() == 0) return false;
+    call.abandoned = true;
+    blocked_.emplace(call.key, SteadyClock::time_point(SteadyClock::duration(call.started_ns)));
+    return true;
+  }
+
+  void Returned(ProbeCall& call) {
+    std::lock_guard lock(mutex_);
+    call.returned = true;
+    if (call.abandoned) blocked_.erase(call.key);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, SteadyClock::time_point> blocked_;
+};
+
+// How a worker reaches the scheduler: cleared (under the mutex) before the event loop goes away,
+// so a late answer is dropped instead of posted to a destroyed io_context.
+struct SchedulerLink {
+  std::mutex mutex;
+  asio::io_context* io = nullptr;
+};
 
 RuleResult BaseResult(const PlannedRule& planned) {
   const Rule& rule = *planned.rule;
@@ -36,18 +92,36 @@ RuleResult BaseResult(const PlannedRule& planned) {
   return result;
 }
 
+// A requirement that did not pass explains its dependent's skip only when it really failed.
+SkipCause CauseOf(const RuleResult& requirement) {
+  switch (requirement.status) {
+    case RuleStatus::kFail:
+    case RuleStatus::kWarn:
+      return SkipCause::kRequirementFailed;
+    case RuleStatus::kSkip:
+      return requirement.skip_cause == SkipCause::kRequirementFailed
+                 ? SkipCause::kRequirementFailed
+                 : SkipCause::kRequirementNotChecked;
+    default:
+      return SkipCause::kRequirementNotChecked;
+  }
+}
+
 class Scheduler {
  public:
   Scheduler(const std::vector<PlannedRule>& plan, const HostContext& host,
             const SchedulerOptions& options)
       : plan_(plan),
-        host_(host),
+        host_(std::make_shared<const HostContext>(host)),
         options_(options),
         pool_(static_cast<size_t>(std::max(1, options.parallel))),
+        link_(std::make_shared<SchedulerLink>()),
         work_(asio::make_work_guard(io_)),
         watchdog_(io_),
+        end_timer_(io_),
         states_(plan.size()),
         dependents_(plan.size()) {
+    link_->io = &io_;
     for (size_t i = 0; i < plan_.size(); ++i) {
       states_[i].waiting_for = plan_[i].requirements.size();
       states_[i].result = BaseResult(plan_[i]);
@@ -55,13 +129,31 @@ class Scheduler {
     }
   }
 
+  ~Scheduler() {
+    std::lock_guard lock(link_->mutex);
+    link_->io = nullptr;
+  }
+
   std::vector<RuleResult> Run() {
     if (plan_.empty()) return {};
+    if (options_.deadline) {
+      end_timer_.expires_at(*options_.deadline);
+      end_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (!ec) EndRun("timeout: the run's deadline passed before this rule finished", true);
+      });
+    }
+    // Runs on the thread that requests the stop (a signal watcher): hand over to the loop.
+    std::stop_callback on_stop(options_.stop, [this] {
+      asio::post(
+          io_, [this] { EndRun("stopped: the run was stopped before this rule finished", false); });
+    });
     for (size_t i = 0; i < plan_.size(); ++i) {
       if (states_[i].waiting_for == 0) asio::post(io_, [this, i] { Begin(i); });
     }
     io_.run();
-    pool_.join();
+    // Whatever is still inside a probe now is abandoned: recorded, so that the next run does not
+    // call it again while it is blocked.
+    for (const auto& call : calls_) AbandonedCalls::Global().Abandon(*call);
     std::vector<RuleResult> results;
     for (RuleState& state : states_) results.push_back(std::move(state.result));
     return results;
@@ -72,8 +164,8 @@ class Scheduler {
     size_t waiting_for = 0;
     bool done = false;
     int attempt = 0;
-    bool in_flight = false;              // an attempt's probe call has not answered yet
-    SteadyClock::time_point overdue_at;  // when the watchdog reports that attempt as timed out
+    bool in_flight = false;           // an attempt's probe call has not answered yet
+    std::shared_ptr<ProbeCall> call;  // of the attempt in flight
     SteadyClock::time_point first_start;
     std::unique_ptr<asio::steady_timer> timer;    // the pause before a retry
     std::optional<std::string> last_observation;  // message of the last attempt that saw facts
@@ -82,16 +174,21 @@ class Scheduler {
 
   struct CacheEntry {
     bool done = false;
+    std::shared_ptr<ProbeCall> call;
     std::optional<Result<Facts>> answer;
     std::vector<std::function<void(const Result<Facts>&)>> waiters;
   };
 
   void Begin(size_t i) {
     const PlannedRule& planned = plan_[i];
-    if (planned.skip_reason) return Finish(i, RuleStatus::kSkip, *planned.skip_reason);
+    if (planned.skip_reason) {
+      states_[i].result.skip_cause = planned.skip_cause;
+      return Finish(i, RuleStatus::kSkip, *planned.skip_reason);
+    }
     for (size_t requirement : planned.requirements) {
       const RuleResult& required = states_[requirement].result;
       if (required.status != RuleStatus::kPass) {
+        states_[i].result.skip_cause = CauseOf(required);
         return Finish(i, RuleStatus::kSkip,
                       fmt::format("requirement '{}' did not pass ({})", required.id,
                                   StatusName(required.status)));
@@ -110,56 +207,89 @@ class Scheduler {
     RuleState& state = states_[i];
     const int attempt = ++state.attempt;
     state.result.attempts = attempt;
-    const std::string key =
-        fmt::format("{}#{}#{}", planned.rule->probe, planned.params.dump(), attempt);
+    const std::string call_key = fmt::format("{}#{}", planned.rule->probe, planned.params.dump());
+    const std::string key = fmt::format("{}#{}", call_key, attempt);
     auto on_answer = [this, i, attempt](const Result<Facts>& answer) {
       OnAnswer(i, attempt, answer);
     };
     CacheEntry& entry = cache_[key];
+    state.in_flight = true;
     if (entry.done) {
       asio::post(io_, [on_answer, &entry] { on_answer(*entry.answer); });
     } else {
       const bool first_asker = entry.waiters.empty();
       entry.waiters.push_back(on_answer);
-      if (first_asker) {
-        const ProbeEntry* probe = planned.probe;
-        const nlohmann::json params = planned.params;
-        const Milliseconds timeout = planned.timeout;
-        asio::post(pool_, [this, probe, params, timeout, &entry] {
-          Result<Facts> answer = CallProbe(*probe, params, timeout);
-          asio::post(io_, [answer = std::move(answer), &entry] {
-            entry.done = true;
-            entry.answer = answer;
-            auto waiters = std::move(entry.waiters);
-            for (auto& waiter : waiters) waiter(*entry.answer);
-          });
-        });
-      }
+      if (first_asker) StartCall(planned, call_key, &entry);
     }
-    state.overdue_at = SteadyClock::now() + planned.timeout + kTimeoutGrace;
-    state.in_flight = true;
+    state.call = entry.call;
     ArmWatchdog();
+  }
+
+  void StartCall(const PlannedRule& planned, const std::string& call_key, CacheEntry* entry) {
+    if (std::optional<SteadyClock::time_point> since =
+            AbandonedCalls::Global().BlockedSince(call_key)) {
+      const auto blocked_for =
+          std::chrono::duration_cast<Milliseconds>(SteadyClock::now() - *since);
+      Status blocked = Status::Timeout(fmt::format(
+          "probe '{}' is still blocked in a call made {} ago that never returned; it is not "
+          "called again until that call returns",
+          planned.rule->probe, FormatDuration(blocked_for)));
+      asio::post(io_, [this, entry, blocked] { Deliver(entry, blocked); });
+      return;
+    }
+    auto call = std::make_shared<ProbeCall>();
+    call->key = call_key;
+    entry->call = call;
+    calls_.push_back(call);
+    pool_.Submit([this, call, link = link_, host = host_, probe = planned.probe,
+                  params = planned.params, timeout = planned.timeout,
+                  run_deadline = options_.deadline, stop = options_.stop, entry] {
+      const auto started = SteadyClock::now();
+      call->started_ns.store(started.time_since_epoch().count());
+      SteadyClock::time_point until = started + timeout;
+      if (run_deadline && *run_deadline < until) until = *run_deadline;
+      Result<Facts> answer = CallProbe(*probe, params, *host, Deadline::At(until).WithStop(stop));
+      AbandonedCalls::Global().Returned(*call);
+      std::lock_guard lock(link->mutex);
+      if (link->io == nullptr) return;  // the run is over; nobody waits for this answer
+      // The handler runs on the event loop inside Run, so this and entry are alive then.
+      asio::post(*link->io, [this, answer = std::move(answer), entry]() mutable {
+        Deliver(entry, std::move(answer));
+      });
+    });
+  }
+
+  void Deliver(CacheEntry* entry, Result<Facts> answer) {
+    entry->done = true;
+    entry->answer = std::move(answer);
+    auto waiters = std::move(entry->waiters);
+    for (auto& waiter : waiters) waiter(*entry->answer);
   }
 
   // One timer watches every attempt in flight, rather than one timer per attempt: timers cost
   // system calls, and with many cheap rules they cost more than the probes.
   void ArmWatchdog() {
-    if (watchdog_armed_) return;
+    if (watchdog_armed_ || ended_) return;
     watchdog_armed_ = true;
     watchdog_.expires_after(kWatchdogTick);
     watchdog_.async_wait([this](const boost::system::error_code& ec) {
       watchdog_armed_ = false;
-      if (ec) return;
+      if (ec || ended_) return;
       const auto now = SteadyClock::now();
       bool any_in_flight = false;
       for (size_t i = 0; i < states_.size(); ++i) {
-        if (!states_[i].in_flight) continue;
-        if (now < states_[i].overdue_at) {
+        RuleState& state = states_[i];
+        if (!state.in_flight) continue;
+        const int64_t started_ns = state.call ? state.call->started_ns.load() : 0;
+        const auto overdue_at = SteadyClock::time_point(SteadyClock::duration(started_ns)) +
+                                plan_[i].timeout + kTimeoutGrace;
+        if (started_ns == 0 || now < overdue_at) {
           any_in_flight = true;
           continue;
         }
+        if (AbandonedCalls::Global().Abandon(*state.call)) pool_.ReplaceAbandoned();
         OnAnswer(
-            i, states_[i].attempt,
+            i, state.attempt,
             Status::Timeout(fmt::format("probe '{}' did not answer within {}", plan_[i].rule->probe,
                                         FormatDuration(plan_[i].timeout))));
       }
@@ -167,10 +297,10 @@ class Scheduler {
     });
   }
 
-  Result<Facts> CallProbe(const ProbeEntry& probe, const nlohmann::json& params,
-                          Milliseconds timeout) {
+  static Result<Facts> CallProbe(const ProbeEntry& probe, const nlohmann::json& params,
+                                 const HostContext& host, Deadline deadline) {
     try {
-      return probe.function(params, host_, Deadline::In(timeout));
+      return probe.function(params, host, deadline);
     } catch (const std::exception& e) {
       // Probes return Status; this is the last line of defence for a library that threw.
       return Status::Internal(fmt::format("probe '{}' threw: {}", probe.descriptor.name, e.what()));
@@ -181,8 +311,9 @@ class Scheduler {
     RuleState& state = states_[i];
     if (state.done || state.attempt != attempt || !state.in_flight) return;  // late or superseded
     state.in_flight = false;
+    state.call.reset();
     const PlannedRule& planned = plan_[i];
-    RuleStatus status;
+    RuleStatus status = RuleStatus::kError;
     std::string message;
     if (answer) {
       state.result.facts = *answer;
@@ -190,10 +321,22 @@ class Scheduler {
         state.result.detail = (*answer)["detail"].get<std::string>();
       }
       const Expectation::Outcome outcome = planned.rule->expect.Evaluate(*answer);
-      state.result.expectation_met = outcome.passed;
-      state.result.error.clear();
+      state.result.expectation_met = outcome.passed();
       message = outcome.message;
-      status = outcome.passed ? RuleStatus::kPass : RuleStatus::kFail;
+      switch (outcome.truth) {
+        case Truth::kTrue:
+          status = RuleStatus::kPass;
+          state.result.error.clear();
+          break;
+        case Truth::kFalse:
+          status = RuleStatus::kFail;
+          state.result.error.clear();
+          break;
+        case Truth::kUnknown:
+          status = RuleStatus::kError;
+          state.result.error = "unknown: " + message;
+          break;
+      }
     } else {
       state.result.error = answer.error().ToString();
       message = state.result.error;
@@ -212,7 +355,7 @@ class Scheduler {
       state.result.message = message;
       state.timer = std::make_unique<asio::steady_timer>(io_, planned.rule->retry->every);
       state.timer->async_wait([this, i](const boost::system::error_code& ec) {
-        if (!ec) Attempt(i);
+        if (!ec && !ended_) Attempt(i);
       });
       return;
     }
@@ -221,15 +364,33 @@ class Scheduler {
 
   bool CanRetry(size_t i) const {
     const Rule& rule = *plan_[i].rule;
-    if (!rule.retry) return false;
+    if (!rule.retry || !options_.retries || ended_) return false;
     const auto next = SteadyClock::now() + rule.retry->every;
     if (next > states_[i].first_start + rule.retry->within) return false;
     return !options_.deadline || next <= *options_.deadline;
   }
 
+  // The run is over before its rules are (deadline or stop): every unfinished rule ends now.
+  // keep_observation: a rule that was retrying reports what it last saw, as a failure.
+  void EndRun(const std::string& why, bool keep_observation) {
+    if (ended_) return;
+    ended_ = true;
+    for (size_t i = 0; i < states_.size(); ++i) {
+      RuleState& state = states_[i];
+      if (state.done) continue;
+      if (keep_observation && state.last_observation) {
+        Finish(i, RuleStatus::kFail, fmt::format("{} (then: {})", *state.last_observation, why));
+      } else {
+        state.result.error = why;
+        Finish(i, RuleStatus::kError, why);
+      }
+    }
+  }
+
   void Finish(size_t i, RuleStatus status, std::string message) {
     RuleState& state = states_[i];
     state.done = true;
+    state.in_flight = false;
     if (state.timer) state.timer->cancel();
     RuleResult& result = state.result;
     if (status == RuleStatus::kFail) {
@@ -247,26 +408,37 @@ class Scheduler {
           std::chrono::duration<double>(SteadyClock::now() - state.first_start).count();
     }
     if (options_.on_result) options_.on_result(result);
-    for (size_t dependent : dependents_[i]) {
-      if (--states_[dependent].waiting_for == 0) Begin(dependent);
+    if (!ended_) {
+      for (size_t dependent : dependents_[i]) {
+        if (--states_[dependent].waiting_for == 0) Begin(dependent);
+      }
     }
     if (++finished_ == plan_.size()) {
       work_.reset();
       watchdog_.cancel();
+      end_timer_.cancel();
+      for (RuleState& s : states_) {
+        if (s.timer) s.timer->cancel();
+      }
+      io_.stop();  // answers of abandoned calls may still be queued; nobody waits for them
     }
   }
 
   const std::vector<PlannedRule>& plan_;
-  const HostContext& host_;
+  std::shared_ptr<const HostContext> host_;  // shared with calls that may outlive the run
   const SchedulerOptions& options_;
   asio::io_context io_;
-  asio::thread_pool pool_;
+  WorkerPool pool_;
+  std::shared_ptr<SchedulerLink> link_;
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   asio::steady_timer watchdog_;
+  asio::steady_timer end_timer_;  // the run's deadline
   bool watchdog_armed_ = false;
+  bool ended_ = false;
   std::vector<RuleState> states_;
   std::vector<std::vector<size_t>> dependents_;
   std::map<std::string, CacheEntry> cache_;  // touched only on the event-loop thread
+  std::vector<std::shared_ptr<ProbeCall>> calls_;
   size_t finished_ = 0;
 };
 

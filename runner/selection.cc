@@ -3,6 +3,7 @@
 #include <fnmatch.h>
 
 #include <algorithm>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -52,27 +53,117 @@ Status CheckRuleNames(const RuleSet& rules, const std::string& flag,
   return Status::Ok();
 }
 
-std::vector<const Rule*> SelectRules(const RuleSet& rules, const SelectionOptions& options) {
-  std::vector<const Rule*> selected;
-  for (const Rule& rule : rules.rules) {
-    if (options.phase && rule.phase != *options.phase) continue;
-    if (!rule.roles.empty()) {
-      if (!options.role) continue;
-      if (std::find(rule.roles.begin(), rule.roles.end(), *options.role) == rule.roles.end()) {
-        continue;
-      }
-    }
-    if (!options.tags.empty() &&
-        std::none_of(rule.tags.begin(), rule.tags.end(), [&](const std::string& tag) {
-          return std::find(options.tags.begin(), options.tags.end(), tag) != options.tags.end();
-        })) {
-      continue;
-    }
+namespace {
+
+bool InPhase(const Rule& rule, const SelectionOptions& options) {
+  return !options.phase || rule.phase == *options.phase;
+}
+
+bool ForRole(const Rule& rule, const SelectionOptions& options) {
+  if (rule.roles.empty()) return true;
+  return options.role &&
+         std::find(rule.roles.begin(), rule.roles.end(), *options.role) != rule.roles.end();
+}
+
+bool HasTag(const Rule& rule, const SelectionOptions& options) {
+  return options.tags.empty() ||
+         std::any_of(rule.tags.begin(), rule.tags.end(), [&](const std::string& tag) {
+           return std::find(options.tags.begin(), options.tags.end(), tag) != options.tags.end();
+         });
+}
+
+}  // namespace
+
+Selection SelectRules(const RuleSet& rules, const SelectionOptions& options) {
+  const size_t n = rules.rules.size();
+  std::vector<bool> chosen(n, false), pulled(n, false);
+  std::map<std::string_view, size_t> index;
+  for (size_t i = 0; i < n; ++i) index.emplace(rules.rules[i].id, i);
+  std::vector<size_t> pending;
+  for (size_t i = 0; i < n; ++i) {
+    const Rule& rule = rules.rules[i];
+    if (!InPhase(rule, options) || !ForRole(rule, options) || !HasTag(rule, options)) continue;
     if (!options.only.empty() && !MatchesAnyPattern(rule.id, options.only)) continue;
     if (MatchesAnyPattern(rule.id, options.skip)) continue;
-    selected.push_back(&rule);
+    chosen[i] = true;
+    pending.push_back(i);
   }
-  return selected;
+  // The closure over `requires`: a worklist, not recursion, so long chains cost no stack.
+  while (!pending.empty()) {
+    const size_t i = pending.back();
+    pending.pop_back();
+    for (const std::string& requirement : rules.rules[i].requirements) {
+      auto it = index.find(requirement);
+      if (it == index.end() || chosen[it->second]) continue;
+      if (MatchesAnyPattern(requirement, options.skip)) continue;  // skipped on purpose
+      chosen[it->second] = pulled[it->second] = true;
+      pending.push_back(it->second);
+    }
+  }
+  Selection selection;
+  for (size_t i = 0; i < n; ++i) {
+    if (!chosen[i]) continue;
+    selection.rules.push_back(&rules.rules[i]);
+    if (pulled[i]) selection.pulled_in.push_back(rules.rules[i].id);
+  }
+  return selection;
+}
+
+Status CheckSelectionNotEmpty(const RuleSet& rules, const SelectionOptions& options,
+                              const Selection& selection) {
+  if (!selection.rules.empty()) return Status::Ok();
+  if (rules.rules.empty()) return Status::InvalidArgument("the rule files hold no rules");
+  std::vector<const Rule*> remaining;
+  for (const Rule& rule : rules.rules) remaining.push_back(&rule);
+  // Apply the filters in the order a user thinks of them and name the first that leaves nothing.
+  const auto narrow = [&](auto keep) {
+    std::vector<const Rule*> kept;
+    for (const Rule* rule : remaining) {
+      if (keep(*rule)) kept.push_back(rule);
+    }
+    return kept;
+  };
+  std::vector<const Rule*> next = narrow([&](const Rule& r) { return InPhase(r, options); });
+  if (next.empty()) {
+    std::vector<std::string> phases;
+    for (const Rule* rule : remaining) {
+      if (std::find(phases.begin(), phases.end(), rule->phase) == phases.end()) {
+        phases.push_back(rule->phase);
+      }
+    }
+    return Status::InvalidArgument(
+        fmt::format("--phase: no rule of phase '{}' in the rule files{}; "
+                    "phases with rules: {}",
+                    *options.phase, DidYouMean(*options.phase, phases), JoinStrings(phases)));
+  }
+  remaining = std::move(next);
+  const std::string scope = options.phase ? fmt::format(" of phase '{}'", *options.phase) : "";
+  next = narrow([&](const Rule& r) { return ForRole(r, options); });
+  if (next.empty()) {
+    return Status::InvalidArgument(
+        fmt::format("--role: no rule{} applies to role '{}'", scope, options.role.value_or("")));
+  }
+  remaining = std::move(next);
+  next = narrow([&](const Rule& r) { return HasTag(r, options); });
+  if (next.empty()) {
+    std::vector<std::string> tags;
+    for (const Rule* rule : remaining) {
+      for (const std::string& tag : rule->tags) {
+        if (std::find(tags.begin(), tags.end(), tag) == tags.end()) tags.push_back(tag);
+      }
+    }
+    std::sort(tags.begin(), tags.end());
+    const std::string wanted = JoinStrings(options.tags);
+    return Status::InvalidArgument(fmt::format(
+        "--tag: no rule{} has tag '{}'{}; {}", scope, wanted,
+        options.tags.size() == 1 ? DidYouMean(options.tags.front(), tags) : std::string(),
+        tags.empty() ? "these rules have no tags" : "tags: " + JoinStrings(tags)));
+  }
+  remaining = std::move(next);
+  std::vector<std::string> ids;
+  for (const Rule* rule : remaining) ids.push_back(rule->id);
+  return Status::InvalidArgument(
+      fmt::format("--only/--skip leave no rule to check; rules{}: {}", scope, JoinStrings(ids)));
 }
 
 Result<IgnorePolicy> ParseIgnorePolicy(const std::vector<std::string>& values) {

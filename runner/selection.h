@@ -1,5 +1,5 @@
-// Which rules a run evaluates: phase, role, tags, --only and --skip. Unselected rules are never
-// evaluated. Pure functions.
+// Which rules a run evaluates: phase, role, tags, --only and --skip, and the rules those require.
+// Unselected rules are never evaluated. Pure functions.
 #pragma once
 
 #include <optional>
@@ -31,8 +31,21 @@ bool MatchesAnyPattern(const std::string& id, const std::vector<std::string>& pa
 Status CheckRuleNames(const RuleSet& rules, const std::string& flag,
                       const std::vector<std::string>& names);
 
-// The selected rules in rule-set order.
-std::vector<const Rule*> SelectRules(const RuleSet& rules, const SelectionOptions& options);
+struct Selection {
+  std::vector<const Rule*> rules;      // in rule-set order, pulled-in requirements included
+  std::vector<std::string> pulled_in;  // ids selected only because a selected rule requires them
+};
+
+// The rules phase, role, tags and --only pick, minus --skip; then, as make does with
+// prerequisites, every rule they require (transitively) that --skip does not name, so that
+// `--only docker.version` checks docker.running first instead of skipping for want of it.
+Selection SelectRules(const RuleSet& rules, const SelectionOptions& options);
+
+// InvalidArgument when the selection holds no rule: a run that would check nothing is a usage
+// error. The message names the filter that left nothing and what could be chosen instead:
+// "--tag: no rule of phase 'preflight' has tag 'dokcer' (did you mean 'docker'?); tags: ...".
+Status CheckSelectionNotEmpty(const RuleSet& rules, const SelectionOptions& options,
+                              const Selection& selection);
 
 // --ignore: "all", or ids and globs. "all" mixed with names is a usage error.
 struct IgnorePolicy {

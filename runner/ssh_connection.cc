@@ -19,21 +19,7 @@ namespace {
 // Exit codes of coreutils' timeout: 124 after its TERM, 137 when it had to KILL.
 bool RemoteTimeoutExit(int exit_code) { return exit_code == 124 || exit_code == 137; }
 
-std::string LastLine(const std::string& text) {
-  std::string last;
-  for (std::string_view line : SplitLines(text)) {
-    if (!Trim(line).empty()) last = std::string(Trim(line));
-  }
-  return last;
-}
-
 }  // namespace
-
-std::string ShellQuote(const std::string& text) {
-  std::string quoted = "'";
-  for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return quoted + "'";
-}
 
 ConnectResult ClassifyConnectFailure(const std::string& address, const std::string& ssh_stderr,
                                      const std::filesystem::path& known_hosts) {

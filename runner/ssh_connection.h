@@ -91,9 +91,6 @@ class SshConnection {
   std::unique_ptr<AsyncProcess> master_;
 };
 
-// Quotes text as one word for a POSIX shell: 'it'\''s'.
-std::string ShellQuote(const std::string& text);
-
 // Classifies a failed connection from ssh's exit code and stderr, with the message a person sees.
 ConnectResult ClassifyConnectFailure(const std::string& address, const std::string& ssh_stderr,
                                      const std::filesystem::path& known_hosts);

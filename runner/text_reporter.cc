@@ -78,7 +78,10 @@ std::string RenderText(const Report& report, const RenderOptions& options) {
   parts.push_back(fmt::format("{} passed", counts.pass));
   if (counts.warn) parts.push_back(Plural(counts.warn, "warning", "warnings"));
   if (counts.fail) parts.push_back(fmt::format("{} failed", counts.fail));
-  if (counts.skip) parts.push_back(fmt::format("{} skipped", counts.skip));
+  if (counts.skip > counts.unchecked) {
+    parts.push_back(fmt::format("{} skipped", counts.skip - counts.unchecked));
+  }
+  if (counts.unchecked) parts.push_back(fmt::format("{} not checked", counts.unchecked));
   if (counts.error) parts.push_back(Plural(counts.error, "error", "errors"));
   std::string joined;
   for (const std::string& part : parts) joined += (joined.empty() ? "" : ", ") + part;
@@ -92,7 +95,21 @@ std::string RenderText(const Report& report, const RenderOptions& options) {
     text += fmt::format("; {} not selected (phase, role, tags, --only, --skip)",
                         Plural(report.unselected, "rule", "rules"));
   }
+  if (!report.pulled_in.empty()) {
+    std::string ids;
+    for (const std::string& id : report.pulled_in) ids += (ids.empty() ? "" : ", ") + id;
+    text += fmt::format("; {} required by the selection: {}",
+                        Plural(static_cast<int>(report.pulled_in.size()), "rule", "rules"), ids);
+  }
   text += "\n";
+  if (report.stopped) {
+    text += "The run was stopped before every rule finished: this is not a result.\n";
+  } else if (counts.total() == 0) {
+    text += "Nothing was checked: this is not a success.\n";
+  } else if (counts.unchecked > 0 || counts.error > 0) {
+    text += fmt::format("{} could not be checked: this run does not show the host is ready.\n",
+                        Plural(counts.unchecked + counts.error, "rule", "rules"));
+  }
   return text;
 }
 

@@ -1,5 +1,7 @@
 #include "runner/yaml_document.h"
 
+#include <charconv>
+
 #include <yaml.h>
 
 #include <map>
@@ -160,6 +162,40 @@ const YamlNode* YamlNode::Find(std::string_view key) const {
 
 Result<YamlNode> ParseYaml(std::string_view text, YamlSyntaxError* error) {
   return TreeBuilder(text).Build(error);
+}
+
+// Plain scalars get YAML's core types; quoted ones stay strings.
+nlohmann::json YamlToJson(const YamlNode& node) {
+  switch (node.kind) {
+    case YamlNode::Kind::kNull:
+      return nullptr;
+    case YamlNode::Kind::kScalar: {
+      const std::string& text = node.scalar;
+      if (node.quoted) return text;
+      if (text == "true" || text == "True" || text == "TRUE") return true;
+      if (text == "false" || text == "False" || text == "FALSE") return false;
+      int64_t integer = 0;
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), integer);
+      if (ec == std::errc() && end == text.data() + text.size() && !text.empty()) return integer;
+      double number = 0;
+      auto [dend, dec] = std::from_chars(text.data(), text.data() + text.size(), number);
+      if (dec == std::errc() && dend == text.data() + text.size() && !text.empty()) return number;
+      return text;
+    }
+    case YamlNode::Kind::kSequence: {
+      nlohmann::json list = nlohmann::json::array();
+      for (const YamlNode& element : node.items) list.push_back(YamlToJson(element));
+      return list;
+    }
+    case YamlNode::Kind::kMap: {
+      nlohmann::json map = nlohmann::json::object();
+      for (const auto& [key, value] : node.pairs) {
+        if (!map.contains(key.scalar)) map[key.scalar] = YamlToJson(value);  // duplicates: reported
+      }
+      return map;
+    }
+  }
+  return nullptr;
 }
 
 }  // namespace flightcheck

@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "checks/status.h"
 
 namespace flightcheck {
@@ -50,5 +52,9 @@ struct YamlSyntaxError {
 // Parses the first document of text. A stream with no document gives a kNull node. On a syntax
 // error returns ParseError and fills *error.
 Result<YamlNode> ParseYaml(std::string_view text, YamlSyntaxError* error);
+
+// The node as JSON: plain scalars get YAML's core types (true/false, integers, floats), quoted
+// and block scalars stay strings; of duplicate keys the first is kept (the loaders report them).
+nlohmann::json YamlToJson(const YamlNode& node);
 
 }  // namespace flightcheck

@@ -25,7 +25,7 @@ TEST(RegistryTest, DescriptorsAreComplete) {
     EXPECT_FALSE(d.facts.empty()) << d.name << " produces no facts";
     EXPECT_GT(d.default_timeout.count(), 0) << d.name;
     for (const FactSpec& fact : d.facts) {
-      EXPECT_FALSE(fact.type.empty()) << d.name << "." << fact.name;
+      EXPECT_NE(FactTypeName(fact.type), "") << d.name << "." << fact.name;
       EXPECT_FALSE(fact.doc.empty()) << d.name << "." << fact.name;
     }
     for (const ParamSpec& param : d.params) {

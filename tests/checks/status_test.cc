@@ -43,8 +43,13 @@ TEST(DeadlineTest, RemainingAndFormatting) {
   EXPECT_FALSE(Deadline().expired());
   EXPECT_TRUE(Deadline::In(Milliseconds(0)).expired());
   EXPECT_LE(Deadline::In(Milliseconds(500)).remaining(), Milliseconds(500));
-  const Deadline soon = Deadline::In(Milliseconds(10));
-  EXPECT_EQ(Deadline().Min(soon).at(), soon.at());
+  // A stop request expires a deadline that is far away, and leaves no time.
+  std::stop_source stop;
+  const Deadline stoppable = Deadline::In(std::chrono::hours(1)).WithStop(stop.get_token());
+  EXPECT_FALSE(stoppable.expired());
+  stop.request_stop();
+  EXPECT_TRUE(stoppable.expired());
+  EXPECT_EQ(stoppable.remaining(), Milliseconds(0));
   EXPECT_EQ(FormatDuration(Milliseconds(250)), "250ms");
   EXPECT_EQ(FormatDuration(Milliseconds(5000)), "5s");
   EXPECT_EQ(FormatDuration(Milliseconds(1500)), "1.5s");

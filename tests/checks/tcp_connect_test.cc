@@ -124,7 +124,7 @@ TEST(NetTest, UnresolvableNameIsNotFound) {
   Result<int> fd = ConnectTcp("no-such-host.invalid", 80, Deadline::In(milliseconds(2000)));
   ASSERT_FALSE(fd);
   EXPECT_EQ(fd.error().code(), ErrorCode::kNotFound);
-  EXPECT_NE(fd.error().message().find("cannot resolve 'no-such-host.invalid'"), std::string::npos)
+  EXPECT_NE(fd.error().message().find("resolving 'no-such-host.invalid'"), std::string::npos)
       << fd.error().message();
 }
 

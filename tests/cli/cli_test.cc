@@ -77,7 +77,9 @@ TEST_F(CheckCommandTest, TextReportShowsEveryRuleWithObservationsAndExitsTwoOnFa
             std::string::npos)
       << run.out;
   EXPECT_NE(run.out.find("5 rules in "), std::string::npos) << run.out;
-  EXPECT_NE(run.out.find("1 passed, 1 warning, 1 failed, 2 skipped"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("1 passed, 1 warning, 1 failed, 1 skipped, 1 not checked"),
+            std::string::npos)
+      << run.out;
   EXPECT_EQ(run.out.find("\033["), std::string::npos) << "no colour when not a terminal";
 }
 
@@ -122,12 +124,17 @@ TEST_F(CheckCommandTest, BadVarsFileIsAUsageErrorNamingTheFileAndTheProblem) {
 }
 
 TEST_F(CheckCommandTest, IgnoreDowngradesFailureToWarningAndStillPrintsIt) {
+  // needs.var is not checked without its variable: that alone makes the exit code 3, not 0.
   const CliRun run = Check({"--ignore", "marker.size"});
-  EXPECT_EQ(run.exit_code, 0) << run.out;
+  EXPECT_EQ(run.exit_code, 3) << run.out;
+  EXPECT_NE(run.out.find("1 rule could not be checked: this run does not show the host is ready."),
+            std::string::npos)
+      << run.out;
   EXPECT_NE(run.out.find("WARN  marker.size"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("[ignored]"), std::string::npos) << run.out;
-  const CliRun all = Check({"--ignore", "all", "--strict"});
+  const CliRun all = Check({"--ignore", "all", "--strict", "--skip", "needs.var"});
   EXPECT_EQ(all.exit_code, 1) << "warnings only, with --strict";
+  EXPECT_EQ(Check({"--ignore", "all", "--skip", "needs.var"}).exit_code, 0);
 }
 
 TEST_F(CheckCommandTest, WarningsAloneExitZeroOrOneWithStrict) {
@@ -141,7 +148,11 @@ TEST_F(CheckCommandTest, SkipAndOnlyNeverEvaluateUnselectedRules) {
   std::vector<std::string> ids;
   for (const auto& r : report["results"]) ids.push_back(r["id"]);
   EXPECT_EQ(ids, (std::vector<std::string>{"missing.file", "after.failure", "needs.var"}));
-  EXPECT_EQ(report["results"][1]["message"], "requirement 'marker.size' was not selected");
+  EXPECT_EQ(report["results"][1]["message"], "requirement 'marker.size' was skipped (--skip)");
+  EXPECT_EQ(report["results"][1]["skip_cause"], "requirement_not_checked");
+  EXPECT_EQ(report["results"][2]["skip_cause"], "variable_unset");
+  EXPECT_EQ(report["summary"]["unchecked"], 2);
+  EXPECT_EQ(run.exit_code, 3) << "rules that were selected and not checked";
   EXPECT_EQ(report["summary"]["unselected"], 2);
 }
 

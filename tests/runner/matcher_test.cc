@@ -10,63 +10,110 @@ using nlohmann::json;
 
 Matcher Ge(const char* text) { return Matcher::Ordering(Kind::kGe, *ParseQuantity(text), text); }
 
+// The matcher's verdict on observed: "true", "false: <why>" or "unknown: <why>".
+std::string Verdict(const Matcher& m, const json& observed) {
+  const Matcher::Judgement j = m.Judge(observed);
+  switch (j.truth) {
+    case Truth::kTrue:
+      return "true";
+    case Truth::kFalse:
+      return "false: " + j.why;
+    case Truth::kUnknown:
+      return "unknown: " + j.why;
+  }
+  return "?";
+}
+
 TEST(MatcherTest, Comparisons) {
-  EXPECT_FALSE(Matcher::Compare(Kind::kEq, "overlay2").Mismatch("overlay2"));
-  EXPECT_EQ(*Matcher::Compare(Kind::kEq, "overlay2").Mismatch("vfs"), "expected \"overlay2\"");
-  EXPECT_FALSE(Matcher::Compare(Kind::kNe, 1).Mismatch(2));
+  EXPECT_EQ(Verdict(Matcher::Compare(Kind::kEq, "overlay2"), "overlay2"), "true");
+  EXPECT_EQ(Verdict(Matcher::Compare(Kind::kEq, "overlay2"), "vfs"),
+            "false: expected \"overlay2\"");
+  EXPECT_EQ(Verdict(Matcher::Compare(Kind::kNe, 1), 2), "true");
   const Matcher in = Matcher::Compare(Kind::kIn, json::array({"overlay2", "overlay"}));
-  EXPECT_FALSE(in.Mismatch("overlay"));
-  EXPECT_EQ(*in.Mismatch("vfs"), "expected one of [\"overlay2\", \"overlay\"]");
-  EXPECT_FALSE(Matcher::Compare(Kind::kNotIn, json::array({"vfs"})).Mismatch("overlay2"));
-  // A unit operand compares with a number fact.
-  EXPECT_FALSE(Matcher::Compare(Kind::kEq, "1KiB").Mismatch(1024));
+  EXPECT_EQ(Verdict(in, "overlay"), "true");
+  EXPECT_EQ(Verdict(in, "vfs"), "false: expected one of [\"overlay2\", \"overlay\"]");
+  EXPECT_EQ(Verdict(Matcher::Compare(Kind::kNotIn, json::array({"vfs"})), "overlay2"), "true");
+  // A unit operand compares with a number fact; a YAML number with a string fact's text.
+  EXPECT_EQ(Verdict(Matcher::Compare(Kind::kEq, "1KiB"), 1024), "true");
+  EXPECT_EQ(Verdict(Matcher::Compare(Kind::kEq, 12), "12"), "true");
+}
+
+TEST(MatcherTest, ValuesOfAnotherTypeOrNullAreUnknownNotFalse) {
+  EXPECT_EQ(Verdict(Matcher::Compare(Kind::kEq, true), "yes"),
+            "unknown: a string, not comparable with true");
+  EXPECT_EQ(Verdict(Matcher::Compare(Kind::kNe, "vfs"), nullptr), "unknown: null");
+  EXPECT_EQ(Verdict(Matcher::Compare(Kind::kNotIn, json::array({"vfs"})), 3),
+            "unknown: a number, not comparable with [\"vfs\"]");
+  // A literal null operand does compare with null.
+  EXPECT_EQ(Verdict(Matcher::Compare(Kind::kEq, nullptr), nullptr), "true");
+  EXPECT_EQ(Verdict(Ge("4"), "many"), "unknown: not a number");
+  EXPECT_EQ(Verdict(Ge("4"), nullptr), "unknown: null");
+  EXPECT_EQ(Verdict(Matcher::Empty(true), nullptr), "unknown: null");
+  EXPECT_EQ(Verdict(Matcher::Empty(true), 3), "unknown: neither a string, a list nor a map");
+  EXPECT_EQ(Verdict(Matcher::Compare(Kind::kContains, 3), 33),
+            "unknown: neither a string nor a list");
 }
 
 TEST(MatcherTest, OrderingWithUnits) {
-  EXPECT_FALSE(Ge("32GiB").Mismatch(34359738368));
-  EXPECT_EQ(*Ge("32GiB").Mismatch(1024), "expected >= 32GiB");
+  EXPECT_EQ(Verdict(Ge("32GiB"), 34359738368), "true");
+  EXPECT_EQ(Verdict(Ge("32GiB"), 1024), "false: expected >= 32GiB");
   EXPECT_EQ(Ge("32GiB").unit_kind(), QuantityKind::kSize);
-  EXPECT_FALSE(Matcher::Ordering(Kind::kLe, *ParseQuantity("100ms"), "100ms").Mismatch(0.05));
-  EXPECT_TRUE(Matcher::Ordering(Kind::kLt, *ParseQuantity("100ms"), "100ms").Mismatch(0.1));
-  EXPECT_TRUE(Matcher::Ordering(Kind::kGt, *ParseQuantity("4"), "4").Mismatch(4));
+  EXPECT_EQ(Verdict(Matcher::Ordering(Kind::kLe, *ParseQuantity("100ms"), "100ms"), 0.05), "true");
+  EXPECT_EQ(Verdict(Matcher::Ordering(Kind::kLt, *ParseQuantity("100ms"), "100ms"), 0.1),
+            "false: expected < 100ms");
+  EXPECT_EQ(Verdict(Matcher::Ordering(Kind::kGt, *ParseQuantity("4"), "4"), 4),
+            "false: expected > 4");
   // sysctl values arrive as strings.
-  EXPECT_FALSE(Matcher::Ordering(Kind::kGe, *ParseQuantity("1"), "1").Mismatch("1"));
-  EXPECT_EQ(*Ge("4").Mismatch("many"), "not a number; expected >= 4");
-  EXPECT_EQ(*Ge("4").Mismatch(nullptr), "not a number; expected >= 4");
+  EXPECT_EQ(Verdict(Matcher::Ordering(Kind::kGe, *ParseQuantity("1"), "1"), "1"), "true");
 }
 
 TEST(MatcherTest, SemverRegexContainsEmpty) {
   const Matcher semver = Matcher::Semver(*VersionConstraint::Parse(">=1.13.1"));
-  EXPECT_FALSE(semver.Mismatch("20.10.24"));
-  EXPECT_EQ(*semver.Mismatch("1.12.6"), "expected version >=1.13.1");
-  EXPECT_EQ(*semver.Mismatch(""), "not a version; expected version >=1.13.1");
+  EXPECT_EQ(Verdict(semver, "20.10.24"), "true");
+  EXPECT_EQ(Verdict(semver, "1.12.6"), "false: expected version >=1.13.1");
+  EXPECT_EQ(Verdict(semver, ""), "unknown: not a version");
   const Matcher regex = Matcher::Regex("^3\\.");
-  EXPECT_FALSE(regex.Mismatch("3.10.0"));
-  EXPECT_TRUE(regex.Mismatch("4.1"));
-  EXPECT_TRUE(regex.Mismatch(3));
-  EXPECT_FALSE(Matcher::Compare(Kind::kContains, "rw").Mismatch("rw,relatime"));
-  EXPECT_FALSE(Matcher::Compare(Kind::kContains, 8080).Mismatch(json::array({2181, 8080})));
-  EXPECT_TRUE(Matcher::Compare(Kind::kContains, 53).Mismatch(json::array({2181})));
-  EXPECT_FALSE(Matcher::Empty(true).Mismatch(json::array()));
-  EXPECT_FALSE(Matcher::Empty(true).Mismatch(nullptr));
-  EXPECT_FALSE(Matcher::Empty(true).Mismatch(""));
-  EXPECT_EQ(*Matcher::Empty(true).Mismatch(json::array({8080})), "expected empty");
-  EXPECT_FALSE(Matcher::Empty(false).Mismatch("x"));
+  EXPECT_EQ(Verdict(regex, "3.10.0"), "true");
+  EXPECT_EQ(Verdict(regex, "4.1"), "false: expected a match of /^3\\./");
+  EXPECT_EQ(Verdict(regex, 3), "unknown: not a string");
+  EXPECT_EQ(Verdict(Matcher::Compare(Kind::kContains, "rw"), "rw,relatime"), "true");
+  EXPECT_EQ(Verdict(Matcher::Compare(Kind::kContains, 8080), json::array({2181, 8080})), "true");
+  EXPECT_EQ(Verdict(Matcher::Compare(Kind::kContains, 53), json::array({2181})),
+            "false: expected to contain 53");
+  EXPECT_EQ(Verdict(Matcher::Empty(true), json::array()), "true");
+  EXPECT_EQ(Verdict(Matcher::Empty(true), ""), "true");
+  EXPECT_EQ(Verdict(Matcher::Empty(true), json::array({8080})), "false: expected empty");
+  EXPECT_EQ(Verdict(Matcher::Empty(false), "x"), "true");
 }
 
-TEST(MatcherTest, Combinators) {
+TEST(MatcherTest, CombinatorsFollowKleeneLogic) {
   const Matcher range = Matcher::Combine(
       Kind::kAllOf, {Ge("2"), Matcher::Ordering(Kind::kLe, *ParseQuantity("4"), "4")});
-  EXPECT_FALSE(range.Mismatch(3));
-  EXPECT_EQ(*range.Mismatch(5), "expected <= 4");
+  EXPECT_EQ(Verdict(range, 3), "true");
+  EXPECT_EQ(Verdict(range, 5), "false: expected <= 4");
   const Matcher either = Matcher::Combine(
       Kind::kAnyOf,
       {Matcher::Compare(Kind::kEq, "disabled"), Matcher::Compare(Kind::kEq, "permissive")});
-  EXPECT_FALSE(either.Mismatch("permissive"));
-  EXPECT_EQ(*either.Mismatch("enforcing"), "expected \"disabled\" or \"permissive\"");
+  EXPECT_EQ(Verdict(either, "permissive"), "true");
+  EXPECT_EQ(Verdict(either, "enforcing"), "false: expected \"disabled\" or \"permissive\"");
   const Matcher negated = Matcher::Combine(Kind::kNot, {Matcher::Compare(Kind::kEq, "vfs")});
-  EXPECT_FALSE(negated.Mismatch("overlay2"));
-  EXPECT_EQ(*negated.Mismatch("vfs"), "expected not (\"vfs\")");
+  EXPECT_EQ(Verdict(negated, "overlay2"), "true");
+  EXPECT_EQ(Verdict(negated, "vfs"), "false: expected not (\"vfs\")");
+  // not unknown is unknown: an old Docker cannot "pass" by being down.
+  const Matcher not_old =
+      Matcher::Combine(Kind::kNot, {Matcher::Semver(*VersionConstraint::Parse("<1.13"))});
+  EXPECT_EQ(Verdict(not_old, ""), "unknown: not a version");
+  // any_of: true wins over unknown; unknown wins over false.
+  const Matcher version_or_empty = Matcher::Combine(
+      Kind::kAnyOf,
+      {Matcher::Semver(*VersionConstraint::Parse(">=1")), Matcher::Compare(Kind::kEq, "")});
+  EXPECT_EQ(Verdict(version_or_empty, ""), "true");
+  EXPECT_EQ(Verdict(version_or_empty, "x"), "unknown: not a version");
+  // all_of: false wins over unknown.
+  const Matcher both = Matcher::Combine(
+      Kind::kAllOf,
+      {Matcher::Semver(*VersionConstraint::Parse(">=1")), Matcher::Compare(Kind::kEq, "y")});
+  EXPECT_EQ(Verdict(both, "x"), "false: expected \"y\"");
 }
 
 TEST(ExpectationTest, MessagesNameWhatWasFoundAndExpected) {
@@ -80,17 +127,51 @@ TEST(ExpectationTest, MessagesNameWhatWasFoundAndExpected) {
                          Matcher::Compare(Kind::kIn, json::array({"overlay2", "overlay"}))),
        Expectation::Fact("loopback_data_file", Matcher::Compare(Kind::kEq, false))});
   const Expectation::Outcome outcome = e.Evaluate(facts);
-  EXPECT_FALSE(outcome.passed);
+  EXPECT_FALSE(outcome.passed());
   EXPECT_EQ(outcome.message,
             "storage_driver is \"vfs\", expected one of [\"overlay2\", \"overlay\"]");
   const Expectation memory = Expectation::Fact("memory", Ge("32GiB"));
   EXPECT_EQ(memory.Evaluate(facts).message, "memory is 16GiB, expected >= 32GiB");
   const Expectation nested =
       Expectation::Fact("servers.0.mode", Matcher::Compare(Kind::kEq, "leader"));
-  EXPECT_TRUE(nested.Evaluate(facts).passed);
+  EXPECT_TRUE(nested.Evaluate(facts).passed());
   EXPECT_EQ(nested.Evaluate(facts).message, "servers.0.mode \"leader\"");
   const Expectation absent = Expectation::Fact("nope", Matcher::Compare(Kind::kEq, 1));
-  EXPECT_EQ(absent.Evaluate(facts).message, "nope was not reported by the probe; expected 1");
+  EXPECT_EQ(absent.Evaluate(facts).truth, Truth::kUnknown);
+  EXPECT_EQ(absent.Evaluate(facts).message,
+            "cannot judge nope: the probe did not report it (expected 1)");
+}
+
+TEST(ExpectationTest, UnknownPropagatesThroughNotAnyOfAndAllOf) {
+  // The issue's cases: Docker down, a file that does not exist.
+  const json docker_down = {{"running", false}, {"server_version", ""}};
+  const Expectation not_old = Expectation::Combine(
+      Expectation::Kind::kNot,
+      {Expectation::Fact("server_version", Matcher::Semver(*VersionConstraint::Parse("<1.13")))});
+  const Expectation::Outcome down = not_old.Evaluate(docker_down);
+  EXPECT_EQ(down.truth, Truth::kUnknown);
+  EXPECT_EQ(down.message,
+            "cannot judge server_version: \"\" is not a version (expected version <1.13)");
+
+  const json no_file = {{"exists", false}, {"size", nullptr}};
+  const Expectation not_small = Expectation::Combine(
+      Expectation::Kind::kNot,
+      {Expectation::Fact("size", Matcher::Ordering(Kind::kLt, *ParseQuantity("10"), "10"))});
+  EXPECT_EQ(not_small.Evaluate(no_file).truth, Truth::kUnknown);
+  EXPECT_EQ(not_small.Evaluate(no_file).message,
+            "cannot judge size: the probe reported null (expected < 10)");
+
+  const Expectation small_or_missing = Expectation::Combine(
+      Expectation::Kind::kAnyOf,
+      {Expectation::Fact("size", Matcher::Ordering(Kind::kLt, *ParseQuantity("10"), "10")),
+       Expectation::Fact("exists", Matcher::Compare(Kind::kEq, true))});
+  EXPECT_EQ(small_or_missing.Evaluate(no_file).truth, Truth::kUnknown)
+      << "a branch over a missing fact cannot pass the rule";
+  const Expectation small_and_present = Expectation::Combine(
+      Expectation::Kind::kAllOf,
+      {Expectation::Fact("size", Matcher::Ordering(Kind::kLt, *ParseQuantity("10"), "10")),
+       Expectation::Fact("exists", Matcher::Compare(Kind::kEq, true))});
+  EXPECT_EQ(small_and_present.Evaluate(no_file).truth, Truth::kFalse) << "false wins over unknown";
 }
 
 TEST(ExpectationTest, AnyOfAndNotAcrossFacts) {
@@ -100,18 +181,18 @@ TEST(ExpectationTest, AnyOfAndNotAcrossFacts) {
   const Expectation e = Expectation::Combine(
       Expectation::Kind::kAnyOf, {Expectation::Fact("exists", Matcher::Compare(Kind::kEq, false)),
                                   Expectation::Fact("entries", Matcher::Compare(Kind::kEq, 0))});
-  EXPECT_TRUE(e.Evaluate(absent).passed);
-  EXPECT_TRUE(e.Evaluate(empty_dir).passed);
+  EXPECT_TRUE(e.Evaluate(absent).passed());
+  EXPECT_TRUE(e.Evaluate(empty_dir).passed());
   const Expectation::Outcome full = e.Evaluate(full_dir);
-  EXPECT_FALSE(full.passed);
+  EXPECT_FALSE(full.passed());
   EXPECT_EQ(full.message,
             "none of the alternatives holds: (exists is true, expected false) or (entries is 3, "
             "expected 0)");
   EXPECT_EQ(e.ToJson().dump(), R"({"any_of":[{"exists":"false"},{"entries":"0"}]})");
   const Expectation n = Expectation::Combine(
       Expectation::Kind::kNot, {Expectation::Fact("exists", Matcher::Compare(Kind::kEq, true))});
-  EXPECT_TRUE(n.Evaluate(absent).passed);
-  EXPECT_FALSE(n.Evaluate(full_dir).passed);
+  EXPECT_TRUE(n.Evaluate(absent).passed());
+  EXPECT_FALSE(n.Evaluate(full_dir).passed());
 }
 
 TEST(LookupFactTest, Paths) {

@@ -1,5 +1,6 @@
 #include "runner/rule_loader.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 namespace flightcheck {
@@ -53,16 +54,16 @@ TEST(RuleLoaderTest, LoadsEveryField) {
   EXPECT_EQ(next.phase, "preflight");
   EXPECT_EQ(next.title, "next") << "the id stands in for a missing title";
   EXPECT_EQ(next.requirements, std::vector<std::string>{"zk"});
-  EXPECT_TRUE(next.expect.Evaluate({{"running", false}}).passed);
+  EXPECT_TRUE(next.expect.Evaluate({{"running", false}}).passed());
   EXPECT_TRUE(
       next.expect
           .Evaluate(
               {{"running", true}, {"server_version", "20.10.24"}, {"storage_driver", "overlay2"}})
-          .passed);
+          .passed());
   EXPECT_FALSE(
       next.expect
           .Evaluate({{"running", true}, {"server_version", "20.10.24"}, {"storage_driver", "vfs"}})
-          .passed);
+          .passed());
 }
 
 TEST(RuleLoaderTest, QuotedScalarsStayStrings) {
@@ -73,8 +74,8 @@ TEST(RuleLoaderTest, QuotedScalarsStayStrings) {
 )");
   ASSERT_TRUE(result.ok()) << result.diagnostics.Format();
   EXPECT_EQ(result.rules.rules[0].params["key"], "1");
-  EXPECT_TRUE(result.rules.rules[0].expect.Evaluate({{"value", "true"}, {"number", 1}}).passed);
-  EXPECT_FALSE(result.rules.rules[0].expect.Evaluate({{"value", true}, {"number", 1}}).passed);
+  EXPECT_TRUE(result.rules.rules[0].expect.Evaluate({{"value", "true"}, {"number", 1}}).passed());
+  EXPECT_FALSE(result.rules.rules[0].expect.Evaluate({{"value", true}, {"number", 1}}).passed());
 }
 
 TEST(RuleLoaderTest, FileLevelProblems) {
@@ -120,6 +121,68 @@ TEST(RuleLoaderTest, ReadRuleFilesReportsUnreadablePaths) {
   const std::vector<SourceFile> files = ReadRuleFiles({"/nonexistent/rules.yaml"}, &diagnostics);
   EXPECT_TRUE(files.empty());
   EXPECT_EQ(diagnostics.Format(), "/nonexistent/rules.yaml: error: no such file or directory\n");
+}
+
+}  // namespace
+}  // namespace flightcheck
+
+namespace flightcheck {
+namespace {
+
+// One rule with the given expect map; the single diagnostic's "line:col: message".
+std::string TypeProblem(const std::string& probe, const std::string& expect) {
+  const LoadResult result =
+      Load("  - id: r\n    probe: " + probe + "\n    expect: " + expect + "\n");
+  if (result.diagnostics.size() != 1) return "diagnostics: " + result.diagnostics.Format();
+  const Diagnostic& d = result.diagnostics.diagnostics().front();
+  return fmt::format("{}:{}: {}", d.line, d.column, d.message);
+}
+
+TEST(RuleLoaderTypeTest, AMatcherThatCannotApplyToTheFactsTypeIsALoadError) {
+  EXPECT_EQ(TypeProblem("{file: {path: /etc/hostname}}", "{mode: {ge: 4}}"),
+            "7:21: 'ge' cannot apply to fact 'mode' (string or null) of probe 'file'; 'ge' "
+            "compares numbers, sizes and durations");
+  EXPECT_EQ(TypeProblem("docker", "{running: {semver: '>=1'}}"),
+            "7:24: 'semver' cannot apply to fact 'running' (bool) of probe 'docker'; 'semver' "
+            "compares version strings");
+  EXPECT_EQ(TypeProblem("host", "{cpus: {contains: 4}}"),
+            "7:21: 'contains' cannot apply to fact 'cpus' (int) of probe 'host'; 'contains' "
+            "compares strings and lists");
+  EXPECT_EQ(TypeProblem("docker", "{running: {regex: x}}"),
+            "7:24: 'regex' cannot apply to fact 'running' (bool) of probe 'docker'; 'regex' "
+            "compares strings");
+  EXPECT_EQ(TypeProblem("host", "{cpus: {empty: true}}"),
+            "7:21: 'empty' cannot apply to fact 'cpus' (int) of probe 'host'; 'empty' compares "
+            "strings, lists and maps");
+  EXPECT_EQ(TypeProblem("host", "{memory: {ge: 100ms}}"),
+            "7:27: 'ge 100ms' is a duration but fact 'memory' is a size; use a size such as 32GiB");
+  EXPECT_EQ(TypeProblem("clock", "{max_error: {le: 1GiB}}"),
+            "7:30: 'le 1GiB' is a size but fact 'max_error' is a duration; use a duration such as "
+            "100ms");
+  EXPECT_EQ(TypeProblem("docker", "{running: \"yes\"}"),
+            "7:23: 'eq' compares fact 'running' (bool) with \"yes\"; write true or false");
+  // Inside combinators and nested values of typed lists and maps.
+  EXPECT_EQ(TypeProblem("docker", "{not: {running: {ge: 1}}}"),
+            "7:30: 'ge' cannot apply to fact 'running' (bool) of probe 'docker'; 'ge' compares "
+            "numbers, sizes and durations");
+  EXPECT_EQ(TypeProblem("{binaries: {names: [curl]}}", "{paths.curl: {ge: 1}}"),
+            "7:27: 'ge' cannot apply to fact 'paths.curl' (string) of probe 'binaries'; 'ge' "
+            "compares numbers, sizes and durations");
+}
+
+TEST(RuleLoaderTypeTest, MatchersThatFitTheTypeLoad) {
+  for (const char* expect :
+       {"{server_version: {semver: '>=1.13.1'}}", "{storage_driver: {in: [overlay2]}}",
+        "{server_version: {regex: '^2'}}", "{not: {server_version: {semver: '<1.13'}}}"}) {
+    EXPECT_TRUE(
+        Load(std::string("  - id: r\n    probe: docker\n    expect: ") + expect + "\n").ok())
+        << expect;
+  }
+  EXPECT_TRUE(
+      Load("  - id: r\n    probe: host\n    expect: {memory: {ge: 32GiB}, cpus: {ge: 4}}\n").ok());
+  EXPECT_TRUE(
+      Load("  - id: r\n    probe: {ports: {tcp: [80]}}\n    expect: {listening: {contains: 80}}\n")
+          .ok());
 }
 
 }  // namespace

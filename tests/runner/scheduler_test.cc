@@ -40,6 +40,23 @@ Result<Facts> FailsThenBreaksProbe(const Params&, const HostContext&, Deadline) 
   return Status::Timeout("'sleep 30' did not finish within 1s");
 }
 
+// Blocks for 3 s whatever its deadline says, like a call stuck in NSS or a hung mount.
+Result<Facts> StuckProbe(const Params&, const HostContext&, Deadline) {
+  ++g_calls;
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  return Facts{{"value", 1}};
+}
+
+// Waits until its deadline (which a stop request expires), as the command runner does.
+Result<Facts> WaitsForDeadlineProbe(const Params&, const HostContext&, Deadline deadline) {
+  while (!deadline.expired()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  return Status::Timeout("waited until the deadline");
+}
+
+Result<Facts> NullProbe(const Params&, const HostContext&, Deadline) {
+  return Facts{{"value", nullptr}};
+}
+
 Result<Facts> BrokenProbe(const Params&, const HostContext&, Deadline) {
   return Status::PermissionDenied("reading /secret: Permission denied");
 }
@@ -57,6 +74,13 @@ const ProbeEntry kRendezvous = Entry("rendezvous", &RendezvousProbe);
 const ProbeEntry kSlow = Entry("slow", &IgnoresDeadlineProbe);
 const ProbeEntry kBroken = Entry("broken", &BrokenProbe);
 const ProbeEntry kFailsThenBreaks = Entry("fails_then_breaks", &FailsThenBreaksProbe);
+const ProbeEntry kStuck = Entry("stuck", &StuckProbe);
+const ProbeEntry kWaits = Entry("waits", &WaitsForDeadlineProbe);
+const ProbeEntry kNull = Entry("null", &NullProbe);
+
+double SecondsSince(SteadyClock::time_point start) {
+  return std::chrono::duration<double>(SteadyClock::now() - start).count();
+}
 
 class SchedulerTest : public ::testing::Test {
  protected:
@@ -192,6 +216,78 @@ TEST_F(SchedulerTest, SeverityAndIgnoreShapeTheStatus) {
   EXPECT_TRUE(results[2].ignored);
   EXPECT_EQ(results[3].status, RuleStatus::kSkip);
   EXPECT_EQ(results[3].message, "variable 'x' is not set");
+}
+
+TEST_F(SchedulerTest, AnUnknownOutcomeIsAnErrorNamingTheFact) {
+  Add("null", kNull, "value", 1);
+  const std::vector<RuleResult> results = Run();
+  EXPECT_EQ(results[0].status, RuleStatus::kError);
+  EXPECT_EQ(results[0].message, "cannot judge value: the probe reported null (expected 1)");
+  EXPECT_EQ(results[0].error, "unknown: cannot judge value: the probe reported null (expected 1)");
+}
+
+TEST_F(SchedulerTest, SkipCausesTellAFailedRequirementFromOneThatWasNotChecked) {
+  const size_t failing = Add("failing", kCounting, "value", 99);
+  const size_t broken = Add("broken", kBroken, "value", 1);
+  const size_t after_failing = Add("after.failing", kCounting, "value", 0);
+  plan_[after_failing].requirements = {failing};
+  plan_[Add("after.after.failing", kCounting, "value", 0)].requirements = {after_failing};
+  const size_t after_broken = Add("after.broken", kCounting, "value", 0);
+  plan_[after_broken].requirements = {broken};
+  plan_[Add("after.after.broken", kCounting, "value", 0)].requirements = {after_broken};
+  const std::vector<RuleResult> results = Run();
+  EXPECT_EQ(results[2].skip_cause, SkipCause::kRequirementFailed);
+  EXPECT_EQ(results[3].skip_cause, SkipCause::kRequirementFailed) << "transitively";
+  EXPECT_EQ(results[4].skip_cause, SkipCause::kRequirementNotChecked);
+  EXPECT_EQ(results[5].skip_cause, SkipCause::kRequirementNotChecked);
+}
+
+TEST_F(SchedulerTest, AStopRequestEndsTheRunWithinASecondWhateverProbesAreDoing) {
+  const size_t stuck = Add("stuck", kStuck, "value", 1, {{"case", "stop"}});
+  plan_[stuck].timeout = Milliseconds(10000);
+  plan_[Add("waits", kWaits, "value", 1)].timeout = Milliseconds(10000);
+  plan_[Add("after", kCounting, "value", 0)].requirements = {stuck};
+  std::stop_source stop;
+  SchedulerOptions options;
+  options.stop = stop.get_token();
+  std::jthread stopper([&stop] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    stop.request_stop();
+  });
+  const auto start = SteadyClock::now();
+  const std::vector<RuleResult> results = Run(options);
+  EXPECT_LT(SecondsSince(start), 1.2);
+  for (const RuleResult& r : results) {
+    EXPECT_EQ(r.status, RuleStatus::kError) << r.id;
+    EXPECT_EQ(r.message, "stopped: the run was stopped before this rule finished") << r.id;
+  }
+}
+
+TEST_F(SchedulerTest, TheRunDeadlineBoundsTheWallClockEvenForAProbeThatIgnoresIt) {
+  const size_t stuck = Add("stuck", kStuck, "value", 1, {{"case", "deadline"}});
+  plan_[stuck].timeout = Milliseconds(10000);
+  SchedulerOptions options;
+  options.deadline = SteadyClock::now() + Milliseconds(300);
+  const auto start = SteadyClock::now();
+  const std::vector<RuleResult> results = Run(options);
+  EXPECT_LT(SecondsSince(start), 1.0);
+  EXPECT_EQ(results[0].status, RuleStatus::kError);
+  EXPECT_EQ(results[0].message, "timeout: the run's deadline passed before this rule finished");
+}
+
+TEST_F(SchedulerTest, AnAbandonedCallIsNotMadeAgainWhileItIsStillBlocked) {
+  plan_[Add("stuck", kStuck, "value", 1, {{"case", "abandoned"}})].timeout = Milliseconds(100);
+  const auto start = SteadyClock::now();
+  std::vector<RuleResult> results = Run();
+  EXPECT_LT(SecondsSince(start), 1.5) << "the run does not wait for the stuck thread";
+  EXPECT_EQ(results[0].status, RuleStatus::kError);
+  EXPECT_EQ(results[0].message, "timeout: probe 'stuck' did not answer within 100ms");
+  // A second run (a daemon's next round) with the same call finds it still blocked.
+  results = Run();
+  EXPECT_EQ(g_calls.load(), 1) << "no second thread stuck in the same call";
+  EXPECT_EQ(results[0].status, RuleStatus::kError);
+  EXPECT_NE(results[0].message.find("is still blocked in a call made"), std::string::npos)
+      << results[0].message;
 }
 
 }  // namespace

@@ -34,18 +34,59 @@ TEST(SelectionTest, PhaseRoleTagsOnlySkip) {
   const RuleSet rules = MakeRules();
   SelectionOptions options;
   options.phase = "preflight";
-  EXPECT_EQ(Ids(SelectRules(rules, options)),
+  EXPECT_EQ(Ids(SelectRules(rules, options).rules),
             (std::vector<std::string>{"docker.running", "docker.version"}))
       << "without --role, role-specific rules are not selected";
   options.role = "public_agent";
-  EXPECT_EQ(Ids(SelectRules(rules, options)),
+  EXPECT_EQ(Ids(SelectRules(rules, options).rules),
             (std::vector<std::string>{"docker.running", "docker.version", "ports.agent"}));
   options.tags = {"network"};
-  EXPECT_EQ(Ids(SelectRules(rules, options)), (std::vector<std::string>{"ports.agent"}));
+  EXPECT_EQ(Ids(SelectRules(rules, options).rules), (std::vector<std::string>{"ports.agent"}));
   options = {};
   options.only = {"docker.*"};
   options.skip = {"docker.version"};
-  EXPECT_EQ(Ids(SelectRules(rules, options)), (std::vector<std::string>{"docker.running"}));
+  EXPECT_EQ(Ids(SelectRules(rules, options).rules), (std::vector<std::string>{"docker.running"}));
+}
+
+TEST(SelectionTest, OnlyPullsInWhatItRequiresTransitivelyButNotWhatIsSkipped) {
+  RuleSet rules = MakeRules();
+  rules.rules[1].requirements = {"docker.running"};  // docker.version requires docker.running
+  rules.rules[2].requirements = {"docker.version"};  // ports.master requires docker.version
+  SelectionOptions options;
+  options.role = "master";
+  options.only = {"ports.master"};
+  Selection selection = SelectRules(rules, options);
+  EXPECT_EQ(Ids(selection.rules),
+            (std::vector<std::string>{"docker.running", "docker.version", "ports.master"}));
+  EXPECT_EQ(selection.pulled_in, (std::vector<std::string>{"docker.running", "docker.version"}));
+  options.skip = {"docker.running"};
+  selection = SelectRules(rules, options);
+  EXPECT_EQ(Ids(selection.rules), (std::vector<std::string>{"docker.version", "ports.master"}))
+      << "--skip is obeyed: the dependent is then reported as not checked";
+}
+
+TEST(SelectionTest, AnEmptySelectionNamesTheFilterAndWhatCouldBeChosen) {
+  const RuleSet rules = MakeRules();
+  auto problem = [&rules](SelectionOptions options) {
+    return CheckSelectionNotEmpty(rules, options, SelectRules(rules, options)).message();
+  };
+  SelectionOptions options;
+  options.phase = "health";
+  EXPECT_EQ(problem(options),
+            "--phase: no rule of phase 'health' in the rule files; phases with rules: preflight, "
+            "postflight");
+  options.phase = "preflight";
+  options.tags = {"dockr"};
+  EXPECT_EQ(problem(options),
+            "--tag: no rule of phase 'preflight' has tag 'dockr' (did you mean 'docker'?); tags: "
+            "docker");
+  options.tags = {};
+  options.skip = {"docker.*"};
+  EXPECT_EQ(problem(options),
+            "--only/--skip leave no rule to check; rules of phase 'preflight': docker.running, "
+            "docker.version");
+  options.skip = {};
+  EXPECT_TRUE(CheckSelectionNotEmpty(rules, options, SelectRules(rules, options)).ok());
 }
 
 TEST(SelectionTest, NamesMustExist) {

@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "checks/command_runner.h"
+#include "checks/text.h"
 
 namespace flightcheck {
 namespace {

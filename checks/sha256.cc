@@ -1,0 +1,73 @@
+#include "checks/sha256.h"
+
+#include <openssl/evp.h>
+
+#include <utility>
+
+namespace flightcheck {
+namespace {
+
+// Fetched once and never freed: it lives as long as the process, and a function-local static is
+// initialised exactly once even when the first callers race.
+const EVP_MD* Sha256() {
+  static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return kSha256;
+}
+
+std::string Hex(const unsigned char* bytes, size_t length) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(2 * length);
+  for (size_t i = 0; i < length; ++i) {
+    hex += kHex[bytes[i] >> 4];
+    hex += kHex[bytes[i] & 0xf];
+  }
+  return hex;
+}
+
+}  // namespace
+
+std::string Sha256Hex(std::string_view data) {
+  const EVP_MD* sha256 = Sha256();
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (sha256 == nullptr ||
+      EVP_Digest(data.data(), data.size(), digest, &length, sha256, nullptr) != 1) {
+    return "";
+  }
+  return Hex(digest, length);
+}
+
+void Sha256Hasher::ContextFree::operator()(evp_md_ctx_st* context) const {
+  EVP_MD_CTX_free(context);
+}
+
+Sha256Hasher::Sha256Hasher() : context_(EVP_MD_CTX_new()) {
+  const EVP_MD* sha256 = Sha256();
+  if (!context_ || sha256 == nullptr || EVP_DigestInit_ex(context_.get(), sha256, nullptr) != 1) {
+    status_ = Status::Internal("cannot initialise SHA-256");
+  }
+}
+
+Sha256Hasher::~Sha256Hasher() = default;
+Sha256Hasher::Sha256Hasher(Sha256Hasher&&) noexcept = default;
+Sha256Hasher& Sha256Hasher::operator=(Sha256Hasher&&) noexcept = default;
+
+void Sha256Hasher::Update(std::string_view data) {
+  if (!status_.ok() || !context_ || update_failed_) return;
+  if (EVP_DigestUpdate(context_.get(), data.data(), data.size()) != 1) update_failed_ = true;
+}
+
+Result<std::string> Sha256Hasher::FinishHex() {
+  if (!status_.ok()) return status_;
+  // Spent from here on, whatever the outcome: a second call fails rather than hashing nothing.
+  const std::unique_ptr<evp_md_ctx_st, ContextFree> context = std::move(context_);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (!context || update_failed_ || EVP_DigestFinal_ex(context.get(), digest, &length) != 1) {
+    return Status::Internal("cannot finish SHA-256");
+  }
+  return Hex(digest, length);
+}
+
+}  // namespace flightcheck
