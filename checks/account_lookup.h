@@ -15,8 +15,39 @@
 
 #include "checks/host_context.h"
 #include "checks/status.h"
+#include "checks/text.h"
 
 namespace flightcheck {
+
+// Splits a line of an account database on ':', keeping empty fields (an empty GECOS, shell or
+// member list).
+inline std::vector<std::string_view> SplitAccountFields(std::string_view line) {
+  std::vector<std::string_view> fields;
+  size_t start = 0;
+  for (size_t colon; (colon = line.find(':', start)) != std::string_view::npos; start = colon + 1) {
+    fields.push_back(line.substr(start, colon - start));
+  }
+  fields.push_back(line.substr(start));
+  return fields;
+}
+
+// Lines that are neither an entry nor malformed, as glibc's files backend reads them: blank lines,
+// '#' comments, and NIS compat lines ("+", "-").
+inline bool IsAccountFileFiller(std::string_view line) {
+  const std::string_view trimmed = Trim(line);
+  return trimmed.empty() || trimmed.front() == '#' || trimmed.front() == '+' ||
+         trimmed.front() == '-';
+}
+
+// The answer of a database with no well-formed entry at all (empty, truncated, not that file):
+// it cannot show that an entry is absent, so "no such <kind>" would be a guess.
+inline Status NoValidAccountLine(std::string_view database, std::string_view format,
+                                 std::string_view kind, std::string_view name) {
+  return Status::ParseError(fmt::format(
+      "{} has no valid '{}' line (it is empty or not an account database), so it cannot show "
+      "whether {} '{}' exists",
+      database, format, kind, name));
+}
 
 // Calls a getgrnam_r/getpwnam_r-shaped lookup, growing the buffer on ERANGE (up to 16 MiB).
 // Returns convert(record) when found, nullopt when absent, an error when NSS fails.
@@ -43,7 +74,8 @@ auto LookupNss(int (*lookup)(const char*, Record*, char*, size_t, Record**), int
 }
 
 // Rejects names that cannot be in an account database, then asks live() on the live host or
-// parse(text of database_path, name) under another root; an absent file means "no such entry".
+// parse(text of database_path, name) under another root; an absent file means "no such entry",
+// while an empty or garbled one is parse's error.
 template <typename Entry, typename Live, typename Parse>
 Result<std::optional<Entry>> LookupAccount(const HostContext& host, const std::string& name,
                                            std::string_view kind, std::string_view database_path,

@@ -39,9 +39,12 @@ Result<Facts> Probe(const Params& params, const HostContext& host, Deadline) {
     if (paths.contains(name) || std::find(missing.begin(), missing.end(), name) != missing.end()) {
       continue;
     }
-    if (std::optional<std::string> path = host.FindExecutable(name)) {
+    // A directory that cannot be searched may hold the program: that is not "missing".
+    Result<std::optional<std::string>> path = host.SearchSystemPath(name);
+    if (!path) return path.error();
+    if (*path) {
       found.push_back(name);
-      paths[name] = *path;
+      paths[name] = **path;
     } else {
       missing.push_back(name);
     }

@@ -43,18 +43,22 @@ bool DrainOnce(int fd, std::string* out, size_t cap, bool* truncated) {
   return true;
 }
 
-// SIGKILLs the process group and returns once it is gone. Signal delivery is asynchronous: the
+// SIGKILLs the process group, reaps its leader and returns the leader's wait status once the group
+// is gone. The leader must not have been reaped before: until then its pid names the group and
+// cannot be reused, so the kill cannot reach a stranger. Signal delivery is asynchronous: the
 // leader is reaped here, but the other members (a shell's background jobs) die moments later, and
 // a caller told "the process group was killed" may at once reuse what they held (ports, locks,
 // files). Orphaned members are reaped by init, so the wait is bounded rather than exact.
-void KillGroup(pid_t pid, bool leader_reaped) {
+int KillGroup(pid_t pid) {
   ::kill(-pid, SIGKILL);
   int wait_status = 0;
-  if (!leader_reaped) ::waitpid(pid, &wait_status, 0);
+  while (::waitpid(pid, &wait_status, 0) < 0 && errno == EINTR) {
+  }
   const auto give_up = SteadyClock::now() + std::chrono::seconds(1);
   while (::kill(-pid, 0) == 0 && SteadyClock::now() < give_up) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
+  return wait_status;
 }
 
 // Process groups of commands that are running, for KillRunningCommandGroups. Lock-free atomics,
@@ -169,15 +173,15 @@ Result<CommandResult> LocalCommandRunner::Run(const std::vector<std::string>& ar
 
   CommandResult result;
   bool out_open = true, err_open = true, exited = false;
-  int wait_status = 0;
   while (true) {
     if (!exited) {
-      const pid_t r = ::waitpid(pid, &wait_status, WNOHANG);
-      if (r == pid) exited = true;
+      // WNOWAIT leaves the leader a zombie, whose pid keeps naming the group for KillGroup.
+      siginfo_t info = {};
+      exited = ::waitid(P_PID, pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid;
     }
     if (exited && !out_open && !err_open) break;
     if (deadline.expired()) {
-      KillGroup(pid, exited);
+      KillGroup(pid);
       return Status::Timeout(fmt::format(
           "'{}' did not finish within {}; its process group was killed", QuoteArgv(argv),
           FormatDuration(std::chrono::duration_cast<Milliseconds>(SteadyClock::now() - started))));
@@ -197,7 +201,7 @@ Result<CommandResult> LocalCommandRunner::Run(const std::vector<std::string>& ar
     const int ready = ::poll(fds, count, wait_ms);
     if (ready < 0 && errno != EINTR) {
       const int error = errno;
-      KillGroup(pid, exited);
+      KillGroup(pid);
       return Status::FromErrno(fmt::format("waiting for '{}'", QuoteArgv(argv)), error);
     }
     for (nfds_t i = 0; i < count; ++i) {
@@ -209,6 +213,9 @@ Result<CommandResult> LocalCommandRunner::Run(const std::vector<std::string>& ar
     }
     if (exited && ready <= 0) break;
   }
+  // The command is done, but what it started in the background (an ip-detect script's
+  // `sleep 100 &`) is still in its group and would outlive the run.
+  const int wait_status = KillGroup(pid);
   if (WIFEXITED(wait_status)) {
     result.exit_code = WEXITSTATUS(wait_status);
   } else if (WIFSIGNALED(wait_status)) {

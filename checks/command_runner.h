@@ -1,8 +1,10 @@
 // CommandRunner: spawns host commands with a deadline.
 //
 // LocalCommandRunner starts each command in its own process group and kills the whole group with
-// SIGKILL when the deadline passes, so a hung command (or anything it forked) cannot hang a run.
-// Output is captured up to a cap per stream; the rest is drained and dropped.
+// SIGKILL when the deadline passes, so a hung command (or anything it forked) cannot hang a run,
+// and again once the command has exited and its output is drained, so nothing it left running in
+// the background outlives the call. Output is captured up to a cap per stream; the rest is drained
+// and dropped.
 //
 // Thread-safety: Run may be called concurrently from several threads.
 #pragma once
@@ -31,9 +33,10 @@ class CommandRunner {
   virtual ~CommandRunner() = default;
 
   // Runs argv[0] (searched in $PATH when it has no slash) with argv, stdin from /dev/null.
-  // Returns the result when the command ended by itself, whatever its exit code; NotFound when
-  // the program does not exist; Timeout (naming the command) when the deadline passed, after
-  // the process group was killed.
+  // Returns the result when the command ended by itself, whatever its exit code (its background
+  // children are killed: a command that must leave a daemon running detaches it with setsid);
+  // NotFound when the program does not exist; Timeout (naming the command) when the deadline
+  // passed, after the process group was killed.
   virtual Result<CommandResult> Run(const std::vector<std::string>& argv, Deadline deadline,
                                     size_t output_cap = 1 << 20) const = 0;
 };

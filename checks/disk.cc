@@ -114,8 +114,10 @@ ProbeDescriptor Descriptor() {
 
 // Returns whether host_path exists under root; errors other than absence are errors.
 Result<bool> Exists(const HostContext& host, const std::string& host_path) {
+  Result<std::filesystem::path> local = host.LocalPath(host_path);
+  if (!local) return local.error();
   struct stat st {};
-  if (::stat(host.HostPath(host_path).c_str(), &st) == 0) return true;
+  if (::stat(local->c_str(), &st) == 0) return true;
   if (errno == ENOENT || errno == ENOTDIR) return false;
   return Status::FromErrno(fmt::format("stat {}", host_path), errno);
 }
@@ -142,8 +144,10 @@ Result<Facts> Probe(const Params& params, const HostContext& host, Deadline) {
     }
   }
 
+  Result<std::filesystem::path> checked_local = host.LocalPath(checked.string());
+  if (!checked_local) return checked_local.error();
   struct statvfs vfs {};
-  if (::statvfs(host.HostPath(checked.string()).c_str(), &vfs) != 0) {
+  if (::statvfs(checked_local->c_str(), &vfs) != 0) {
     return Status::FromErrno(fmt::format("statvfs {}", checked.string()), errno);
   }
 

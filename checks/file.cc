@@ -1,7 +1,6 @@
 #include "checks/file.h"
 
 #include <dirent.h>
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "checks/disk.h"
+#include "checks/file_io.h"
 #include "checks/probe.h"
 #include "checks/scoped_fd.h"
 #include "checks/sha256.h"
@@ -64,8 +64,10 @@ ProbeDescriptor Descriptor() {
 // Reads a regular file once: hashes all of it and keeps the text when it is small. Decides by the
 // bytes read rather than st_size, which is 0 for /proc and /sys files.
 Status ReadRegular(const std::string& local, std::string_view path, Facts& facts) {
-  const ScopedFd file(::open(local.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
-  if (!file.valid()) return Status::FromErrno(fmt::format("opening {}", path), errno);
+  // Not a regular file any more (swapped since the stat) is refused rather than read.
+  Result<ScopedFd> opened = OpenRegularFile(local, fmt::format("'{}'", path));
+  if (!opened) return opened.error();
+  const ScopedFd& file = *opened;
   Sha256Hasher hasher;
   if (!hasher.status().ok()) return hasher.status();
   std::string contents;
@@ -120,7 +122,11 @@ Result<Facts> Probe(const Params& params, const HostContext& host, Deadline) {
                  {"mode", nullptr},  {"uid", nullptr},    {"gid", nullptr},
                  {"size", nullptr},  {"sha256", nullptr}, {"contents", nullptr},
                  {"lines", nullptr}, {"entries", nullptr}};
-  std::string local = host.HostPath(path).string();
+  // Every component but the last resolved under the root; the last is lstat'ed, so that
+  // is_symlink describes the path itself.
+  Result<std::filesystem::path> where = host.LocalPath(path, /*follow_last=*/false);
+  if (!where) return where.error();
+  std::string local = where->string();
   struct stat st {};
   if (::lstat(local.c_str(), &st) != 0) {
     if (errno == ENOENT || errno == ENOTDIR) return facts;

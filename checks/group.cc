@@ -14,26 +14,38 @@
 
 namespace flightcheck {
 
+namespace {
+
+// name:password:gid:members (glibc also takes a line without the members field), with a numeric
+// gid; nullopt for anything else.
+std::optional<GroupEntry> ParseGroupLine(std::string_view line) {
+  const std::vector<std::string_view> fields = SplitAccountFields(line);
+  if (fields.size() < 3 || fields.size() > 4 || fields[0].empty()) return std::nullopt;
+  const std::optional<int64_t> gid = ParseInt64(fields[2]);
+  if (!gid || *gid < 0) return std::nullopt;
+  return GroupEntry{std::string(fields[0]), *gid};
+}
+
+}  // namespace
+
 Result<std::optional<GroupEntry>> FindGroupEntry(std::string_view etc_group,
                                                  std::string_view name) {
+  bool any_valid = false;
   for (std::string_view line : SplitLines(etc_group)) {
+    if (IsAccountFileFiller(line)) continue;
+    std::optional<GroupEntry> entry = ParseGroupLine(line);
+    any_valid = any_valid || entry.has_value();
     if (!StartsWith(line, name) || line.size() <= name.size() || line[name.size()] != ':') {
       continue;
     }
-    // name:password:gid:members
-    std::string_view rest = line.substr(name.size() + 1);
-    const size_t password_end = rest.find(':');
-    std::optional<int64_t> gid;
-    if (password_end != std::string_view::npos) {
-      rest.remove_prefix(password_end + 1);
-      gid = ParseInt64(rest.substr(0, rest.find(':')));
-    }
-    if (!gid || *gid < 0) {
+    if (!entry) {
       return Status::ParseError(
           fmt::format("/etc/group: line '{}' has no numeric group id", Trim(line)));
     }
-    return std::optional<GroupEntry>(GroupEntry{std::string(name), *gid});
+    return std::optional<GroupEntry>(std::move(*entry));
   }
+  if (!any_valid)
+    return NoValidAccountLine("/etc/group", "name:password:gid:members", "group", name);
   return std::optional<GroupEntry>();
 }
 

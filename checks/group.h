@@ -16,7 +16,8 @@ struct GroupEntry {
 };
 
 // Looks name up in group(5) text ("docker:x:998:alice,bob"). nullopt when no line has that name
-// (NIS "+"/"-" lines are ignored); ParseError when the matching line has no numeric gid.
+// (blank, '#' and NIS "+"/"-" lines are ignored); ParseError when the matching line has no numeric
+// gid, and when no line at all is a valid entry (an empty or garbled file cannot show absence).
 Result<std::optional<GroupEntry>> FindGroupEntry(std::string_view etc_group, std::string_view name);
 
 }  // namespace flightcheck

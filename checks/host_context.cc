@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include "checks/file_io.h"
+#include "checks/scoped_fd.h"
 #include "checks/text.h"
 
 namespace flightcheck {
@@ -24,31 +26,21 @@ std::filesystem::path HostContext::HostPath(std::string_view absolute_path) cons
   return root / std::filesystem::path(relative);
 }
 
+Result<std::filesystem::path> HostContext::LocalPath(std::string_view absolute_path,
+                                                     bool follow_last) const {
+  if (IsLiveRoot()) return HostPath(absolute_path);
+  Result<std::string> resolved = ResolvePath(absolute_path, follow_last);
+  if (!resolved) return resolved.error();
+  return HostPath(*resolved);
+}
+
 Result<std::string> HostContext::ReadFile(std::string_view absolute_path, size_t max_bytes) const {
-  const std::string path = HostPath(absolute_path).string();
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::FromErrno(fmt::format("reading {}", absolute_path), errno);
-  std::string data;
-  char buffer[16384];
-  Status status;
-  for (;;) {
-    const ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n == 0) break;
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      status = Status::FromErrno(fmt::format("reading {}", absolute_path), errno);
-      break;
-    }
-    if (data.size() + static_cast<size_t>(n) > max_bytes) {
-      status = Status::InvalidArgument(
-          fmt::format("{} is larger than {} bytes", absolute_path, max_bytes));
-      break;
-    }
-    data.append(buffer, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  if (!status.ok()) return status;
-  return data;
+  Result<std::filesystem::path> local = LocalPath(absolute_path);
+  if (!local) return local.error();
+  const std::string name = fmt::format("'{}'", absolute_path);
+  Result<ScopedFd> fd = OpenRegularFile(*local, name);
+  if (!fd) return fd.error();
+  return ReadOpenedFile(*fd, name, max_bytes);
 }
 
 const std::vector<std::string>& HostContext::SystemPath() {
@@ -57,17 +49,26 @@ const std::vector<std::string>& HostContext::SystemPath() {
   return kPath;
 }
 
-std::optional<std::string> HostContext::FindExecutable(std::string_view name) const {
-  if (name.empty() || name.find('/') != std::string_view::npos) return std::nullopt;
+Result<std::optional<std::string>> HostContext::SearchSystemPath(std::string_view name) const {
+  if (name.empty() || name.find('/') != std::string_view::npos) return std::optional<std::string>();
   for (const std::string& dir : SystemPath()) {
     const std::string host_path = dir + "/" + std::string(name);
-    const std::string local = HostPath(host_path).string();
+    const std::string searching = fmt::format("searching {} for '{}'", dir, name);
+    Result<std::filesystem::path> local = LocalPath(host_path);
+    if (!local) return local.error().WithContext(searching);
     struct stat st {};
-    if (::stat(local.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111) != 0) {
-      return host_path;
+    if (::stat(local->c_str(), &st) != 0) {
+      if (errno == ENOENT || errno == ENOTDIR) continue;
+      return Status::FromErrno(searching, errno);
     }
+    if (S_ISREG(st.st_mode) && (st.st_mode & 0111) != 0) return std::optional(host_path);
   }
-  return std::nullopt;
+  return std::optional<std::string>();
+}
+
+std::optional<std::string> HostContext::FindExecutable(std::string_view name) const {
+  Result<std::optional<std::string>> found = SearchSystemPath(name);
+  return found ? *found : std::nullopt;
 }
 
 namespace {
@@ -85,7 +86,7 @@ std::string JoinComponents(const std::vector<std::string>& parts) {
 
 }  // namespace
 
-Result<std::string> HostContext::ResolvePath(std::string_view path) const {
+Result<std::string> HostContext::ResolvePath(std::string_view path, bool follow_last) const {
   std::vector<std::string> pending;  // components still to walk, next one at the back
   std::vector<std::string> resolved;
   PushComponents(path, pending);
@@ -100,7 +101,7 @@ Result<std::string> HostContext::ResolvePath(std::string_view path) const {
       continue;
     }
     resolved.push_back(std::move(part));
-    if (missing) continue;
+    if (missing || (pending.empty() && !follow_last)) continue;
     const std::string host_path = JoinComponents(resolved);
     const std::string local = HostPath(host_path).string();
     char target[PATH_MAX];
@@ -113,9 +114,8 @@ Result<std::string> HostContext::ResolvePath(std::string_view path) const {
       }
       return Status::FromErrno(fmt::format("resolving {}", host_path), errno);
     }
-    if (++links > 40) {
-      return Status::InvalidArgument(fmt::format("too many symbolic links in {}", path));
-    }
+    // The kernel's own limit (MAXSYMLINKS), and its message: a loop is ELOOP wherever it is met.
+    if (++links > 40) return Status::FromErrno(fmt::format("resolving {}", path), ELOOP);
     resolved.pop_back();
     const std::string_view link(target, static_cast<size_t>(n));
     if (StartsWith(link, "/")) resolved.clear();

@@ -100,7 +100,10 @@ Result<Facts> Probe(const Params& params, const HostContext& host, Deadline dead
   const std::string script = params["script"].get<std::string>();
   if (script.empty()) return Status::InvalidArgument("parameter 'script' is empty");
   if (host.commands == nullptr) return Status::Internal("no command runner");
-  Result<CommandResult> run = host.commands->Run({host.HostPath(script).string()}, deadline);
+  // Resolved under the root: an image's script must not be swapped for the live host's by a link.
+  Result<std::filesystem::path> program = host.LocalPath(script);
+  if (!program) return program.error().WithContext(fmt::format("ip-detect script '{}'", script));
+  Result<CommandResult> run = host.commands->Run({program->string()}, deadline);
   if (!run) return run.error().WithContext(fmt::format("ip-detect script '{}'", script));
 
   const std::string ip = ParseIpDetectOutput(run->stdout_text);

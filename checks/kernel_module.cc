@@ -112,7 +112,9 @@ Result<Facts> Probe(const Params& params, const HostContext& host, Deadline) {
     // a version; modules.builtin can be missing on custom kernels.
     struct stat st {};
     const std::string sys_path = "/sys/module/" + name;
-    if (::stat(host.HostPath(sys_path).c_str(), &st) == 0) {
+    Result<std::filesystem::path> local = host.LocalPath(sys_path);
+    if (!local) return local.error();
+    if (::stat(local->c_str(), &st) == 0) {
       is_builtin = S_ISDIR(st.st_mode);
     } else if (errno != ENOENT && errno != ENOTDIR) {
       return Status::FromErrno(fmt::format("stat {}", sys_path), errno);

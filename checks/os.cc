@@ -90,12 +90,15 @@ Result<Facts> Probe(const Params&, const HostContext& host, Deadline deadline) {
   facts["kernel_release"] = *kernel_release;
   facts["kernel_version"] = *kernel_version;
 
-  const std::optional<std::string> systemctl = host.FindExecutable("systemctl");
-  facts["systemd_installed"] = systemctl.has_value();
+  Result<std::optional<std::string>> systemctl = host.SearchSystemPath("systemctl");
+  if (!systemctl) return systemctl.error();
+  facts["systemd_installed"] = systemctl->has_value();
   facts["systemd_version"] = nullptr;
-  if (systemctl) {
+  if (*systemctl) {
     // The root's own systemctl runs, so an image or fixture root reports its own version.
-    const std::vector<std::string> argv = {host.HostPath(*systemctl).string(), "--version"};
+    Result<std::filesystem::path> program = host.LocalPath(**systemctl);
+    if (!program) return program.error();
+    const std::vector<std::string> argv = {program->string(), "--version"};
     Result<CommandResult> run = host.commands->Run(argv, deadline, 64 * 1024);
     if (!run) return run.error();
     if (run->exit_code != 0) {

@@ -8,8 +8,10 @@
 #include "checks/ports.h"
 
 #include <arpa/inet.h>
+#include <linux/magic.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -144,6 +146,13 @@ Result<std::vector<int>> ReadPorts(const Params& params, std::string_view name) 
   return ports;
 }
 
+// Whether path is the kernel's own table rather than a copy of one (an image, a fixture root).
+bool IsOnProcfs(const HostContext& host, const std::string& path) {
+  Result<std::filesystem::path> local = host.LocalPath(path);
+  struct statfs info {};
+  return local && ::statfs(local->c_str(), &info) == 0 && info.f_type == PROC_SUPER_MAGIC;
+}
+
 // Binds the wildcard address of one family. OK when it could; Unavailable with the errno text when
 // the port is taken; PermissionDenied when this process may not bind it (then we cannot tell).
 Status TryBind(bool tcp, int family, int port) {
@@ -189,6 +198,37 @@ Status TryBindBothFamilies(bool tcp, int port) {
   return v6;
 }
 
+// The sockets of one /proc/net table. "Nothing listens" is only said from a table that could have
+// shown a listener: a missing IPv4 table is an error (a kernel without IPv6 has no tcp6/udp6, so
+// those may be absent), an empty one too (the kernel always prints a header line), and so is one
+// with only its header unless it is the kernel's own table on procfs, where that means no sockets;
+// in an image or a fixture root it means the lines were lost.
+Result<std::vector<ProcNetSocket>> ReadSocketTable(const HostContext& host, const std::string& path,
+                                                   bool ipv6) {
+  Result<std::string> text = host.ReadFile(path, size_t{256} << 20);
+  if (!text) {
+    if (!text.error().IsNotFound()) return text.error();
+    if (ipv6) return std::vector<ProcNetSocket>();
+    return Status::NotFound(fmt::format(
+        "{}; without it no listener can be seen (only the IPv6 tables tcp6 and udp6 may be absent)",
+        text.error().message()));
+  }
+  if (Trim(*text).empty()) {
+    return Status::ParseError(fmt::format(
+        "{} is empty; the kernel's table always starts with a header line ('sl local_address ...')",
+        path));
+  }
+  Result<std::vector<ProcNetSocket>> sockets = ParseProcNetSockets(*text, ipv6);
+  if (!sockets) return sockets.error().WithContext(path);
+  if (sockets->empty() && !ipv6 && !IsOnProcfs(host, path)) {
+    return Status::ParseError(fmt::format(
+        "{} has only its header line and is not the kernel's own table (procfs), so it cannot show "
+        "that nothing listens; a host in use has at least one socket there",
+        path));
+  }
+  return sockets;
+}
+
 Result<Facts> Probe(const Params& params, const HostContext& host, Deadline) {
   Result<std::vector<int>> tcp_ports = ReadPorts(params, "tcp");
   if (!tcp_ports) return tcp_ports.error();
@@ -214,16 +254,11 @@ Result<Facts> Probe(const Params& params, const HostContext& host, Deadline) {
   std::set<Listener> listeners;
   std::set<int> listening;
   for (const Table& table : tables) {
-    const std::string path = fmt::format("/proc/net/{}", table.protocol);
-    // A kernel without IPv6 has no tcp6/udp6: nothing listens there.
-    Result<std::string> text = host.ReadFile(path, size_t{256} << 20);
-    if (!text) {
-      if (text.error().IsNotFound()) continue;
-      return text.error();
-    }
-    Result<std::vector<ProcNetSocket>> sockets = ParseProcNetSockets(*text, table.ipv6);
-    if (!sockets) return sockets.error().WithContext(path);
     const std::set<int>& wanted = table.tcp ? tcp_wanted : udp_wanted;
+    if (!all && wanted.empty()) continue;  // a protocol not asked about need not be readable
+    const std::string path = fmt::format("/proc/net/{}", table.protocol);
+    Result<std::vector<ProcNetSocket>> sockets = ReadSocketTable(host, path, table.ipv6);
+    if (!sockets) return sockets.error();
     const int listen_state = table.tcp ? kTcpStateListen : kUdpStateUnconnected;
     for (const ProcNetSocket& socket : *sockets) {
       if (socket.state != listen_state) continue;

@@ -46,6 +46,12 @@ Status Status::FromErrno(std::string_view what, int errnum) {
     case ENETUNREACH:
     case EPIPE:
       return Unavailable(message);
+    // A path that cannot name a file (a symlink loop, a name too long, a directory where a file
+    // must be) is a problem of the path, which the caller or the host can fix, not of flightcheck.
+    case ELOOP:
+    case ENAMETOOLONG:
+    case EISDIR:
+      return InvalidArgument(message);
     default:
       return Internal(message);
   }

@@ -50,7 +50,8 @@ class [[nodiscard]] Status {
   static Status Internal(std::string_view message) { return {ErrorCode::kInternal, message}; }
 
   // Maps an errno value to a code (ENOENT → NotFound, EACCES/EPERM → PermissionDenied,
-  // ETIMEDOUT → Timeout, ECONNREFUSED... → Unavailable, otherwise Internal); the message is
+  // ETIMEDOUT → Timeout, ECONNREFUSED... → Unavailable, ELOOP/ENAMETOOLONG/EISDIR →
+  // InvalidArgument (the path is wrong, not flightcheck), otherwise Internal); the message is
   // "<what>: <strerror>".
   static Status FromErrno(std::string_view what, int errnum);
 

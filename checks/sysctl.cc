@@ -76,7 +76,8 @@ Result<Facts> Probe(const Params& params, const HostContext& host, Deadline) {
       return facts;
     }
     struct stat st {};
-    if (::stat(host.HostPath(*path).c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    Result<std::filesystem::path> local = host.LocalPath(*path);
+    if (local && ::stat(local->c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
       return Status::InvalidArgument(
           fmt::format("sysctl key '{}' names a group of parameters ({}), not one", key, *path));
     }

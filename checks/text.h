@@ -30,6 +30,14 @@ std::string LastLine(std::string_view text);
 // text as one word for a POSIX shell, always single-quoted: it's → 'it'\''s'.
 std::string ShellQuote(std::string_view text);
 
+// Text as a one-line message may show it: control characters escaped (\n, \t, \xHH), so one
+// problem stays one line whatever a value holds.
+std::string EscapeControl(std::string_view text);
+
+// A value as messages echo it: escaped, in single quotes, cut to max_chars with "..." so a huge
+// value cannot flood a report.
+std::string QuoteForMessage(std::string_view text, size_t max_chars = 80);
+
 // KEY=value lines as in os-release and /etc/selinux/config: '#' comments and blank lines skipped,
 // whitespace around key and value trimmed, one level of single or double quotes removed.
 std::vector<std::pair<std::string, std::string>> ParseKeyValueLines(std::string_view text);

@@ -16,35 +16,38 @@ namespace flightcheck {
 
 namespace {
 
-// Splits on ':' keeping empty fields, which passwd uses for an empty GECOS or shell.
-std::vector<std::string_view> SplitColons(std::string_view line) {
-  std::vector<std::string_view> fields;
-  size_t start = 0;
-  for (size_t colon; (colon = line.find(':', start)) != std::string_view::npos; start = colon + 1) {
-    fields.push_back(line.substr(start, colon - start));
-  }
-  fields.push_back(line.substr(start));
-  return fields;
+// name:password:uid:gid:gecos:home:shell with numeric ids; nullopt for anything else.
+std::optional<PasswdEntry> ParsePasswdLine(std::string_view line) {
+  const std::vector<std::string_view> fields = SplitAccountFields(line);
+  if (fields.size() != 7 || fields[0].empty()) return std::nullopt;
+  const std::optional<int64_t> uid = ParseInt64(fields[2]);
+  const std::optional<int64_t> gid = ParseInt64(fields[3]);
+  if (!uid || !gid || *uid < 0 || *gid < 0) return std::nullopt;
+  return PasswdEntry{std::string(fields[0]), *uid, *gid, std::string(fields[5]),
+                     std::string(fields[6])};
 }
 
 }  // namespace
 
 Result<std::optional<PasswdEntry>> FindPasswdEntry(std::string_view etc_passwd,
                                                    std::string_view name) {
+  bool any_valid = false;
   for (std::string_view line : SplitLines(etc_passwd)) {
+    if (IsAccountFileFiller(line)) continue;
+    std::optional<PasswdEntry> entry = ParsePasswdLine(line);
+    any_valid = any_valid || entry.has_value();
     if (!StartsWith(line, name) || line.size() <= name.size() || line[name.size()] != ':') {
       continue;
     }
-    // name:password:uid:gid:gecos:home:shell
-    const std::vector<std::string_view> fields = SplitColons(line);
-    const std::optional<int64_t> uid = fields.size() == 7 ? ParseInt64(fields[2]) : std::nullopt;
-    const std::optional<int64_t> gid = fields.size() == 7 ? ParseInt64(fields[3]) : std::nullopt;
-    if (!uid || !gid || *uid < 0 || *gid < 0) {
+    if (!entry) {
       return Status::ParseError(fmt::format(
           "/etc/passwd: line '{}' is not 'name:password:uid:gid:gecos:home:shell'", Trim(line)));
     }
-    return std::optional<PasswdEntry>(
-        PasswdEntry{std::string(name), *uid, *gid, std::string(fields[5]), std::string(fields[6])});
+    return std::optional<PasswdEntry>(std::move(*entry));
+  }
+  if (!any_valid) {
+    return NoValidAccountLine("/etc/passwd", "name:password:uid:gid:gecos:home:shell", "user",
+                              name);
   }
   return std::optional<PasswdEntry>();
 }

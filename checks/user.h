@@ -19,8 +19,9 @@ struct PasswdEntry {
 };
 
 // Looks name up in passwd(5) text ("dcos_exhibitor:x:996:994::/opt:/sbin/nologin"). nullopt when
-// no line has that name (NIS "+"/"-" lines are ignored); ParseError when the matching line does
-// not have seven fields or its ids are not numbers.
+// no line has that name (blank, '#' and NIS "+"/"-" lines are ignored); ParseError when the
+// matching line does not have seven fields or its ids are not numbers, and when no line at all is
+// a valid entry (an empty or garbled file cannot show absence).
 Result<std::optional<PasswdEntry>> FindPasswdEntry(std::string_view etc_passwd,
                                                    std::string_view name);
 

@@ -60,7 +60,7 @@ Status WriteOutput(const std::string& path, const std::string& text) {
     std::fflush(stdout);
     return Status::Ok();
   }
-  return WriteFileAtomically(path, text);
+  return WriteOutputFile(path, text);
 }
 
 std::string CountOf(size_t n, std::string_view noun) {

@@ -38,8 +38,9 @@ std::string CountOf(size_t n, std::string_view noun);
 std::optional<ClusterConfig> LoadClusterConfigOrReport(const std::string& path, ConfigMode mode,
                                                        bool strict);
 
-// Writes text to path through a temporary file and a rename, so a reader never sees half a
-// report; "-" or "" means stdout.
+// Writes text to path as WriteOutputFile does (checks/file_io.h): a regular file through a
+// temporary file and a rename, so a reader never sees half a report; a device, FIFO or symlink
+// written through, never replaced. "-" or "" means stdout.
 Status WriteOutput(const std::string& path, const std::string& text);
 
 // Names the unexpected arguments of the subcommand that was being parsed, with a suggestion for a

@@ -77,11 +77,11 @@ struct EntryFree {
   void operator()(archive_entry* e) const { archive_entry_free(e); }
 };
 
-// Where libarchive's output goes: every byte is hashed and counted, and written to fd when there
+// Where libarchive's output goes: every byte is hashed and counted, and written to file when there
 // is one. Errors are kept here because libarchive only sees "-1" from the callback.
 class Sink {
  public:
-  explicit Sink(int fd) : fd_(fd), error_(digest_.status()) {}
+  explicit Sink(PendingFile* file) : file_(file), error_(digest_.status()) {}
 
   static la_ssize_t Write(archive* /*a*/, void* self, const void* buffer, size_t length) {
     return static_cast<Sink*>(self)->Append(static_cast<const char*>(buffer), length);
@@ -95,21 +95,14 @@ class Sink {
  private:
   la_ssize_t Append(const char* data, size_t length) {
     if (!error_.ok()) return -1;
-    for (size_t written = 0; fd_ >= 0 && written < length;) {
-      const ssize_t n = ::write(fd_, data + written, length - written);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        error_ = Status::FromErrno("cannot write the artifact", errno);
-        return -1;
-      }
-      written += static_cast<size_t>(n);
-    }
+    if (file_ != nullptr) error_ = file_->Write(std::string_view(data, length));
+    if (!error_.ok()) return -1;
     digest_.Update(std::string_view(data, length));
     size_ += length;
     return static_cast<la_ssize_t>(length);
   }
 
-  int fd_;
+  PendingFile* file_;
   Sha256Hasher digest_;
   uint64_t size_ = 0;
   Status error_;
@@ -125,12 +118,12 @@ Status WriteEntry(archive* a, const Entry& entry) {
   ScopedFd source;
   int64_t size = static_cast<int64_t>(entry.text.size());
   if (!entry.source.empty()) {
-    const std::string what = fmt::format("cannot read {} '{}'", entry.what, entry.source.string());
-    source.reset(::open(entry.source.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!source.valid()) return Status::FromErrno(what, errno);
+    const std::string name = fmt::format("{} '{}'", entry.what, entry.source.string());
+    Result<ScopedFd> opened = OpenRegularFile(entry.source, name);  // a FIFO must not block
+    if (!opened) return opened.error();
+    source = std::move(*opened);
     struct stat st;
-    if (::fstat(source.get(), &st) != 0) return Status::FromErrno(what, errno);
-    if (!S_ISREG(st.st_mode)) return Status::InvalidArgument(what + ": not a regular file");
+    if (::fstat(source.get(), &st) != 0) return Status::FromErrno("cannot read " + name, errno);
     size = st.st_size;
   }
   std::unique_ptr<archive_entry, EntryFree> header(archive_entry_new());
@@ -309,29 +302,18 @@ Result<std::vector<Entry>> PlanEntries(const ArtifactInputs& inputs) {
   return entries;
 }
 
-// Streams the gzipped tarball into a temporary file of serve_dir and renames it to name.
+// Streams the gzipped tarball into a PendingFile of serve_dir, committed as name: a run that dies
+// half-way leaves no partial artifact behind.
 Result<Artifact> WriteCompressed(const std::vector<Entry>& entries, const fs::path& serve_dir,
                                  const std::string& name) {
   const fs::path path = serve_dir / name;
-  const std::string what = fmt::format("cannot write '{}'", path.string());
-  std::string temp = (serve_dir / ("." + name + ".tmp-XXXXXX")).string();
-  const int fd = ::mkstemp(temp.data());
-  if (fd < 0) return Status::FromErrno(what, errno);
-  Sink sink(fd);
-  Status status = WriteTar(entries, /*gzip=*/true, &sink);
-  if (status.ok() && (::fchmod(fd, kFileMode) != 0 || ::fsync(fd) != 0)) {
-    status = Status::FromErrno(what, errno);
-  }
-  if (::close(fd) != 0 && status.ok()) status = Status::FromErrno(what, errno);
+  Result<PendingFile> file = PendingFile::Create(path);
+  if (!file) return file.error();
+  Sink sink(&*file);
+  if (Status status = WriteTar(entries, /*gzip=*/true, &sink); !status.ok()) return status;
   Result<std::string> sha256 = sink.FinishSha256();
-  if (status.ok() && !sha256) status = sha256.error();
-  if (status.ok() && ::rename(temp.c_str(), path.c_str()) != 0) {
-    status = Status::FromErrno(what, errno);
-  }
-  if (!status.ok()) {
-    ::unlink(temp.c_str());
-    return status;
-  }
+  if (!sha256) return sha256.error();
+  if (Status status = file->Commit(kFileMode); !status.ok()) return status;
   return Artifact{.path = path, .name = name, .sha256 = *sha256, .size = sink.size()};
 }
 
@@ -358,7 +340,7 @@ Result<Artifact> WriteArtifact(const ArtifactInputs& inputs, const fs::path& ser
   // The first pass only hashes, because the name must be known before the file is written. It
   // hashes the tar rather than the gzip so that a zlib upgrade does not rename the artifact, and it
   // reads every input, so a missing one fails before serve_dir is touched.
-  Sink tar_sink(-1);
+  Sink tar_sink(nullptr);
   if (Status status = WriteTar(*entries, /*gzip=*/false, &tar_sink); !status.ok()) return status;
   Result<std::string> tar_sha256 = tar_sink.FinishSha256();
   if (!tar_sha256) return tar_sha256.error();
@@ -369,6 +351,11 @@ Result<Artifact> WriteArtifact(const ArtifactInputs& inputs, const fs::path& ser
   fs::create_directories(serve_dir, error);
   if (error) {
     return Status::FromErrno(fmt::format("cannot create '{}'", serve_dir.string()), error.value());
+  }
+  // What an interrupted run left on a filesystem without O_TMPFILE (PendingFile); the caller is the
+  // only writer, so none of it is in use.
+  for (std::string_view target : {"flightcheck-*.tar.gz", "artifact.json"}) {
+    if (Status status = RemoveLeftoverTemporaries(serve_dir, target); !status.ok()) return status;
   }
   Result<Artifact> artifact = WriteCompressed(*entries, serve_dir, name);
   if (!artifact) return artifact;

@@ -15,7 +15,8 @@
 // root:root, fixed modes, gzip without timestamp or name), so the name changes exactly when the
 // content does.
 //
-// Thread-safety: WriteArtifact may run concurrently for different serve directories only.
+// Thread-safety: WriteArtifact may run concurrently for different serve directories only, and a
+// serve directory has one writer at a time across processes too (genconf holds GenconfLock).
 #pragma once
 
 #include <cstdint>
@@ -60,8 +61,10 @@ struct Artifact {
 };
 
 // Writes <serve_dir>/<name> and <serve_dir>/artifact.json ({"config_hash", "name", "sha256",
-// "size"}), each through a temporary file and a rename, then removes the other
-// flightcheck-*.tar.gz files of serve_dir. serve_dir is created if missing. The name hashes the
+// "size"}), each as a PendingFile (checks/file_io.h: nothing of it is left if the process dies
+// half-way), then removes the other flightcheck-*.tar.gz files of serve_dir. First it removes the
+// temporary files earlier runs left when they died (on filesystems without O_TMPFILE): the caller
+// must be serve_dir's only writer. serve_dir is created if missing. The name hashes the
 // uncompressed tar, so it does not depend on the zlib version.
 //
 // Fails with InvalidArgument for bad inputs (relative or empty install prefix, variables not an

@@ -433,8 +433,9 @@ class Validator {
   void Error(std::string_view key, std::string message, std::string_view position_key = {}) {
     const auto it = entries_.find(position_key.empty() ? key : position_key);
     const YamlNode* at = it == entries_.end() ? nullptr : it->second.value;
+    // Values are echoed in messages; one problem stays one line whatever they hold.
     problems_.push_back(
-        {std::string(key), std::move(message), false, at ? at->line : 0, at ? at->column : 0});
+        {std::string(key), EscapeControl(message), false, at ? at->line : 0, at ? at->column : 0});
     failed_.insert(std::string(key));
   }
 
@@ -513,12 +514,18 @@ class Validator {
     std::optional<int64_t> number;
     if (value.is_number_integer()) number = value.get<int64_t>();
     if (value.is_string()) number = ParseInt64(value.get_ref<const std::string&>());
-    if (!number) {
-      Error(key, fmt::format("Must be an integer but got {}: {}", WithArticle(TypeName(value)),
-                             Shown(*entry)));
+    // An integer literal too large for 64 bits arrives as a float: it is out of range, not
+    // "a float".
+    const std::string shown = Shown(*entry);
+    const bool integer_literal =
+        !shown.empty() &&
+        shown.find_first_not_of("0123456789", shown[0] == '-' ? 1 : 0) == std::string::npos;
+    if (!number && !integer_literal) {
+      Error(key,
+            fmt::format("Must be an integer but got {}: {}", WithArticle(TypeName(value)), shown));
       return std::nullopt;
     }
-    if (*number < min || *number > max) {
+    if (!number || *number < min || *number > max) {
       Error(key, max == kIntMax ? fmt::format("Must be at least {}", min)
                                 : fmt::format("Must be between {} and {} inclusive", min, max));
       return std::nullopt;
@@ -540,11 +547,16 @@ class Validator {
       const std::string text = list.get<std::string>();
       try {  // nlohmann reports the position of a syntax error only through its exception
         list = json::parse(text);
-      } catch (const json::parse_error& e) {  // the only exception parse() throws
+      } catch (const json::parse_error& e) {
         const size_t byte = e.byte;
         Error(key, fmt::format("Must be a JSON formatted list, but couldn't be parsed the given "
                                "value `{}` as one because of: invalid JSON near character {}",
                                text, byte));
+        return std::nullopt;
+      } catch (const json::exception& e) {  // out_of_range: a number such as 1e400
+        Error(key, fmt::format("Must be a JSON formatted list, but the given value `{}` holds a "
+                               "number that is out of range",
+                               text));
         return std::nullopt;
       }
     }

@@ -1,15 +1,78 @@
 #include "installer/genconf.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <ctime>
+#include <optional>
 #include <set>
+#include <system_error>
+#include <thread>
 
 #include <fmt/format.h>
 
 #include "checks/file_io.h"
+#include "checks/text.h"
 #include "runner/rule_loader.h"
 
 namespace flightcheck {
 
 namespace {
+
+namespace fs = std::filesystem;
+
+// What the holder of a GenconfLock writes into the lock file: "genconf 4242 1714564800\n".
+struct LockHolder {
+  std::string command;
+  int64_t pid = 0;
+  time_t started = 0;
+};
+
+std::string FormatHolderRecord(std::string_view command) {
+  return fmt::format("{} {} {}\n", command, ::getpid(), static_cast<int64_t>(::time(nullptr)));
+}
+
+std::optional<LockHolder> ReadHolderRecord(int fd) {
+  char buffer[256];
+  const ssize_t n = ::pread(fd, buffer, sizeof buffer, 0);
+  if (n <= 0) return std::nullopt;
+  const std::vector<std::string_view> fields =
+      SplitFields(std::string_view(buffer, static_cast<size_t>(n)), " \t\n");
+  if (fields.size() != 3) return std::nullopt;
+  const std::optional<int64_t> pid = ParseInt64(fields[1]);
+  const std::optional<int64_t> started = ParseInt64(fields[2]);
+  if (!pid || !started) return std::nullopt;
+  return LockHolder{std::string(fields[0]), *pid, static_cast<time_t>(*started)};
+}
+
+std::string FormatUtc(time_t time) {
+  struct tm tm = {};
+  char text[64] = "";
+  if (::gmtime_r(&time, &tm) != nullptr) std::strftime(text, sizeof text, "%F %T UTC", &tm);
+  return text;
+}
+
+// The message for a lock another process holds. The holder records itself right after it takes
+// the lock, so an empty record is given a moment to appear.
+Status HeldBy(int fd, const fs::path& genconf_dir, const fs::path& lock_path) {
+  std::optional<LockHolder> holder = ReadHolderRecord(fd);
+  for (int i = 0; i < 50 && !holder; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    holder = ReadHolderRecord(fd);
+  }
+  if (!holder) {
+    return Status::Unavailable(
+        fmt::format("another process holds the lock '{}'; run this again when it has finished",
+                    lock_path.string()));
+  }
+  return Status::Unavailable(
+      fmt::format("another {} (pid {}, started {}) is running in {}; run this again when it has "
+                  "finished",
+                  holder->command, holder->pid, FormatUtc(holder->started), genconf_dir.string()));
+}
 
 struct PhaseRules {
   std::vector<SourceFile> preflight, postflight;
@@ -53,9 +116,39 @@ Result<PhaseRules> ReadArtifactRules(const ClusterConfig& config, DiagnosticList
 
 }  // namespace
 
+Result<GenconfLock> GenconfLock::Acquire(const fs::path& genconf_dir, std::string_view command) {
+  const fs::path path = genconf_dir / ".lock";
+  std::error_code error;
+  fs::create_directories(genconf_dir, error);
+  if (error) {
+    return Status::FromErrno(fmt::format("cannot create '{}'", genconf_dir.string()),
+                             error.value());
+  }
+  // O_NOFOLLOW: a symlink planted as the lock must not make root write through it.
+  ScopedFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644));
+  if (!fd.valid()) {
+    return Status::FromErrno(fmt::format("cannot open the lock file '{}'", path.string()), errno);
+  }
+  int locked;
+  while ((locked = ::flock(fd.get(), LOCK_EX | LOCK_NB)) != 0 && errno == EINTR) {
+  }
+  if (locked != 0) {
+    if (errno == EWOULDBLOCK) return HeldBy(fd.get(), genconf_dir, path);
+    return Status::FromErrno(fmt::format("cannot lock '{}'", path.string()), errno);
+  }
+  const std::string record = FormatHolderRecord(command);
+  if (::ftruncate(fd.get(), 0) != 0 ||
+      ::pwrite(fd.get(), record.data(), record.size(), 0) != static_cast<ssize_t>(record.size())) {
+    return Status::FromErrno(fmt::format("cannot write the lock file '{}'", path.string()), errno);
+  }
+  return GenconfLock(std::move(fd));
+}
+
 Result<GenconfOutcome> GenerateArtifact(const ClusterConfig& config,
                                         const std::filesystem::path& binary,
                                         DiagnosticList* rule_diagnostics) {
+  Result<GenconfLock> lock = GenconfLock::Acquire(config.install_dir / "genconf", "genconf");
+  if (!lock) return lock.error();
   GenconfOutcome outcome;
   Result<PhaseRules> rules = ReadArtifactRules(config, rule_diagnostics, &outcome.warnings);
   if (!rules) return rules.error();
@@ -66,7 +159,7 @@ Result<GenconfOutcome> GenerateArtifact(const ClusterConfig& config,
   inputs.node_config = RenderNodeConfig(config);
   inputs.variables = nlohmann::json(ClusterVariables(config));
   Result<std::string> ip_detect = ReadWholeFile(config.ip_detect_path);
-  if (!ip_detect) return ip_detect.error();
+  if (!ip_detect) return ip_detect.error().WithContext("ip_detect_filename");
   inputs.ip_detect_script = std::move(*ip_detect);
   inputs.payload = config.payload_path;
   inputs.install_prefix = config.install_prefix;

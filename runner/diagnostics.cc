@@ -36,12 +36,24 @@ std::string FormatDiagnostic(const Diagnostic& d) {
   if (d.line == 0) return fmt::format("{}: error: {}\n", d.path, d.message);
   std::string text = fmt::format("{}:{}:{}: error: {}\n", d.path, d.line, d.column, d.message);
   if (!d.source_line.empty()) {
+    // A very long line (a generated file, a 100,000-character pattern) is shown as a window
+    // around the column, so one diagnostic stays a few lines.
+    constexpr size_t kContext = 60;
+    const size_t column = static_cast<size_t>(std::max(d.column, 1)) - 1;
+    size_t begin = 0;
+    std::string line = d.source_line;
+    if (line.size() > 2 * kContext + 20) {
+      begin = column > kContext ? column - kContext : 0;
+      const size_t end = std::min(line.size(), column + kContext);
+      line = (begin > 0 ? "..." : "") + line.substr(begin, end - begin) +
+             (end < d.source_line.size() ? "..." : "");
+    }
     // Tabs stay tabs under the caret so it lines up in a terminal.
-    std::string caret;
-    for (int i = 0; i + 1 < d.column && i < static_cast<int>(d.source_line.size()); ++i) {
+    std::string caret(begin > 0 ? 3 : 0, ' ');
+    for (size_t i = begin; i < column && i < d.source_line.size(); ++i) {
       caret += d.source_line[i] == '\t' ? '\t' : ' ';
     }
-    text += d.source_line + "\n" + caret + "^\n";
+    text += line + "\n" + caret + "^\n";
   }
   return text;
 }

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <optional>
-#include <regex>
 
 #include <fmt/format.h>
 
@@ -66,11 +65,7 @@ struct FactRef {
 class Parser {
  public:
   Parser(const ProbeDescriptor* descriptor, const ReportProblem& report)
-      : descriptor_(descriptor), report_(report) {
-    if (descriptor_ != nullptr) {
-      for (const FactSpec& fact : descriptor_->facts) fact_names_.push_back(fact.name);
-    }
-  }
+      : descriptor_(descriptor), report_(report) {}
 
   Expectation ParseMap(const YamlNode& map) {
     std::vector<Expectation> entries;
@@ -117,8 +112,10 @@ class Parser {
     const std::string first = path.substr(0, path.find('.'));
     const FactSpec* spec = descriptor_->FindFact(first);
     if (spec == nullptr) {
+      std::vector<std::string> fact_names;
+      for (const FactSpec& fact : descriptor_->facts) fact_names.push_back(fact.name);
       report_(key, fmt::format("probe '{}' has no fact '{}'{}; facts: {}", descriptor_->name, first,
-                               DidYouMean(first, fact_names_), JoinStrings(fact_names_)));
+                               DidYouMean(first, fact_names), JoinStrings(fact_names)));
       return std::nullopt;
     }
     const size_t depth = static_cast<size_t>(std::count(path.begin(), path.end(), '.'));
@@ -251,13 +248,12 @@ class Parser {
           report_(value, "'regex' takes a pattern string");
           return std::nullopt;
         }
-        try {
-          std::regex check(value.scalar, std::regex::ECMAScript);
-        } catch (const std::regex_error& e) {
-          report_(value, fmt::format("invalid regex '{}': {}", value.scalar, e.what()));
+        Result<Matcher> regex = Matcher::Regex(value.scalar);
+        if (!regex) {
+          report_(value, regex.error().message());
           return std::nullopt;
         }
-        return Matcher::Regex(value.scalar);
+        return std::move(*regex);
       }
       case Kind::kEmpty: {
         const nlohmann::json flag = YamlToJson(value);
@@ -285,7 +281,6 @@ class Parser {
 
   const ProbeDescriptor* descriptor_;
   const ReportProblem& report_;
-  std::vector<std::string> fact_names_;
 };
 
 }  // namespace

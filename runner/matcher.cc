@@ -1,6 +1,9 @@
 #include "runner/matcher.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
+#include <re2/re2.h>
 
 #include "checks/text.h"
 
@@ -126,10 +129,21 @@ Matcher Matcher::Semver(VersionConstraint constraint) {
   return m;
 }
 
-Matcher Matcher::Regex(std::string pattern) {
+Result<Matcher> Matcher::Regex(std::string pattern) {
+  if (pattern.size() > kMaxRegexBytes) {
+    return Status::InvalidArgument(fmt::format(
+        "the pattern is {} bytes long; at most {} are allowed", pattern.size(), kMaxRegexBytes));
+  }
+  RE2::Options options;
+  options.set_log_errors(false);
+  options.set_max_mem(8 << 20);  // bounds the compiled program and its DFA cache
+  auto regex = std::make_shared<const RE2>(pattern, options);
+  if (!regex->ok()) {
+    return Status::InvalidArgument(fmt::format("invalid regex '{}': {}", pattern, regex->error()));
+  }
   Matcher m;
   m.kind_ = Kind::kRegex;
-  m.regex_ = std::make_shared<const std::regex>(pattern, std::regex::ECMAScript);
+  m.regex_ = std::move(regex);
   m.text_ = std::move(pattern);
   return m;
 }
@@ -221,7 +235,9 @@ Matcher::Judgement Matcher::Judge(const nlohmann::json& observed) const {
   // compares with it.
   if (observed.is_null() && !combinator) {
     const bool null_operand =
-        operand_.is_null() || (operand_.is_array() && operand_.contains(nullptr));
+        operand_.is_null() ||
+        (operand_.is_array() && std::any_of(operand_.begin(), operand_.end(),
+                                            [](const nlohmann::json& v) { return v.is_null(); }));
     const bool compares =
         kind_ == Kind::kEq || kind_ == Kind::kNe || kind_ == Kind::kIn || kind_ == Kind::kNotIn;
     if (!compares || !null_operand) return unknown("null");
@@ -270,7 +286,7 @@ Matcher::Judgement Matcher::Judge(const nlohmann::json& observed) const {
     }
     case Kind::kRegex:
       if (!observed.is_string()) return unknown("not a string");
-      return verdict(std::regex_search(observed.get_ref<const std::string&>(), *regex_));
+      return verdict(RE2::PartialMatch(observed.get_ref<const std::string&>(), *regex_));
     case Kind::kContains:
       if (observed.is_string()) {
         if (!operand_.is_string()) {

@@ -12,14 +12,18 @@
 
 #include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "checks/status.h"
 #include "runner/quantity.h"
 #include "runner/semver.h"
+
+namespace re2 {
+class RE2;
+}
 
 namespace flightcheck {
 
@@ -54,7 +58,11 @@ class Matcher {
   static Matcher Compare(Kind kind, nlohmann::json operand);             // eq ne in not_in contains
   static Matcher Ordering(Kind kind, Quantity bound, std::string text);  // gt ge lt le
   static Matcher Semver(VersionConstraint constraint);
-  static Matcher Regex(std::string pattern);  // must compile (checked by the parser)
+  // RE2 syntax, matched in linear time (no backtracking: a hostile pattern or a large input
+  // cannot blow the stack or the clock). InvalidArgument for a pattern that does not compile or
+  // is longer than kMaxRegexBytes.
+  static constexpr size_t kMaxRegexBytes = 4096;
+  static Result<Matcher> Regex(std::string pattern);
   static Matcher Empty(bool want_empty);
   static Matcher Combine(Kind kind, std::vector<Matcher> children);  // all_of any_of not (1 child)
 
@@ -78,7 +86,7 @@ class Matcher {
   Quantity bound_;
   std::string text_;
   std::shared_ptr<const VersionConstraint> constraint_;
-  std::shared_ptr<const std::regex> regex_;
+  std::shared_ptr<const re2::RE2> regex_;
   bool want_empty_ = true;
   std::vector<Matcher> children_;
 };

@@ -89,6 +89,12 @@ Result<Milliseconds> ParseDuration(std::string_view text) {
   if (quantity->value < 0) {
     return Status::InvalidArgument(fmt::format("duration '{}' is negative", TrimSpaces(text)));
   }
+  // Past this, milliseconds overflow (1e20s became 0 ms); no wait of a check is that long.
+  constexpr double kMaxSeconds = 366.0 * 24 * 3600;
+  if (!(quantity->value <= kMaxSeconds)) {
+    return Status::InvalidArgument(
+        fmt::format("duration '{}' is too long; at most 366 days (8784h)", TrimSpaces(text)));
+  }
   return Milliseconds(static_cast<long long>(std::llround(quantity->value * 1000)));
 }
 

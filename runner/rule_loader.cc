@@ -6,13 +6,13 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <map>
 #include <set>
 #include <sstream>
 
 #include <fmt/format.h>
 
+#include "checks/file_io.h"
 #include "checks/text.h"
 #include "rules/builtin_rules.h"
 #include "runner/expectation_parser.h"
@@ -160,9 +160,12 @@ class FileLoader {
     auto it = keys.find(key);
     if (it == keys.end()) {
       Error(root, fmt::format("missing key '{}' (add '{}')", key, example));
-    } else if (!it->second->IsScalar() || it->second->scalar != expected) {
-      Error(*it->second, fmt::format("unsupported {} '{}' (expected '{}')", key,
-                                     it->second->IsScalar() ? it->second->scalar : "?", expected));
+    } else if (!it->second->IsScalar()) {
+      Error(*it->second, fmt::format("'{}' must be the string '{}', not {}", key, expected,
+                                     it->second->IsMap() ? "a map" : "a list"));
+    } else if (it->second->scalar != expected) {
+      Error(*it->second, fmt::format("unsupported {} {} (expected '{}')", key,
+                                     QuoteForMessage(it->second->scalar), expected));
     }
   }
 
@@ -228,6 +231,10 @@ class FileLoader {
     rule.location = {file_.path, node.line, node.column};
     rule.phase = file_phase;
     const YamlNode* id_node = node.Find("id");
+    // One IdRef per rule, whatever its id is like, so that CheckRuleGraph's positions stay
+    // aligned with the rules after a rule with a missing or non-string id.
+    const YamlNode& id_at = id_node != nullptr ? *id_node : node;
+    id_refs_->push_back({&file_, id_at.line, id_at.column});
     if (id_node == nullptr) {
       Error(node, "rule has no 'id'");
     } else if (std::optional<std::string> id = ScalarString(*id_node, "id")) {
@@ -237,7 +244,6 @@ class FileLoader {
                                     *id));
       }
       rule.id = *id;
-      id_refs_->push_back({&file_, id_node->line, id_node->column});
     }
     const std::string where = rule.id.empty() ? "rule" : "rule '" + rule.id + "'";
     misspelt_.clear();
@@ -449,32 +455,52 @@ void CheckRuleGraph(const std::vector<Rule>& rules, const std::vector<IdRef>& id
                                      rules[req.rule_index].id, req.id, DidYouMean(req.id, ids)));
     }
   }
-  // Depth-first search; a back edge is a cycle, reported once at the requirement closing it.
+  // Depth-first search over adjacency lists, with an explicit stack (a chain of 100,000 rules
+  // would overflow the call stack); a back edge is a cycle, reported once at the requirement
+  // closing it. Linear in rules and requirements.
+  std::vector<std::vector<const RequirementRef*>> edges(rules.size());
+  for (const RequirementRef& req : requirements) {
+    if (index.count(req.id)) edges[req.rule_index].push_back(&req);
+  }
   enum class Mark { kNew, kActive, kDone };
   std::vector<Mark> marks(rules.size(), Mark::kNew);
-  std::vector<size_t> stack;
-  std::function<void(size_t)> visit = [&](size_t i) {
-    marks[i] = Mark::kActive;
-    stack.push_back(i);
-    for (const RequirementRef& req : requirements) {
-      if (req.rule_index != i || !index.count(req.id)) continue;
+  struct Frame {
+    size_t rule;
+    size_t next_edge;
+  };
+  std::vector<Frame> stack;
+  for (size_t root = 0; root < rules.size(); ++root) {
+    if (marks[root] != Mark::kNew) continue;
+    marks[root] = Mark::kActive;
+    stack.push_back({root, 0});
+    while (!stack.empty()) {
+      Frame& frame = stack.back();
+      if (frame.next_edge == edges[frame.rule].size()) {
+        marks[frame.rule] = Mark::kDone;
+        stack.pop_back();
+        continue;
+      }
+      const RequirementRef& req = *edges[frame.rule][frame.next_edge++];
       const size_t next = index.at(req.id);
       if (marks[next] == Mark::kActive) {
         std::string cycle;
-        auto start = std::find(stack.begin(), stack.end(), next);
-        for (auto it = start; it != stack.end(); ++it) cycle += rules[*it].id + " -> ";
+        auto start = std::find_if(stack.begin(), stack.end(),
+                                  [next](const Frame& f) { return f.rule == next; });
+        constexpr size_t kShown = 10;  // a cycle of 60,000 rules is named, not printed whole
+        const size_t length = static_cast<size_t>(stack.end() - start);
+        size_t shown = 0;
+        for (auto it = start; it != stack.end() && shown < kShown; ++it, ++shown) {
+          cycle += rules[it->rule].id + " -> ";
+        }
+        if (length > kShown) cycle += fmt::format("... ({} more) -> ", length - kShown);
         cycle += rules[next].id;
         diagnostics->Error(*req.file, req.line, req.column,
                            "requirement cycle: " + cycle + "; a rule cannot depend on itself");
       } else if (marks[next] == Mark::kNew) {
-        visit(next);
+        marks[next] = Mark::kActive;
+        stack.push_back({next, 0});
       }
     }
-    stack.pop_back();
-    marks[i] = Mark::kDone;
-  };
-  for (size_t i = 0; i < rules.size(); ++i) {
-    if (marks[i] == Mark::kNew) visit(i);
   }
 }
 
@@ -487,8 +513,6 @@ LoadResult LoadRules(const std::vector<SourceFile>& files, const ProbeRegistry& 
   for (const SourceFile& file : files) {
     FileLoader(file, registry, &result.diagnostics, &result.rules.rules, &requirements, &id_refs)
         .Load();
-    // Rules without an id have no IdRef; keep the vectors aligned for CheckRuleGraph.
-    id_refs.resize(result.rules.rules.size(), IdRef{&file, 0, 0});
   }
   CheckRuleGraph(result.rules.rules, id_refs, requirements, &result.diagnostics);
   result.diagnostics.SortByPosition();
@@ -499,26 +523,32 @@ std::vector<SourceFile> ReadRuleFiles(const std::vector<std::string>& paths,
                                       DiagnosticList* diagnostics) {
   namespace fs = std::filesystem;
   std::vector<SourceFile> files;
+  // ReadWholeFile refuses a FIFO or a device (`rules validate /dev/zero`) at once instead of
+  // blocking or reading forever, and a file over the YAML size limit before it is parsed.
   auto read_one = [&](const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-      diagnostics->FileError(path.string(),
-                             fmt::format("cannot read the file: {}", std::strerror(errno)));
+    Result<std::string> text = ReadWholeFile(path, kYamlMaxBytes);
+    if (!text) {
+      diagnostics->FileError(path.string(), text.error().message());
       return;
     }
-    std::ostringstream text;
-    text << in.rdbuf();
-    files.push_back({path.string(), text.str()});
+    files.push_back({path.string(), std::move(*text)});
   };
   for (const std::string& path : paths) {
     std::error_code ec;
     if (fs::is_directory(path, ec)) {
+      // Every *.yaml and *.yml entry but a directory is read, so a FIFO or a dangling link named
+      // like a rule file is reported rather than silently left out of the rule set.
       std::vector<fs::path> entries;
-      for (const auto& entry : fs::directory_iterator(path, ec)) {
-        const std::string ext = entry.path().extension().string();
-        if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml")) {
-          entries.push_back(entry.path());
+      for (fs::directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string ext = it->path().extension().string();
+        std::error_code ignored;
+        if ((ext == ".yaml" || ext == ".yml") && !it->is_directory(ignored)) {
+          entries.push_back(it->path());
         }
+      }
+      if (ec) {
+        diagnostics->FileError(path, fmt::format("cannot list the directory: {}", ec.message()));
+        continue;
       }
       std::sort(entries.begin(), entries.end());
       if (entries.empty()) {

@@ -207,8 +207,10 @@ class Scheduler {
     RuleState& state = states_[i];
     const int attempt = ++state.attempt;
     state.result.attempts = attempt;
-    const std::string call_key = fmt::format("{}#{}", planned.rule->probe, planned.params.dump());
-    const std::string key = fmt::format("{}#{}", call_key, attempt);
+    std::string call_key = planned.rule->probe;
+    call_key += '#';
+    call_key += planned.params.dump();
+    const std::string key = call_key + '#' + std::to_string(attempt);
     auto on_answer = [this, i, attempt](const Result<Facts>& answer) {
       OnAnswer(i, attempt, answer);
     };
@@ -371,7 +373,7 @@ class Scheduler {
   }
 
   // The run is over before its rules are (deadline or stop): every unfinished rule ends now.
-  // keep_observation: a rule that was retrying reports what it last saw, as a failure.
+  // keep_observation: a rule that was retrying reports what it last saw, as the failure it was.
   void EndRun(const std::string& why, bool keep_observation) {
     if (ended_) return;
     ended_ = true;
@@ -379,7 +381,8 @@ class Scheduler {
       RuleState& state = states_[i];
       if (state.done) continue;
       if (keep_observation && state.last_observation) {
-        Finish(i, RuleStatus::kFail, fmt::format("{} (then: {})", *state.last_observation, why));
+        // An attempt cut short by the deadline saw nothing new: the last observation stands.
+        Finish(i, RuleStatus::kFail, *state.last_observation);
       } else {
         state.result.error = why;
         Finish(i, RuleStatus::kError, why);

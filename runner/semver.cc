@@ -68,7 +68,14 @@ Result<VersionConstraint> VersionConstraint::Parse(std::string_view text) {
                         constraint.text_));
       }
       const std::optional<Version> version = ParseVersion(version_text);
-      if (!version || Trim(version_text).find_first_not_of("0123456789.") != std::string::npos) {
+      // A pre-release or build suffix (0.0.0-dev, 1.2+b3) is allowed and, as in observed
+      // versions, ignored.
+      const std::string_view trimmed = Trim(version_text);
+      const size_t numeric_end = trimmed.find_first_not_of("0123456789.");
+      const bool suffix_ok =
+          numeric_end == std::string_view::npos ||
+          (numeric_end > 0 && (trimmed[numeric_end] == '-' || trimmed[numeric_end] == '+'));
+      if (!version || !suffix_ok) {
         return Status::InvalidArgument(fmt::format(
             "'{}' in version constraint '{}' is not a version (expected digits and dots, e.g. "
             ">=1.13.1)",

@@ -4,7 +4,7 @@
 // on rule files (bench/README.md), reports syntax errors with the position of the cause and of
 // its context, and gives every node its line and column, which diagnostics need. Unlike most YAML
 // loaders it keeps every key of a map in order, duplicates included, so the rule loader can report
-// them. Aliases are expanded into copies of their anchored node.
+// them. Aliases are expanded into copies of their anchored node, positioned at the alias.
 //
 // Values; thread-compatible.
 #pragma once
@@ -49,8 +49,15 @@ struct YamlSyntaxError {
                         // line 7, column 13)"
 };
 
-// Parses the first document of text. A stream with no document gives a kNull node. On a syntax
-// error returns ParseError and fills *error.
+// Bounds of every YAML file flightcheck reads (rule files, config.yaml): past them parsing stops
+// with an error naming the limit, so hostile input costs bounded memory, stack and time.
+inline constexpr size_t kYamlMaxBytes = 16 << 20;
+inline constexpr int kYamlMaxDepth = 64;
+inline constexpr size_t kYamlMaxNodes = 1'000'000;  // aliases expanded
+
+// Parses text, which must hold at most one document. A stream with no document gives a kNull
+// node. On a syntax error, a second document, a string with a NUL byte or a limit above passed,
+// returns ParseError and fills *error with the position and the problem.
 Result<YamlNode> ParseYaml(std::string_view text, YamlSyntaxError* error);
 
 // The node as JSON: plain scalars get YAML's core types (true/false, integers, floats), quoted

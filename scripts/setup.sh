@@ -9,7 +9,9 @@ packages=(
   # libraries (DESIGN.md: Debian packages only)
   libboost-dev libsystemd-dev nlohmann-json3-dev libyaml-dev libspdlog-dev libfmt-dev
   libcli11-dev libgtest-dev libgmock-dev libc-ares-dev libcurl4-openssl-dev libssl-dev
-  libarchive-dev libcrypt-dev
+  libarchive-dev libcrypt-dev libre2-dev
+  # fuzzing: libFuzzer through clang, run for a bounded time by test.sh
+  clang libclang-rt-14-dev libfuzzer-14-dev
   # the real services the integration tests and benchmarks run (TESTBED.md)
   docker.io zookeeper dnsmasq openssh-server openssh-client sudo netcat-openbsd iproute2 util-linux
   procps

@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -165,6 +166,38 @@ TEST(CommandRunnerTest, BackgroundChildDoesNotHoldTheRunner) {
   EXPECT_EQ(result->exit_code, 0);
   EXPECT_EQ(result->stdout_text, "done\n");
   for (pid_t pid : ReadPids(pids)) ::kill(pid, SIGKILL);  // the test stops what it started
+}
+
+// Processes (not zombies) whose argv is exactly argv, from /proc: a pattern match would also find
+// the shell that started them, whose command line contains the same words.
+std::vector<pid_t> ProcessesRunning(const std::vector<std::string>& argv) {
+  std::string wanted;
+  for (const std::string& arg : argv) wanted += arg + '\0';
+  std::vector<pid_t> found;
+  for (const std::filesystem::directory_entry& entry :
+       std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const pid_t pid = std::stoi(name);
+    // A zombie's cmdline is empty, so it never matches.
+    if (testing::ReadTextFile(entry.path() / "cmdline") == wanted) found.push_back(pid);
+  }
+  return found;
+}
+
+// An ip-detect script that leaves `sleep 100 &` behind must not leave it running after the check:
+// the runner kills the rest of the command's process group once the command has exited.
+TEST(CommandRunnerTest, BackgroundChildrenAreKilledOnceTheCommandExits) {
+  const std::vector<std::string> sleeper = {"sleep", "97.5"};
+  ASSERT_TRUE(ProcessesRunning(sleeper).empty()) << "a 'sleep 97.5' is already running";
+  Result<CommandResult> result =
+      LocalCommandRunner().Run({"sh", "-c", "sleep 97.5 & echo hi"}, Deadline::In(seconds(10)));
+  ASSERT_TRUE(result) << result.error().ToString();
+  EXPECT_EQ(result->exit_code, 0);
+  EXPECT_EQ(result->stdout_text, "hi\n");
+  const std::vector<pid_t> left = ProcessesRunning(sleeper);
+  EXPECT_TRUE(left.empty()) << "'sleep 97.5' still runs as pid " << left.front();
+  for (pid_t pid : left) ::kill(pid, SIGKILL);
 }
 
 TEST(CommandRunnerTest, ConcurrentRuns) {

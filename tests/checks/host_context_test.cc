@@ -24,10 +24,10 @@ TEST(HostContextTest, ReadFileDistinguishesAbsentFromUnreadableAndTooLarge) {
   HostContext host{.root = root.path()};
   EXPECT_EQ(*host.ReadFile("/etc/small"), "abc");
   EXPECT_TRUE(host.ReadFile("/etc/absent").error().IsNotFound());
-  EXPECT_EQ(host.ReadFile("/etc/large", 10).error().message(),
-            "/etc/large is larger than 10 bytes");
-  EXPECT_EQ(host.ReadFile("/etc").error().code(), ErrorCode::kInternal)
-      << "reading a directory is EISDIR";
+  EXPECT_EQ(host.ReadFile("/etc/large", 10).error().ToString(),
+            "invalid argument: '/etc/large' is larger than 10 bytes");
+  EXPECT_EQ(host.ReadFile("/etc").error().ToString(),
+            "invalid argument: '/etc' is a directory, not a regular file");
 }
 
 TEST(HostContextTest, FindExecutableSearchesTheSystemPathUnderRoot) {
@@ -36,10 +36,17 @@ TEST(HostContextTest, FindExecutableSearchesTheSystemPathUnderRoot) {
   ::chmod(tool.c_str(), 0755);
   root.WriteFile("usr/bin/notexec", "data");
   HostContext host{.root = root.path()};
-  EXPECT_EQ(host.FindExecutable("ipset"), "/usr/sbin/ipset");
-  EXPECT_EQ(host.FindExecutable("notexec"), std::nullopt);
-  EXPECT_EQ(host.FindExecutable("missing"), std::nullopt);
-  EXPECT_EQ(host.FindExecutable("../etc/passwd"), std::nullopt);
+  for (const auto& [name, expected] :
+       std::vector<std::pair<std::string, std::optional<std::string>>>{
+           {"ipset", "/usr/sbin/ipset"},
+           {"notexec", std::nullopt},
+           {"missing", std::nullopt},
+           {"../etc/passwd", std::nullopt}}) {
+    Result<std::optional<std::string>> found = host.SearchSystemPath(name);
+    ASSERT_TRUE(found) << name << ": " << found.error().ToString();
+    EXPECT_EQ(*found, expected) << name;
+    EXPECT_EQ(host.FindExecutable(name), expected) << name;
+  }
 }
 
 }  // namespace

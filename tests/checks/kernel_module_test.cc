@@ -83,7 +83,7 @@ TEST(KernelModuleProbeTest, Errors) {
   Result<Facts> no_release = RunModule(root.path(), "overlay");
   ASSERT_FALSE(no_release);
   EXPECT_NE(no_release.error().message().find(
-                "finding the running kernel: reading /proc/sys/kernel/osrelease"),
+                "finding the running kernel: cannot read '/proc/sys/kernel/osrelease'"),
             std::string::npos)
       << no_release.error().message();
 

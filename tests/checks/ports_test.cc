@@ -144,22 +144,87 @@ TEST(PortsProbeTest, NoPortsRequestedListsEveryListener) {
                                                    "tcp 127.0.0.11:2181", "tcp6 [::]:8080"}));
 }
 
-TEST(PortsProbeTest, MissingFilesAreNoListeners) {
+// One LISTEN socket on 0.0.0.0:22, for tables that must hold a socket line.
+constexpr std::string_view kSshLine =
+    "   0: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 1 1\n";
+
+TEST(PortsProbeTest, OnlyTheIpv6TablesMayBeAbsent) {
   testing::ScopedTempDir root;
-  Result<Facts> facts = RunPorts(root.path(), {{"tcp", {2181}}});
+  root.WriteFile("proc/net/tcp", std::string(kTcpHeader) + std::string(kSshLine));
+  Result<Facts> facts = RunPorts(root.path(), {{"tcp", {2181, 22}}});
+  ASSERT_TRUE(facts) << facts.error().ToString();
+  EXPECT_EQ((*facts)["listening"], nlohmann::json({22})) << "no tcp6: a kernel without IPv6";
+
+  // udp is read only when asked about, and then it must be there.
+  facts = RunPorts(root.path(), {{"tcp", {2181}}, {"udp", {53}}});
+  ASSERT_FALSE(facts);
+  EXPECT_EQ(facts.error().ToString(),
+            "not found: cannot read '/proc/net/udp': No such file or directory; without it no "
+            "listener can be seen (only the IPv6 tables tcp6 and udp6 may be absent)");
+}
+
+TEST(PortsProbeTest, MissingEmptyOrHeaderOnlyIpv4TableIsAnErrorNotNoListeners) {
+  testing::ScopedTempDir missing;
+  Result<Facts> facts = RunPorts(missing.path(), {{"tcp", {2181}}});
+  ASSERT_FALSE(facts);
+  EXPECT_EQ(facts.error().ToString(),
+            "not found: cannot read '/proc/net/tcp': No such file or directory; without it no "
+            "listener can be seen (only the IPv6 tables tcp6 and udp6 may be absent)");
+
+  testing::ScopedTempDir empty;
+  empty.WriteFile("proc/net/tcp", "");
+  facts = RunPorts(empty.path(), {{"tcp", {2181}}});
+  ASSERT_FALSE(facts);
+  EXPECT_EQ(facts.error().ToString(),
+            "parse error: /proc/net/tcp is empty; the kernel's table always starts with a header "
+            "line ('sl local_address ...')");
+
+  testing::ScopedTempDir header_only;
+  header_only.WriteFile("proc/net/tcp", std::string(kTcpHeader) + std::string(kSshLine));
+  header_only.WriteFile("proc/net/udp", "   sl  local_address rem_address   st\n");
+  facts = RunPorts(header_only.path(), {{"udp", {53}}});
+  ASSERT_FALSE(facts);
+  EXPECT_EQ(facts.error().ToString(),
+            "parse error: /proc/net/udp has only its header line and is not the kernel's own table "
+            "(procfs), so it cannot show that nothing listens; a host in use has at least one "
+            "socket there");
+  header_only.WriteFile("proc/net/udp6", "");  // present, but not even a header
+  header_only.WriteFile("proc/net/udp", "   sl  local_address\n" + std::string(kSshLine));
+  facts = RunPorts(header_only.path(), {{"udp", {53}}});
+  ASSERT_FALSE(facts);
+  EXPECT_EQ(facts.error().ToString(),
+            "parse error: /proc/net/udp6 is empty; the kernel's table always starts with a header "
+            "line ('sl local_address ...')");
+  header_only.WriteFile("proc/net/udp6", "  sl  local_address\n");  // no IPv6 sockets: fine
+  facts = RunPorts(header_only.path(), {{"udp", {53}}});
   ASSERT_TRUE(facts) << facts.error().ToString();
   EXPECT_EQ((*facts)["listening"], nlohmann::json::array());
 }
 
+TEST(PortsProbeTest, NoPortsRequestedNeedsBothIpv4Tables) {
+  testing::ScopedTempDir root;
+  root.WriteFile("proc/net/tcp", std::string(kTcpHeader) + std::string(kSshLine));
+  Result<Facts> facts = RunPorts(root.path(), Params::object());
+  ASSERT_FALSE(facts) << "every listener was asked for, and udp cannot be seen";
+  EXPECT_TRUE(facts.error().IsNotFound()) << facts.error().ToString();
+}
+
+TEST(PortsProbeTest, TheLiveKernelsTablesAreTrustedEvenWithoutSockets) {
+  // On procfs a header-only table means no sockets (this very sandbox may have no UDP socket).
+  Result<Facts> facts = RunPorts("/", {{"tcp", {1}}, {"udp", {1}}});
+  ASSERT_TRUE(facts) << facts.error().ToString();
+}
+
 TEST(PortsProbeTest, UnreadableOrGarbledFilesAreErrors) {
   testing::ScopedTempDir unreadable;
-  std::filesystem::create_directories(unreadable.path() / "proc/net/tcp");  // read() → EISDIR
+  std::filesystem::create_directories(unreadable.path() / "proc/net/tcp");
   Result<Facts> facts = RunPorts(unreadable.path(), {{"tcp", {2181}}});
   ASSERT_FALSE(facts);
-  EXPECT_NE(facts.error().message().find("reading /proc/net/tcp"), std::string::npos)
-      << facts.error().ToString();
+  EXPECT_EQ(facts.error().ToString(),
+            "invalid argument: '/proc/net/tcp' is a directory, not a regular file");
 
   testing::ScopedTempDir garbled;
+  garbled.WriteFile("proc/net/udp", "   sl  local_address\n" + std::string(kSshLine));
   garbled.WriteFile("proc/net/udp6", "   0: nonsense\n");
   facts = RunPorts(garbled.path(), {{"udp", {53}}});
   ASSERT_FALSE(facts);

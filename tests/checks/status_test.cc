@@ -27,6 +27,11 @@ TEST(StatusTest, FromErrnoMapsCodes) {
   EXPECT_EQ(Status::FromErrno("connect", ETIMEDOUT).code(), ErrorCode::kTimeout);
   EXPECT_EQ(Status::FromErrno("reading /x", EACCES).ToString(),
             "permission denied: reading /x: Permission denied");
+  // A path that cannot name a file is the path's problem, not an internal error.
+  EXPECT_EQ(Status::FromErrno("reading /loop", ELOOP).ToString(),
+            "invalid argument: reading /loop: Too many levels of symbolic links");
+  EXPECT_EQ(Status::FromErrno("reading /etc", EISDIR).code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(Status::FromErrno("reading /x", ENAMETOOLONG).code(), ErrorCode::kInvalidArgument);
 }
 
 TEST(ResultTest, ValueOrError) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -153,6 +154,78 @@ ssh_port: abc
             "num_masters: Must have 1, 3, 5, 7, or 9 masters. Found 2\n"
             "ssh_port: Must be an integer but got a str: abc\n"
             "3 errors, 0 warnings\n");
+}
+
+// Hostile configs: each a clear message and exit 65, never a crash, exit 70 or a config that
+// validates and ships something else than it says.
+TEST_F(ConfigCommandsTest, HostileValuesGetOneLineMessagesAndExit65) {
+  std::string config = kValidConfig;
+  config.replace(config.find("exhibitor_storage_backend: static"), 33,
+                 "exhibitor_storage_backend: \"static\\nlines\"");
+  WriteConfig(config + "ssh_port: 99999999999999999999999\nresolvers: \"[1e400]\"\n");
+  const CliRun run = Run({"validate-config"});
+  EXPECT_EQ(run.exit_code, 65) << run.err;
+  EXPECT_EQ(
+      run.err,
+      "Validation of configuration parameters failed (genconf/config.yaml):\n"
+      "exhibitor_storage_backend: Must be one of 'agent_only_group_no_exhibitor', 'aws_s3', "
+      "'shared_filesystem', 'static', 'zookeeper', 'azure'. Got 'static\\nlines'.\n"
+      "ssh_port: Must be between 1 and 32000 inclusive\n"
+      "resolvers: Must be a JSON formatted list, but the given value `[1e400]` holds a number "
+      "that is out of range\n"
+      "3 errors, 0 warnings\n");
+}
+
+TEST_F(ConfigCommandsTest, ANulByteInAListIsRefusedAtItsPosition) {
+  std::string config = kValidConfig;
+  config.replace(config.find("master_list: [10.0.0.1]"), 23,
+                 "master_list: [\"10.0.0.1\\0; rm -rf /\"]");
+  WriteConfig(config);
+  const CliRun run = Run({"validate-config"});
+  EXPECT_EQ(run.exit_code, 65);
+  EXPECT_EQ(
+      run.err,
+      "Validation of configuration parameters failed (genconf/config.yaml):\n"
+      "genconf/config.yaml:5:15: invalid YAML: the string contains a NUL byte (\\0); no path, "
+      "command, name or address can hold one\n"
+      "1 error, 0 warnings\n");
+}
+
+TEST_F(ConfigCommandsTest, DeepNestingASecondDocumentAndAnAliasBombAreRefused) {
+  WriteConfig(std::string(kValidConfig) + "custom: " + std::string(20000, '[') +
+              std::string(20000, ']') + "\n");
+  CliRun run = Run({"validate-config"});
+  EXPECT_EQ(run.exit_code, 65);
+  EXPECT_EQ(run.err,
+            "Validation of configuration parameters failed (genconf/config.yaml):\n"
+            "genconf/config.yaml:14:73: invalid YAML: nesting deeper than 64 levels; that is the "
+            "limit\n"
+            "1 error, 0 warnings\n");
+  WriteConfig(std::string(kValidConfig) + "---\nmaster_list: [broken\n");
+  run = Run({"validate-config"});
+  EXPECT_EQ(run.exit_code, 65);
+  EXPECT_EQ(run.err,
+            "Validation of configuration parameters failed (genconf/config.yaml):\n"
+            "genconf/config.yaml:14:1: invalid YAML: a second YAML document starts here; the file "
+            "must hold one document (remove the '---' line or move the rest to its own file)\n"
+            "1 error, 0 warnings\n");
+  std::string bomb = std::string(kValidConfig) + "a0: &a0 [x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i < 9; ++i) {
+    bomb += fmt::format(
+        "a{0}: &a{0} [*a{1}, *a{1}, *a{1}, *a{1}, *a{1}, *a{1}, *a{1}, *a{1}, "
+        "*a{1}]\n",
+        i, i - 1);
+  }
+  WriteConfig(bomb);
+  run = Run({"validate-config"});
+  EXPECT_EQ(run.exit_code, 65);
+  EXPECT_EQ(
+      run.err,
+      "Validation of configuration parameters failed (genconf/config.yaml):\n"
+      "genconf/config.yaml:20:10: invalid YAML: the document has more than 1000000 nodes with "
+      "its aliases expanded; that is the limit (an alias repeated inside aliases "
+      "multiplies)\n"
+      "1 error, 0 warnings\n");
 }
 
 TEST_F(ConfigCommandsTest, SshKeysAreValidated) {

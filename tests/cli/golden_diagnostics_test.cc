@@ -1,6 +1,7 @@
 // Golden diagnostics: broken rule files and bad flags, each with the exact message a user sees and
 // the exit code (65: invalid rule file, nothing ran; 64: usage error). Compared as whole strings,
 // caret lines included, as ninja's ParserTest.Errors does.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "tests/cli/run_flightcheck.h"
@@ -281,7 +282,7 @@ rules:
 )golden",
      {"check", "--rules", "bad_regex.yaml"},
      65,
-     R"golden(bad_regex.yaml:7:38: error: invalid regex '^(3|4': Mismatched '(' and ')' in regular expression
+     R"golden(bad_regex.yaml:7:38: error: invalid regex '^(3|4': missing ): ^(3|4
     expect: {kernel_release: {regex: "^(3|4"}}
                                      ^
 flightcheck: 1 error in rule files; nothing was run
@@ -525,7 +526,204 @@ Run 'flightcheck --help' for usage.
      R"golden(flightcheck: error: --timeout: must be longer than 0
 Run 'flightcheck --help' for usage.
 )golden"},
+    {"nul_in_path",
+     "nul.yaml",
+     R"golden(apiVersion: flightcheck/v1
+kind: RuleSet
+phase: preflight
+rules:
+  - id: hostname
+    probe: {file: {path: "/etc/hostname\0x"}}
+    expect: {exists: true}
+)golden",
+     {"check", "--rules", "nul.yaml"},
+     65,
+     R"golden(nul.yaml:6:26: error: invalid YAML: the string contains a NUL byte (\0); no path, command, name or address can hold one
+    probe: {file: {path: "/etc/hostname\0x"}}
+                         ^
+flightcheck: 1 error in rule files; nothing was run
+)golden"},
+    {"nul_in_argv",
+     "nul.yaml",
+     R"golden(apiVersion: flightcheck/v1
+kind: RuleSet
+phase: preflight
+rules:
+  - id: runs
+    probe: {command: {argv: ["tr\0ue"]}}
+    expect: {exit_code: 0}
+)golden",
+     {"check", "--rules", "nul.yaml"},
+     65,
+     R"golden(nul.yaml:6:30: error: invalid YAML: the string contains a NUL byte (\0); no path, command, name or address can hold one
+    probe: {command: {argv: ["tr\0ue"]}}
+                             ^
+flightcheck: 1 error in rule files; nothing was run
+)golden"},
+    {"second_document",
+     "two.yaml",
+     R"golden(apiVersion: flightcheck/v1
+kind: RuleSet
+phase: preflight
+rules:
+  - id: docker.running
+    probe: docker
+    expect: {running: true}
+---
+rules: [broken
+)golden",
+     {"check", "--rules", "two.yaml"},
+     65,
+     R"golden(two.yaml:8:1: error: invalid YAML: a second YAML document starts here; the file must hold one document (remove the '---' line or move the rest to its own file)
+---
+^
+flightcheck: 1 error in rule files; nothing was run
+)golden"},
+    {"duration_overflow",
+     "long.yaml",
+     R"golden(apiVersion: flightcheck/v1
+kind: RuleSet
+phase: preflight
+rules:
+  - id: docker.running
+    timeout: 1e20s
+    retry: {within: 1e20s, every: 1s}
+    probe: docker
+    expect: {running: true}
+)golden",
+     {"check", "--rules", "long.yaml"},
+     65,
+     R"golden(long.yaml:6:14: error: invalid duration for 'timeout': duration '1e20s' is too long; at most 366 days (8784h)
+    timeout: 1e20s
+             ^
+long.yaml:7:21: error: invalid duration for 'retry.within': duration '1e20s' is too long; at most 366 days (8784h)
+    retry: {within: 1e20s, every: 1s}
+                    ^
+flightcheck: 2 errors in rule files; nothing was run
+)golden"},
+    {"api_version_list",
+     "api.yaml",
+     R"golden(apiVersion: [flightcheck/v1]
+kind: RuleSet
+phase: preflight
+rules:
+  - id: docker.running
+    probe: docker
+    expect: {running: true}
+)golden",
+     {"check", "--rules", "api.yaml"},
+     65,
+     R"golden(api.yaml:1:13: error: 'apiVersion' must be the string 'flightcheck/v1', not a list
+apiVersion: [flightcheck/v1]
+            ^
+flightcheck: 1 error in rule files; nothing was run
+)golden"},
+    {"positions_after_a_non_string_id",
+     "ids.yaml",
+     R"golden(apiVersion: flightcheck/v1
+kind: RuleSet
+phase: preflight
+rules:
+  - id: [not, a, string]
+    probe: docker
+    expect: {running: true}
+  - id: twice
+    probe: docker
+    expect: {running: true}
+  - id: twice
+    probe: docker
+    expect: {running: true}
+)golden",
+     {"check", "--rules", "ids.yaml"},
+     65,
+     R"golden(ids.yaml:5:9: error: 'id' must be a string
+  - id: [not, a, string]
+        ^
+ids.yaml:11:9: error: duplicate rule id 'twice' (first defined at ids.yaml:8:5)
+  - id: twice
+        ^
+flightcheck: 2 errors in rule files; nothing was run
+)golden"},
+    {"duplicate_through_an_alias",
+     "alias.yaml",
+     R"golden(apiVersion: flightcheck/v1
+kind: RuleSet
+phase: preflight
+rules:
+  - &rule
+    id: docker.running
+    probe: docker
+    expect: {running: true}
+  - *rule
+)golden",
+     {"check", "--rules", "alias.yaml"},
+     65,
+     R"golden(alias.yaml:9:5: error: duplicate rule id 'docker.running' (first defined at alias.yaml:5:5)
+  - *rule
+    ^
+flightcheck: 1 error in rule files; nothing was run
+)golden"},
+    {"huge_regex",
+     "re.yaml",
+     nullptr,
+     {"check", "--rules", "re.yaml"},
+     65,
+     R"golden(re.yaml:7:38: error: the pattern is 100000 bytes long; at most 4096 are allowed
+    expect: {kernel_release: {regex: "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...
+                                     ^
+flightcheck: 1 error in rule files; nothing was run
+)golden"},
+    {"alias_bomb",
+     "bomb.yaml",
+     R"golden(apiVersion: flightcheck/v1
+kind: RuleSet
+phase: preflight
+a: &a [x, x, x, x, x, x, x, x, x]
+b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]
+f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]
+g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]
+h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]
+i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h]
+rules: []
+)golden",
+     {"check", "--rules", "bomb.yaml"},
+     65,
+     R"golden(bomb.yaml:10:8: error: invalid YAML: the document has more than 1000000 nodes with its aliases expanded; that is the limit (an alias repeated inside aliases multiplies)
+g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]
+       ^
+flightcheck: 1 error in rule files; nothing was run
+)golden"},
+    {"semver_example_of_the_docs",
+     "semver.yaml",
+     R"golden(apiVersion: flightcheck/v1
+kind: RuleSet
+phase: preflight
+rules:
+  - id: docker.version
+    probe: docker
+    expect: {server_version: {semver: ">=1.13.1, <25 || =0.0.0-dev"}}
+  - id: unknown
+    probe: dockr
+    expect: {running: true}
+)golden",
+     {"rules", "validate", "semver.yaml"},
+     65,
+     R"golden(semver.yaml:9:12: error: unknown probe 'dockr' (did you mean 'docker'?); `flightcheck probes` lists them
+    probe: dockr
+           ^
+flightcheck: 1 error in rule files; nothing was run
+)golden"},
 };
+// A rule whose regex is 100,000 characters long (std::regex overflowed the stack compiling it).
+std::string HugeRegexRules() {
+  return "apiVersion: flightcheck/v1\nkind: RuleSet\nphase: preflight\nrules:\n  - id: os\n"
+         "    probe: os\n    expect: {kernel_release: {regex: \"" +
+         std::string(100000, 'a') + "\"}}\n";
+}
+
 // Names the case in gtest's messages instead of dumping the struct's bytes.
 void PrintTo(const GoldenCase& c, std::ostream* os) { *os << c.name; }
 
@@ -534,7 +732,7 @@ class GoldenDiagnosticsTest : public ::testing::TestWithParam<GoldenCase> {};
 TEST_P(GoldenDiagnosticsTest, ExactMessageAndExitCode) {
   const GoldenCase& c = GetParam();
   testing::ScopedTempDir dir;
-  dir.WriteFile(c.file_name, c.file_text);
+  dir.WriteFile(c.file_name, c.file_text != nullptr ? std::string(c.file_text) : HugeRegexRules());
   const testing::CliRun run = testing::RunFlightcheck(c.args, dir.path());
   EXPECT_EQ(run.err, c.stderr_text);
   EXPECT_EQ(run.exit_code, c.exit_code);
@@ -545,6 +743,46 @@ INSTANTIATE_TEST_SUITE_P(Golden, GoldenDiagnosticsTest, ::testing::ValuesIn(kCas
                          [](const ::testing::TestParamInfo<GoldenCase>& param_info) {
                            return std::string(param_info.param.name);
                          });
+
+// Generated hostile rule files: each ends at once with its message and exit 65.
+TEST(HostileRuleFilesTest, NestingTwentyThousandLevelsIsRefusedNotACrash) {
+  testing::ScopedTempDir dir;
+  dir.WriteFile("deep.yaml",
+                "apiVersion: flightcheck/v1\nkind: RuleSet\nphase: preflight\nrules: " +
+                    std::string(20000, '[') + std::string(20000, ']') + "\n");
+  const testing::CliRun run =
+      testing::RunFlightcheck({"rules", "validate", "deep.yaml"}, dir.path());
+  EXPECT_EQ(run.exit_code, 65);
+  EXPECT_EQ(
+      run.err,
+      R"golden(deep.yaml:4:72: error: invalid YAML: nesting deeper than 64 levels; that is the limit
+...[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[...
+                                                               ^
+flightcheck: 1 error in rule files; nothing was run
+)golden");
+}
+
+TEST(HostileRuleFilesTest, ARequirementCycleOfSixtyThousandRulesIsNamedShortly) {
+  std::string text = "apiVersion: flightcheck/v1\nkind: RuleSet\nphase: preflight\nrules:\n";
+  constexpr int kRules = 60000;
+  for (int i = 0; i < kRules; ++i) {
+    text +=
+        fmt::format("- {{id: r{}, requires: [r{}], probe: docker, expect: {{running: true}}}}\n", i,
+                    (i + 1) % kRules);
+  }
+  testing::ScopedTempDir dir;
+  dir.WriteFile("cycle.yaml", text);
+  const testing::CliRun run =
+      testing::RunFlightcheck({"rules", "validate", "cycle.yaml"}, dir.path());
+  EXPECT_EQ(run.exit_code, 65);
+  EXPECT_EQ(
+      run.err,
+      R"golden(cycle.yaml:60004:27: error: requirement cycle: r0 -> r1 -> r2 -> r3 -> r4 -> r5 -> r6 -> r7 -> r8 -> r9 -> ... (59990 more) -> r0; a rule cannot depend on itself
+- {id: r59999, requires: [r0], probe: docker, expect: {running: true}}
+                          ^
+flightcheck: 1 error in rule files; nothing was run
+)golden");
+}
 
 TEST(GoldenDiagnosticsCoverageTest, AtLeastFifteenCases) { EXPECT_GE(std::size(kCases), 15u); }
 

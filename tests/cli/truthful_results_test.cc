@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <sys/stat.h>
+
 #include <chrono>
 #include <regex>
 
@@ -25,6 +27,19 @@ constexpr const char* kHeader =
 std::string Normalize(const std::string& text) {
   static const std::regex kSummary(" on [^ ]+: (\\d+ rules?) in [0-9.]+(us|ms|s|m)");
   return std::regex_replace(text, kSummary, " on H: $1 in T");
+}
+
+// `flightcheck check --rules rules.yaml --format json` in dir, in a private mount namespace where
+// each file of dir named first is bind-mounted over the host path named second (needs root).
+CliRun CheckWithHostFilesReplaced(const std::filesystem::path& dir,
+                                  const std::vector<std::pair<std::string, std::string>>& binds) {
+  std::string mounts;
+  for (const auto& [file, host_path] : binds) {
+    mounts += "mount --bind " + file + " " + host_path + " && ";
+  }
+  return RunFlightcheckScript("exec unshare -m --propagation private sh -c '" + mounts +
+                                  "exec \"$0\" check --rules rules.yaml --format json' \"$0\"",
+                              dir);
 }
 
 double SecondsSince(std::chrono::steady_clock::time_point start) {
@@ -128,10 +143,7 @@ TEST(TruthfulResultsTest, ABlackHoleResolverCostsEachRuleItsTimeoutNotMore) {
     expect: {reachable: true}
 )");
   const auto start = std::chrono::steady_clock::now();
-  const CliRun run = RunFlightcheckScript(
-      "exec unshare -m --propagation private sh -c 'mount --bind resolv.conf /etc/resolv.conf && "
-      "exec \"$0\" check --rules rules.yaml --format json' \"$0\"",
-      dir.path());
+  const CliRun run = CheckWithHostFilesReplaced(dir.path(), {{"resolv.conf", "/etc/resolv.conf"}});
   const double seconds = SecondsSince(start);
   EXPECT_LT(seconds, 4.0) << run.out << run.err;
   EXPECT_EQ(run.exit_code, 3) << run.err;
@@ -142,6 +154,36 @@ TEST(TruthfulResultsTest, ABlackHoleResolverCostsEachRuleItsTimeoutNotMore) {
               std::string::npos)
         << result.dump();
   }
+}
+
+// NSS cannot be interrupted: a lookup whose source hangs (here /etc/passwd and /etc/group are
+// FIFOs nobody writes, in a private mount namespace; in life a hung LDAP server) is abandoned at
+// the rule's timeout, and the run ends with the other rules' results instead of never.
+TEST(TruthfulResultsTest, AnNssLookupStuckOnAHungSourceCostsTheRuleItsTimeout) {
+  ScopedTempDir dir;
+  ASSERT_EQ(::mkfifo((dir.path() / "hung").c_str(), 0600), 0);
+  dir.WriteFile("rules.yaml", std::string(kHeader) + R"(
+  - id: user.nobody
+    timeout: 1s
+    probe: {user: {name: nobody}}
+    expect: {exists: true}
+  - id: group.nogroup
+    timeout: 1s
+    probe: {group: {name: nogroup}}
+    expect: {exists: true}
+  - id: quick
+    probe: {command: {argv: ["true"]}}
+    expect: {exit_code: 0}
+)");
+  const auto start = std::chrono::steady_clock::now();
+  const CliRun run =
+      CheckWithHostFilesReplaced(dir.path(), {{"hung", "/etc/passwd"}, {"hung", "/etc/group"}});
+  EXPECT_LT(SecondsSince(start), 3.0) << run.out << run.err;
+  EXPECT_EQ(run.exit_code, 3) << run.err;
+  const nlohmann::json report = nlohmann::json::parse(run.out);
+  EXPECT_EQ(report["results"][0]["message"], "timeout: probe 'user' did not answer within 1s");
+  EXPECT_EQ(report["results"][1]["message"], "timeout: probe 'group' did not answer within 1s");
+  EXPECT_EQ(report["results"][2]["status"], "pass");
 }
 
 TEST(TruthfulResultsTest, SigtermStopsARunWithinASecondAndReportsWhatFinished) {

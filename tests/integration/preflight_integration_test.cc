@@ -482,16 +482,18 @@ class ZookeeperPostflightTest : public ::testing::Test {
   }
 };
 
-TEST_F(ZookeeperPostflightTest, WithoutMasterListTheQuorumRuleIsSkipped) {
+TEST_F(ZookeeperPostflightTest, WithoutMasterListTheQuorumRuleIsNotCheckedAndExitsThree) {
+  // A postflight that could not look at the quorum has not shown the cluster is healthy.
   const CliRun run = Check({"--phase", "postflight", "--format", "json"}).run;
-  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+  EXPECT_EQ(run.exit_code, 3) << run.out << run.err;
   const json report = ParseReport(run);
   ASSERT_TRUE(report.is_object());
   const json quorum = ResultOf(report, "zookeeper.quorum");
   EXPECT_EQ(quorum["status"], "skip") << quorum.dump(2);
   EXPECT_TRUE(Contains(quorum["message"].get<std::string>(), "variable 'master_list' is not set"))
       << quorum["message"];
-  EXPECT_EQ(report["exit_code"], 0);
+  EXPECT_EQ(quorum["skip_cause"], "variable_unset");
+  EXPECT_EQ(report["exit_code"], 3);
 }
 
 TEST_F(ZookeeperPostflightTest, QuorumSurvivesOneCrashAndFailsAfterTwoNamingTheDeadServers) {

@@ -46,6 +46,9 @@ TEST(MatcherTest, ValuesOfAnotherTypeOrNullAreUnknownNotFalse) {
             "unknown: a number, not comparable with [\"vfs\"]");
   // A literal null operand does compare with null.
   EXPECT_EQ(Verdict(Matcher::Compare(Kind::kEq, nullptr), nullptr), "true");
+  // Found by the matchers fuzzer (fuzz/regressions/matchers/null-fact-in-list): this crashed.
+  EXPECT_EQ(Verdict(Matcher::Compare(Kind::kIn, json::array({1, 2})), nullptr), "unknown: null");
+  EXPECT_EQ(Verdict(Matcher::Compare(Kind::kIn, json::array({1, nullptr})), nullptr), "true");
   EXPECT_EQ(Verdict(Ge("4"), "many"), "unknown: not a number");
   EXPECT_EQ(Verdict(Ge("4"), nullptr), "unknown: null");
   EXPECT_EQ(Verdict(Matcher::Empty(true), nullptr), "unknown: null");
@@ -72,7 +75,7 @@ TEST(MatcherTest, SemverRegexContainsEmpty) {
   EXPECT_EQ(Verdict(semver, "20.10.24"), "true");
   EXPECT_EQ(Verdict(semver, "1.12.6"), "false: expected version >=1.13.1");
   EXPECT_EQ(Verdict(semver, ""), "unknown: not a version");
-  const Matcher regex = Matcher::Regex("^3\\.");
+  const Matcher regex = *Matcher::Regex("^3\\.");
   EXPECT_EQ(Verdict(regex, "3.10.0"), "true");
   EXPECT_EQ(Verdict(regex, "4.1"), "false: expected a match of /^3\\./");
   EXPECT_EQ(Verdict(regex, 3), "unknown: not a string");
@@ -84,6 +87,21 @@ TEST(MatcherTest, SemverRegexContainsEmpty) {
   EXPECT_EQ(Verdict(Matcher::Empty(true), ""), "true");
   EXPECT_EQ(Verdict(Matcher::Empty(true), json::array({8080})), "false: expected empty");
   EXPECT_EQ(Verdict(Matcher::Empty(false), "x"), "true");
+}
+
+TEST(MatcherTest, RegexesRunInLinearTimeAndLongPatternsAreRefused) {
+  // std::regex recursed once per character on these and crashed (SIGSEGV) on tens of KB.
+  const Matcher any_then_needle = *Matcher::Regex("(.|\n)*needle");
+  EXPECT_EQ(Verdict(any_then_needle, std::string(32 << 10, 'x') + "needle"), "true");
+  const Matcher alternation = *Matcher::Regex("^(a|b)*c");
+  EXPECT_EQ(Verdict(alternation, std::string(20 << 10, 'a')),
+            "false: expected a match of /^(a|b)*c/");
+  const Result<Matcher> huge = Matcher::Regex(std::string(100000, 'a'));
+  ASSERT_FALSE(huge);
+  EXPECT_EQ(huge.error().message(), "the pattern is 100000 bytes long; at most 4096 are allowed");
+  const Result<Matcher> broken = Matcher::Regex("^(3|4");
+  ASSERT_FALSE(broken);
+  EXPECT_EQ(broken.error().message(), "invalid regex '^(3|4': missing ): ^(3|4");
 }
 
 TEST(MatcherTest, CombinatorsFollowKleeneLogic) {
