@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include <limits>
+
 #include <fmt/format.h>
 
 #include "checks/probe.h"
@@ -21,7 +23,8 @@ Result<MemInfo> ParseMeminfo(std::string_view text) {
     const std::vector<std::string_view> fields = SplitFields(line.substr(colon + 1));
     const std::optional<int64_t> kib =
         fields.size() == 2 && fields[1] == "kB" ? ParseInt64(fields[0]) : std::nullopt;
-    if (!kib || *kib < 0) {
+    // A value whose bytes do not fit 64 bits is no real memory size (a hostile --root).
+    if (!kib || *kib < 0 || *kib > std::numeric_limits<int64_t>::max() / 1024) {
       return Status::ParseError(fmt::format("/proc/meminfo: {} is '{}', expected '<integer> kB'",
                                             key, Trim(line.substr(colon + 1))));
     }

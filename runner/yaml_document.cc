@@ -243,6 +243,13 @@ class TreeBuilder {
 
 }  // namespace
 
+YamlNode::YamlNode() = default;
+YamlNode::~YamlNode() = default;
+YamlNode::YamlNode(const YamlNode&) = default;
+YamlNode::YamlNode(YamlNode&&) noexcept = default;
+YamlNode& YamlNode::operator=(const YamlNode&) = default;
+YamlNode& YamlNode::operator=(YamlNode&&) noexcept = default;
+
 const YamlNode* YamlNode::Find(std::string_view key) const {
   for (const auto& [k, v] : pairs) {
     if (k.IsScalar() && k.scalar == key) return &v;

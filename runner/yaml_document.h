@@ -24,6 +24,15 @@ class YamlNode {
  public:
   enum class Kind { kNull, kScalar, kSequence, kMap };
 
+  // Declared here, defined where YamlNode is complete: clang instantiates the pair below from
+  // the inline members otherwise.
+  YamlNode();
+  ~YamlNode();
+  YamlNode(const YamlNode&);
+  YamlNode(YamlNode&&) noexcept;
+  YamlNode& operator=(const YamlNode&);
+  YamlNode& operator=(YamlNode&&) noexcept;
+
   Kind kind = Kind::kNull;
   std::string scalar;   // kScalar: the text; kNull written as "~"/"null"/"" keeps its text too
   bool quoted = false;  // kScalar written in quotes or as a block: always a string, never typed
