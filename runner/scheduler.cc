@@ -36,9 +36,11 @@ struct ProbeCall {
 // again, and a call stuck in NSS must not cost one more thread per run.
 class AbandonedCalls {
  public:
+  // Never destroyed: an abandoned call may return while the process exits, after static
+  // destructors ran, and must still find this alive.
   static AbandonedCalls& Global() {
-    static AbandonedCalls calls;
-    return calls;
+    static AbandonedCalls* const calls = new AbandonedCalls;
+    return *calls;
   }
 
   // When a call with this key is still blocked: since when.
