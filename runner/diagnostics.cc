@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "checks/text.h"
+
 namespace flightcheck {
 namespace {
 
@@ -24,12 +26,14 @@ std::string LineOf(std::string_view text, int line) {
 
 }  // namespace
 
+// Messages echo what the file says ("unknown role 'a\nb'"): escaped, one problem stays one line.
 void DiagnosticList::Error(const SourceFile& file, int line, int column, std::string message) {
-  diagnostics_.push_back({file.path, line, column, std::move(message), LineOf(file.text, line)});
+  diagnostics_.push_back(
+      {file.path, line, column, EscapeControl(message), LineOf(file.text, line)});
 }
 
 void DiagnosticList::FileError(std::string_view path, std::string message) {
-  diagnostics_.push_back({std::string(path), 0, 0, std::move(message), ""});
+  diagnostics_.push_back({std::string(path), 0, 0, EscapeControl(message), ""});
 }
 
 std::string FormatDiagnostic(const Diagnostic& d) {

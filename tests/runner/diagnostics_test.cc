@@ -48,3 +48,16 @@ TEST(SpellCheckTest, SuggestsCloseNamesOnly) {
 
 }  // namespace
 }  // namespace flightcheck
+
+namespace flightcheck {
+namespace {
+
+TEST(DiagnosticListTest, AMultiLineValueInAMessageStaysOnOneLine) {
+  DiagnosticList list;
+  const SourceFile file{"r.yaml", "roles: \"a\\nb\"\n"};
+  list.Error(file, 1, 8, "unknown role 'a\nb'");
+  EXPECT_EQ(list.Format(), "r.yaml:1:8: error: unknown role 'a\\nb'\nroles: \"a\\nb\"\n       ^\n");
+}
+
+}  // namespace
+}  // namespace flightcheck
