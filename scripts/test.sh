@@ -22,7 +22,7 @@ cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=Debug -DFLIGHTCHECK_WER
   -DFLIGHTCHECK_SANITIZE=ON > /dev/null
 cmake --build build-sanitize -j "$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  LSAN_OPTIONS="suppressions=$PWD/scripts/lsan.supp" \
+  LSAN_OPTIONS="suppressions=$PWD/scripts/lsan.supp:print_suppressions=0" \
   ctest --test-dir build-sanitize --output-on-failure -j "$jobs" -L unit --timeout 600
 
 echo "== fuzzing (bounded)"
