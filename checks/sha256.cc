@@ -1,8 +1,15 @@
 #include "checks/sha256.h"
 
+#include <errno.h>
+#include <unistd.h>
+
 #include <openssl/evp.h>
 
 #include <utility>
+
+#include <fmt/format.h>
+
+#include "checks/file_io.h"
 
 namespace flightcheck {
 namespace {
@@ -65,6 +72,28 @@ Result<std::string> Sha256Hasher::FinishHex() {
     return Status::Internal("cannot finish SHA-256");
   }
   return Hex(digest, length);
+}
+
+}  // namespace flightcheck
+
+namespace flightcheck {
+
+Result<std::string> Sha256FileHex(const std::filesystem::path& path) {
+  Result<ScopedFd> file = OpenRegularFile(path, fmt::format("'{}'", path.string()));
+  if (!file) return file.error();
+  Sha256Hasher hasher;
+  if (!hasher.status().ok()) return hasher.status();
+  char buffer[64 << 10];
+  for (;;) {
+    const ssize_t n = ::read(file->get(), buffer, sizeof buffer);
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Status::FromErrno(fmt::format("reading '{}'", path.string()), errno);
+    }
+    hasher.Update(std::string_view(buffer, static_cast<size_t>(n)));
+  }
+  return hasher.FinishHex();
 }
 
 }  // namespace flightcheck

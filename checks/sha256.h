@@ -8,6 +8,7 @@
 // a time; different hashers are independent.
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -22,6 +23,10 @@ namespace flightcheck {
 std::string Sha256Hex(std::string_view data);
 
 // SHA-256 of data given in pieces, for input that is streamed rather than held in memory.
+// Hex SHA-256 of a regular file's bytes, read in pieces (a payload may be large). Refuses what is
+// not a regular file (a FIFO would block) with InvalidArgument; read errors name the file.
+Result<std::string> Sha256FileHex(const std::filesystem::path& path);
+
 class Sha256Hasher {
  public:
   // Never fails here: a failure to set up OpenSSL is kept, reported by status() and by FinishHex.

@@ -13,6 +13,7 @@
 #include "installer/stages.h"
 #include "runner/quantity.h"
 #include "runner/report.h"
+#include "runner/stop_signals.h"
 
 namespace flightcheck::cli {
 namespace {
@@ -24,6 +25,7 @@ struct StageFlags {
   bool force = false;
   bool retry_failed = false;
   bool yes = false;
+  std::vector<std::string> hosts;  // uninstall --hosts
 };
 
 // y/yes/n/no, case-insensitive, asked again on anything else, as DC/OS did; end of input is no.
@@ -66,9 +68,19 @@ int RunStage(const std::string& stage, const StageFlags& flags) {
     }
     options.confirm = AskOnTerminal;
   }
+  for (const std::string& host : flags.hosts) {
+    if (host.empty() || host.find_first_of(" \t/'\"") != std::string::npos) {
+      return UsageError(fmt::format("--hosts: '{}' is not a host address", host));
+    }
+    options.only_hosts.push_back(host);
+  }
   std::optional<ClusterConfig> config = LoadClusterConfigOrReport(flags.config, ConfigMode::kSsh,
                                                                   /*strict=*/false);
   if (!config) return kExitInvalidInput;
+  // Ctrl-C and SIGTERM stop the remote work and leave a finished state file (a second one kills).
+  StopSignals signals;
+  options.stop = signals.token();
+  options.stop_signal = [&signals] { return signals.signal(); };
   if (stage == "preflight") return RunPreflightStage(*config, options);
   if (stage == "deploy") return RunDeployStage(*config, options);
   if (stage == "postflight") return RunPostflightStage(*config, options);
@@ -103,7 +115,13 @@ void AddStageCommands(CLI::App& app, int* exit_code) {
       cmd->add_option("--timeout", flags->timeout,
                       "How long to wait for the rules to pass (default: postflight_timeout)");
     }
-    if (name == "uninstall") cmd->add_flag("--yes", flags->yes, "Do not ask for confirmation");
+    if (name == "uninstall") {
+      cmd->add_flag("--yes", flags->yes, "Do not ask for confirmation");
+      cmd->add_option("--hosts", flags->hosts,
+                      "Only these hosts (comma-separated; they need not be in config.yaml any "
+                      "more)")
+          ->delimiter(',');
+    }
     cmd->callback([flags, exit_code, name] { *exit_code = RunStage(name, *flags); });
   }
 }

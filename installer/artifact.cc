@@ -281,10 +281,12 @@ Result<std::vector<Entry>> PlanEntries(const ArtifactInputs& inputs) {
   Result<SkipLists> skips = SplitSkipsByPhase(inputs);
   if (!skips) return skips.error();
   entries.push_back(TextEntry(
-      "install.env", fmt::format("# Written by flightcheck genconf; read by install.sh.\n"
-                                 "INSTALL_PREFIX={}\nSKIP_PREFLIGHT={}\nSKIP_POSTFLIGHT={}\n",
-                                 ShellQuote(prefix), ShellQuote(skips->preflight),
-                                 ShellQuote(skips->postflight))));
+      "install.env",
+      fmt::format("# Written by flightcheck genconf; read by install.sh.\n"
+                  "INSTALL_PREFIX={}\nSKIP_PREFLIGHT={}\nSKIP_POSTFLIGHT={}\nCONFIG_HASH={}\n"
+                  "CLUSTER_HASH={}\n",
+                  ShellQuote(prefix), ShellQuote(skips->preflight), ShellQuote(skips->postflight),
+                  ShellQuote(inputs.config_hash), ShellQuote(inputs.cluster_hash))));
   if (!inputs.payload.empty()) {
     const std::string file = inputs.payload.filename().string();
     auto ends_with = [&file](std::string_view suffix) { return file.ends_with(suffix); };

@@ -3,7 +3,8 @@
 //
 // Layout (top level of the tarball):
 //   install.sh            the node script (installer/install_script.h), 0755
-//   install.env           INSTALL_PREFIX, SKIP_PREFLIGHT, SKIP_POSTFLIGHT; sourced by install.sh
+//   install.env           INSTALL_PREFIX, SKIP_PREFLIGHT, SKIP_POSTFLIGHT, CONFIG_HASH,
+//                         CLUSTER_HASH; sourced by install.sh
 //   bin/flightcheck       the flightcheck binary, 0755
 //   rules/preflight/*     rules/postflight/*   rule files
 //   cluster.yaml          the rendered cluster config, secrets already removed
@@ -48,9 +49,13 @@ struct ArtifactInputs {
   // (flightcheck check refuses a --skip that names none), as a comma list in install.env.
   std::vector<std::string> skip_checks;
   // ConfigHash of the cluster config the inputs came from → "config_hash" of artifact.json, so a
-  // later stage can tell whether the artifact matches the current config.yaml. Not in the tarball:
-  // it does not change the name.
+  // later stage can tell whether the artifact matches the current config.yaml, and → install.env,
+  // where install.sh records it with what it installed. It hashes what the artifact holds (and the
+  // secrets), so it changes the name only when that changes anyway.
   std::string config_hash;
+  // ClusterHash (the same without the agent lists) → install.env: a host installed from an
+  // earlier artifact of the same cluster, before agents were added, is still of this cluster.
+  std::string cluster_hash;
 };
 
 struct Artifact {

@@ -130,9 +130,17 @@ Variables ClusterVariables(const ClusterConfig& config);
 // the key order of the file.
 std::string RenderNodeConfig(const ClusterConfig& config);
 
-// Lower-case hex SHA-256 of a canonical rendering of every key of the validated config, secrets
-// included and independent of key order: the "config hash" the deploy gate compares. Empty only
-// if OpenSSL cannot compute SHA-256.
+// Lower-case hex SHA-256 of everything genconf packs from the config (the rendered node config,
+// the rules' variables, the bytes of the files it names: ip-detect scripts, payload, custom rules)
+// and of its secrets, independent of key order: the "config hash" the deploy gate compares and
+// the artifact records. Keys that only steer the coordinator (ConfigKeyUse::kCoordinator:
+// ssh_*, process_timeout, postflight_timeout...) are not in it, so changing them does not ask
+// for genconf or void a passing preflight; editing an ip-detect script does. Reads those files
+// (an unreadable one hashes as unreadable). Empty only if OpenSSL cannot compute SHA-256.
 std::string ConfigHash(const ClusterConfig& config);
+
+// ConfigHash of the config without its agent lists (agent_list, public_agent_list): what stays
+// the same when a cluster is scaled out, so a host installed before is recognised as one of it.
+std::string ClusterHash(const ClusterConfig& config);
 
 }  // namespace flightcheck

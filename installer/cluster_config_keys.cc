@@ -9,7 +9,7 @@ namespace flightcheck {
 namespace {
 
 using enum ConfigKeyType;
-constexpr bool kSecret = true;
+using enum ConfigKeyUse;
 
 // One row per key: DC/OS 1.11's on-premises keys in the order of its reference, then
 // flightcheck's own. Keep the order: "did you mean" breaks ties by it. The kBool rows are DC/OS's
@@ -40,15 +40,15 @@ constexpr ConfigKey kConfigKeys[] = {
     {"dns_search", kString},
     {"dns_bind_ip_blacklist", kAddressList},
     {"dns_forward_zones", kUnchecked},
-    {"ip_detect_filename", kPath},
-    {"ip_detect_public_filename", kPath},
-    {"fault_domain_detect_filename", kUnchecked},
-    {"ssh_user", kString},
-    {"ssh_port", kInt},
-    {"ssh_key_path", kPath},
-    {"ssh_parallelism", kInt},
-    {"process_timeout", kInt},
-    {"extra_ssh_options", kStringOrList},
+    {"ip_detect_filename", kPath, kPacked},
+    {"ip_detect_public_filename", kPath, kPacked},
+    {"fault_domain_detect_filename", kUnchecked, kPacked},
+    {"ssh_user", kString, kCoordinator},
+    {"ssh_port", kInt, kCoordinator},
+    {"ssh_key_path", kPath, kCoordinator},
+    {"ssh_parallelism", kInt, kCoordinator},
+    {"process_timeout", kInt, kCoordinator},
+    {"extra_ssh_options", kStringOrList, kCoordinator},
     {"superuser_username", kString},
     {"superuser_password_hash", kString, kSecret},
     {"check_time", kBool},
@@ -103,15 +103,15 @@ constexpr ConfigKey kConfigKeys[] = {
     {"roles", kUnchecked},
     {"rexray_config", kUnchecked},
     {"rexray_config_preset", kUnchecked},
-    {"ssh_connect_timeout", kInt},
-    {"ssh_known_hosts_file", kPath},
-    {"ssh_accept_new_host_keys", kBool},
-    {"payload", kPath},
+    {"ssh_connect_timeout", kInt, kCoordinator},
+    {"ssh_known_hosts_file", kPath, kCoordinator},
+    {"ssh_accept_new_host_keys", kBool, kCoordinator},
+    {"payload", kPath, kPacked},
     {"install_prefix", kString},
-    {"custom_rules", kPathList},
+    {"custom_rules", kPathList, kPacked},
     {"builtin_rules", kBool},
     {"skip_checks", kList},
-    {"postflight_timeout", kInt},
+    {"postflight_timeout", kInt, kCoordinator},
 };
 
 bool HasSecretName(std::string_view key) {
@@ -142,7 +142,13 @@ const ConfigKey* FindConfigKey(std::string_view name) {
 // later versions pass through to the nodes), and any table row added without the flag.
 bool IsSecretConfigKey(std::string_view key) {
   const ConfigKey* known = FindConfigKey(key);
-  return (known != nullptr && known->secret) || HasSecretName(key);
+  return (known != nullptr && known->use == kSecret) || HasSecretName(key);
+}
+
+ConfigKeyUse UseOfConfigKey(std::string_view name) {
+  if (IsSecretConfigKey(name)) return kSecret;
+  const ConfigKey* known = FindConfigKey(name);
+  return known != nullptr ? known->use : kRendered;
 }
 
 }  // namespace flightcheck

@@ -28,12 +28,26 @@ enum class ConfigKeyType {
   kUnchecked,     // a DC/OS key flightcheck does not validate: it goes to the nodes as written
 };
 
+// Where a key's value goes. The one policy rendering (RenderNodeConfig), the config hash
+// (ConfigHash) and secret handling (IsSecretConfigKey) all follow.
+enum class ConfigKeyUse {
+  kRendered,     // into the nodes' cluster.yaml, and so into the config hash
+  kSecret,       // never leaves the coordinator; in the config hash (hashed, not shown)
+  kCoordinator,  // steers only the coordinator (SSH, timeouts): neither rendered nor hashed, so
+                 // changing it does not void a passing preflight
+  kPacked,       // names a file whose contents genconf packs: the contents are hashed, the path
+                 // is neither rendered nor hashed
+};
+
 struct ConfigKey {
   std::string_view name;
   ConfigKeyType type;
-  // The value is a secret (IsSecretConfigKey): it never leaves the coordinator.
-  bool secret = false;
+  ConfigKeyUse use = ConfigKeyUse::kRendered;
 };
+
+// The use of any key: its table row's, or for a key flightcheck does not know, kSecret when its
+// name says so (IsSecretConfigKey) and kRendered otherwise.
+ConfigKeyUse UseOfConfigKey(std::string_view name);
 
 // Every key flightcheck knows: those of a DC/OS 1.11 on-premises config.yaml, then flightcheck's
 // own. A key not here is warned about as unknown, and still goes to the nodes as written.

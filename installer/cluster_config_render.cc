@@ -5,6 +5,10 @@
 #include <algorithm>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
 
 #include "checks/sha256.h"
 #include "checks/text.h"
@@ -15,10 +19,21 @@ namespace {
 
 using nlohmann::json;
 
-bool IsCoordinatorOnlyKey(std::string_view key) {
-  return StartsWith(key, "ssh_") || key.ends_with("_filename") || key == "extra_ssh_options" ||
-         key == "process_timeout" || key == "postflight_timeout" || key == "payload" ||
-         key == "custom_rules";
+// The files genconf packs, by key: the defaults the validator applied, and any other kPacked key
+// the config sets (resolved as the validator resolves paths).
+std::vector<std::pair<std::string, std::filesystem::path>> PackedFiles(const ClusterConfig& config) {
+  std::vector<std::pair<std::string, std::filesystem::path>> files = {
+      {"ip_detect_filename", config.ip_detect_path}};
+  if (!config.payload_path.empty()) files.emplace_back("payload", config.payload_path);
+  for (const std::filesystem::path& rules : config.custom_rules) {
+    files.emplace_back("custom_rules", rules);
+  }
+  for (auto it = config.values.begin(); it != config.values.end(); ++it) {
+    if (UseOfConfigKey(it.key()) != ConfigKeyUse::kPacked || !it.value().is_string()) continue;
+    if (it.key() == "ip_detect_filename" || it.key() == "payload") continue;
+    files.emplace_back(it.key(), config.install_dir / it.value().get<std::string>());
+  }
+  return files;
 }
 
 std::string RenderKey(const std::string& key) {
@@ -56,14 +71,38 @@ std::string RenderNodeConfig(const ClusterConfig& config) {
   // nlohmann's objects iterate in key order, which makes the bytes deterministic.
   std::string text = "# Rendered by flightcheck: secrets and coordinator-only keys removed.\n";
   for (auto it = config.values.begin(); it != config.values.end(); ++it) {
-    if (IsSecretConfigKey(it.key()) || IsCoordinatorOnlyKey(it.key())) continue;
+    if (UseOfConfigKey(it.key()) != ConfigKeyUse::kRendered) continue;
     text += RenderKey(it.key()) + ": " + DumpJson(it.value()) + "\n";
   }
   return text;
 }
 
 std::string ConfigHash(const ClusterConfig& config) {
-  return Sha256Hex(DumpJson(config.values));  // sorted keys, no whitespace
+  // What genconf packs from the config (the node config, the rules' variables, the files' bytes)
+  // and the secrets, which are not packed but change what a node is given by other means.
+  nlohmann::json secrets = nlohmann::json::object();
+  for (auto it = config.values.begin(); it != config.values.end(); ++it) {
+    if (UseOfConfigKey(it.key()) == ConfigKeyUse::kSecret) secrets[it.key()] = it.value();
+  }
+  std::string canonical = RenderNodeConfig(config) + "\n" +
+                          DumpJson(json(ClusterVariables(config))) + "\n" + DumpJson(secrets) +
+                          "\n";
+  for (const auto& [key, path] : PackedFiles(config)) {
+    // An unreadable file hashes as such: the stage then asks for genconf, which names the error.
+    Result<std::string> digest = Sha256FileHex(path);
+    canonical += fmt::format("{} {} {}\n", key, path.filename().string(),
+                             digest ? *digest : "unreadable: " + digest.error().message());
+  }
+  return Sha256Hex(canonical);
+}
+
+std::string ClusterHash(const ClusterConfig& config) {
+  ClusterConfig members_removed = config;
+  members_removed.values.erase("agent_list");
+  members_removed.values.erase("public_agent_list");
+  members_removed.agent_list.clear();
+  members_removed.public_agent_list.clear();
+  return ConfigHash(members_removed);
 }
 
 }  // namespace flightcheck

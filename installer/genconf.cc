@@ -136,12 +136,22 @@ Result<GenconfLock> GenconfLock::Acquire(const fs::path& genconf_dir, std::strin
     if (errno == EWOULDBLOCK) return HeldBy(fd.get(), genconf_dir, path);
     return Status::FromErrno(fmt::format("cannot lock '{}'", path.string()), errno);
   }
+  std::string takeover;
+  if (std::optional<LockHolder> stale = ReadHolderRecord(fd.get())) {
+    takeover = fmt::format("taking over the lock of {} (pid {}, started {}), which is no longer "
+                           "running",
+                           stale->command, stale->pid, FormatUtc(stale->started));
+  }
   const std::string record = FormatHolderRecord(command);
   if (::ftruncate(fd.get(), 0) != 0 ||
       ::pwrite(fd.get(), record.data(), record.size(), 0) != static_cast<ssize_t>(record.size())) {
     return Status::FromErrno(fmt::format("cannot write the lock file '{}'", path.string()), errno);
   }
-  return GenconfLock(std::move(fd));
+  return GenconfLock(std::move(fd), std::move(takeover));
+}
+
+GenconfLock::~GenconfLock() {
+  if (fd_.valid()) (void)::ftruncate(fd_.get(), 0);
 }
 
 Result<GenconfOutcome> GenerateArtifact(const ClusterConfig& config,
@@ -167,6 +177,7 @@ Result<GenconfOutcome> GenerateArtifact(const ClusterConfig& config,
   // check_time: false turns DC/OS's clock check off, as it did there.
   if (!config.check_time && config.builtin_rules) inputs.skip_checks.push_back("clock.synced");
   inputs.config_hash = ConfigHash(config);
+  inputs.cluster_hash = ClusterHash(config);
   Result<Artifact> artifact = WriteArtifact(inputs, config.install_dir / "genconf" / "serve");
   if (!artifact) return artifact.error();
   outcome.artifact = std::move(*artifact);

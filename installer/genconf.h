@@ -37,9 +37,21 @@ class GenconfLock {
   static Result<GenconfLock> Acquire(const std::filesystem::path& genconf_dir,
                                      std::string_view command);
 
+  // Clears the holder record, then releases the lock. A record found by the next Acquire thus
+  // means its holder died without getting here (killed, crashed).
+  ~GenconfLock();
+  GenconfLock(GenconfLock&&) = default;
+  GenconfLock& operator=(GenconfLock&&) = default;
+
+  // When the lock was left by a holder that died: "taking over the lock of deploy (pid 4242,
+  // started ...), which is no longer running"; "" otherwise. For the caller to print as a note.
+  const std::string& takeover_note() const { return takeover_note_; }
+
  private:
-  explicit GenconfLock(ScopedFd fd) : fd_(std::move(fd)) {}
+  GenconfLock(ScopedFd fd, std::string takeover_note)
+      : fd_(std::move(fd)), takeover_note_(std::move(takeover_note)) {}
   ScopedFd fd_;
+  std::string takeover_note_;
 };
 
 struct GenconfOutcome {

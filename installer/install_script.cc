@@ -90,11 +90,39 @@ list_tree() {
   if [ -e "$1" ]; then find "$1"; fi
 }
 
+# The record of a finished install: written last, after the setup hook, so it exists only when
+# everything before it worked. The coordinator reads it to tell "already deployed" from "installed
+# with another configuration".
+installed_record=$prefix/.flightcheck-installed
+artifact_name=$(basename "$here")
+
 do_install() {
-  if [ -e "$role_file" ]; then
-    warn "already installed under $prefix (role $(cat "$role_file"));" \
+  if [ -f "$installed_record" ]; then
+    installed_artifact=$(sed -n 's/^artifact=//p' "$installed_record")
+    installed_role=$(sed -n 's/^role=//p' "$installed_record")
+    if [ "$installed_role" != "$role" ]; then
+      warn "already installed under $prefix as $installed_role, not $role;" \
+        "run 'install.sh uninstall' first"
+      exit 1
+    fi
+    if [ "$installed_artifact" = "$artifact_name" ]; then
+      say "already deployed: $artifact_name is installed under $prefix (role $(cat "$role_file"))"
+      exit 0
+    fi
+    warn "installed from another artifact ($installed_artifact, config" \
+      "$(sed -n 's/^config_hash=//p' "$installed_record" | cut -c1-12)) under $prefix;" \
+      "this is $artifact_name (config $(printf '%s' "$CONFIG_HASH" | cut -c1-12)):" \
       "run 'install.sh uninstall' first"
     exit 1
+  fi
+  if [ -e "$role_file" ]; then
+    # A role but no record: an install that was interrupted or failed half way. What it created is
+    # in its manifest; remove that and start again, as a re-run is expected to.
+    say "removing the unfinished install an earlier run left under $prefix"
+    remove_install || {
+      warn "could not remove the unfinished install; run 'install.sh uninstall' and see what it left"
+      exit 1
+    }
   fi
   rc=0
   run_checks preflight || rc=$?
@@ -134,7 +162,7 @@ do_install() {
   # last: uninstall has read it by then, and the prefix directory can only go once it is gone.
   list_tree "$top" | grep -vxF -f "$work/before" >"$work/manifest" || true
   if [ -d "$prefix" ]; then
-    printf '%s\n' "$manifest" >>"$work/manifest"
+    printf '%s\n' "$installed_record" "$manifest" >>"$work/manifest"
     if ! { cp "$work/manifest" "$manifest.tmp" && mv -f "$manifest.tmp" "$manifest"; }; then
       failed="${failed:-cannot write $manifest}"
     fi
@@ -150,19 +178,28 @@ do_install() {
     warn "the setup hook failed (exit $rc); run 'install.sh uninstall' to remove what was installed"
     exit "$rc"
   fi
+  printf 'artifact=%s\nconfig_hash=%s\ncluster_hash=%s\nrole=%s\n' "$artifact_name" "$CONFIG_HASH" \
+    "$CLUSTER_HASH" "$role" >"$installed_record.tmp" &&
+    mv -f "$installed_record.tmp" "$installed_record" || {
+    warn "cannot write $installed_record; run 'install.sh uninstall' to remove what was installed"
+    exit 1
+  }
   say "installed role $role under $prefix"
 }
 
-do_uninstall() {
-  if [ ! -f "$manifest" ]; then
-    say "nothing installed by flightcheck under $prefix"
-    exit 0
-  fi
+# Runs the stop hook and removes what the manifest lists; returns non-zero when something stayed.
+remove_install() {
   role=$(cat "$role_file" 2>/dev/null || true)
   detect_host_ip || host_ip=
-  rc=0
-  if [ -n "$role" ]; then run_hook stop || rc=$?; fi
-  if [ "$rc" -ne 0 ]; then warn "the stop hook failed (exit $rc); removing the files anyway"; fi
+  hook_rc=0
+  if [ -n "$role" ]; then run_hook stop || hook_rc=$?; fi
+  if [ "$hook_rc" -ne 0 ]; then
+    warn "the stop hook failed (exit $hook_rc); removing the files anyway"
+  fi
+  if [ ! -f "$manifest" ]; then
+    rm -f "$role_file"
+    return 0
+  fi
 
   # Reverse order (sed's tac): children before their parents.
   entries=$(sed '1!G;h;$!d' "$manifest")
@@ -187,8 +224,18 @@ ENTRIES
   if [ "$left" -ne 0 ]; then
     warn "$left paths could not be removed" \
       "(a directory that is not empty keeps what others put there)"
-    exit 1
+    return 1
   fi
+}
+
+do_uninstall() {
+  if [ ! -f "$manifest" ] && [ ! -e "$role_file" ]; then
+    say "nothing installed by flightcheck under $prefix"
+    exit 0
+  fi
+  rc=0
+  remove_install || rc=$?
+  exit "$rc"
 }
 
 case "${1-}" in

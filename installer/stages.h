@@ -1,40 +1,46 @@
-// The install driver's stages across the cluster: preflight, deploy, postflight, uninstall.
-//
-// Each stage connects to every host of config.yaml (masters, agents, public agents) with one
-// OpenSSH ControlMaster connection, at most ssh_parallelism hosts at once, and runs the node side
-// of the install artifact (install.sh) there:
-//   preflight   copies the artifact when the host lacks it (checked by sha256), runs the preflight
-//               rules with the host's own role and merges the per-host JSON reports;
-//   deploy      refuses unless the last preflight for this config hash passed on every target host
-//               (--force overrides and is recorded); masters first, then agents; install.sh
-//               installs only when its own preflight passes;
+// The install driver's stages across the cluster: preflight, deploy, postflight, uninstall. Each
+// stage body is one file (installer/<stage>_stage.cc) on the shared fan-out (runner/fan_out.h):
+// one OpenSSH ControlMaster connection per host of config.yaml, at most ssh_parallelism at once,
+// running the node side of the install artifact (install.sh) there:
+//   preflight   copies the artifact when the host lacks it (checked by sha256; older artifacts
+//               there are removed except the installed one), runs the preflight rules with the
+//               host's own role and merges the per-host JSON reports. A host that already runs
+//               this cluster is `installed`, not checked again;
+//   deploy      refuses unless the last preflight for this config hash cleared every host it
+//               works on (deploy_gate.h; --force overrides and is recorded); masters first, then
+//               agents. A host already running this artifact is `success` ("already deployed"),
+//               its record kept and its hooks not run; one installed with another configuration
+//               is `failed` and left alone; --retry-failed works only on hosts whose last record
+//               is not success;
 //   postflight  runs the postflight rules (ZooKeeper quorum of the masters ...) until they pass on
-//               every host or the deadline passes, then reports the real final status;
-//   uninstall   runs the stop hooks and removes what install.sh recorded, then the artifact.
-// Per-host state goes to genconf/state/<stage>.json (stage_state.h), per-host output to
-// genconf/logs/<stage>/<address>.log. An unreachable host is reported as such and the others
-// carry on.
+//               every host or the deadline passes, then reports the real final status; a host the
+//               last deploy did not install is `failed: not deployed`;
+//   uninstall   runs the stop hooks and removes what install.sh recorded, then the artifacts;
+//               --hosts limits it to the given addresses (also ones no longer in config.yaml).
+// Every stage holds the GenconfLock of genconf/ (one stage or genconf at a time). Per-host state
+// goes to genconf/state/<stage>.json (runner/stage_state.h), per-host output to
+// genconf/logs/<stage>/<run start>/<address>.log (the newest run linked as `latest`). A stop
+// request (Ctrl-C, SIGTERM) stops the remote work, marks unfinished hosts terminated with their
+// step and finishes the state file.
 //
-// Blocking; one stage at a time per install directory. Output for people goes to out, progress
-// to err.
+// Blocking. Output for people goes to out, progress and notes to err.
 #pragma once
 
 #include <chrono>
 #include <cstdio>
 #include <functional>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
 #include "installer/cluster_config.h"
-#include "installer/stage_state.h"
+#include "runner/fan_out.h"
+#include "runner/stage_state.h"
 
 namespace flightcheck {
 
-struct TargetHost {
-  std::string address;
-  std::string role;  // master, agent or public_agent
-};
+using TargetHost = FanOutTarget;
 
 // Masters, then agents, then public agents, in config order.
 std::vector<TargetHost> TargetHosts(const ClusterConfig& config);
@@ -48,13 +54,19 @@ struct StageOptions {
   // Asks the operator to confirm uninstall; returns false to cancel. Required unless assume_yes.
   std::function<bool(const std::string& question)> confirm;
   std::optional<std::chrono::seconds> postflight_timeout;  // overrides the config's
+  // uninstall --hosts: only these addresses (which need not be in config.yaml any more).
+  std::vector<std::string> only_hosts;
+  std::stop_token stop;               // requested by StopSignals on Ctrl-C / SIGTERM
+  std::function<int()> stop_signal;  // the signal behind a stop, for messages
   FILE* out = stdout;
   FILE* err = stderr;
 };
 
 // Each returns the process exit code: 0 every host succeeded; 2 a host failed (or deploy was
-// refused); 3 hosts were unreachable or terminated and none failed; 65 the artifact is missing or
-// was generated from another config.yaml; 1 uninstall was not confirmed.
+// refused); 3 hosts were unreachable or terminated and none failed, or another stage or genconf
+// holds genconf/ (as genconf does then; the message names it, its pid and start time; nothing
+// ran); 65 the artifact is missing or was generated from another config.yaml; 1 uninstall was not
+// confirmed; 128 + the signal when stopped (130 for SIGINT, 143 for SIGTERM).
 int RunPreflightStage(const ClusterConfig& config, const StageOptions& options);
 int RunDeployStage(const ClusterConfig& config, const StageOptions& options);
 int RunPostflightStage(const ClusterConfig& config, const StageOptions& options);

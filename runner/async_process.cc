@@ -156,6 +156,7 @@ void AsyncProcess::OnRead(bool is_stdout, const boost::system::error_code& error
   const std::array<char, 16384>& buffer = is_stdout ? pipes_->out_buffer : pipes_->err_buffer;
   const size_t room = text.size() < output_cap_ ? output_cap_ - text.size() : 0;
   text.append(buffer.data(), std::min(room, bytes));
+  if (bytes > room) (is_stdout ? outcome_.stdout_truncated : outcome_.stderr_truncated) = true;
   Wake();
   if (error) {
     --open_streams_;

@@ -61,6 +61,8 @@ struct ProcessOutcome {
   bool timed_out = false;  // the timeout passed and the process group was killed
   std::string stdout_text;
   std::string stderr_text;
+  bool stdout_truncated = false;  // more than output_cap was written; the rest was dropped
+  bool stderr_truncated = false;
   double seconds = 0;
 };
 

@@ -52,7 +52,9 @@ SshConnection::SshConnection(ProcessReaper& reaper, SshOptions options, std::str
     : reaper_(reaper),
       options_(std::move(options)),
       address_(std::move(address)),
-      control_path_(options_.control_dir / address_) {}
+      control_path_(options_.control_dir / address_),
+      remote_pid_file_(fmt::format("/tmp/.flightcheck-{}-{}.pid",
+                                   options_.control_dir.filename().string(), address_)) {}
 
 SshConnection::~SshConnection() { Close(); }
 
@@ -129,16 +131,31 @@ asio::awaitable<ConnectResult> SshConnection::Connect() {
   co_return ClassifyConnectFailure(address_, outcome.stderr_text, options_.known_hosts);
 }
 
+std::vector<std::string> SshConnection::RemoteArgv(const std::string& remote) const {
+  std::vector<std::string> argv = BaseArgv();
+  const std::string shell = "sh -c " + ShellQuote(remote);
+  argv.insert(argv.end(), {"-o", "ControlMaster=no", "-T", address_, "--",
+                           options_.user == "root" ? shell : "sudo -n " + shell});
+  return argv;
+}
+
 std::vector<std::string> SshConnection::CommandArgv(const std::string& command,
                                                     milliseconds timeout) const {
-  std::vector<std::string> argv = BaseArgv();
   // The remote timeout kills the command's whole process group on the host (coreutils timeout
-  // runs it in a group of its own); KILL follows TERM after 5 s.
-  std::string remote =
-      fmt::format("timeout -k 5 {:.3f} sh -c {}", timeout.count() / 1000.0, ShellQuote(command));
-  if (options_.user != "root") remote = "sudo -n " + remote;
-  argv.insert(argv.end(), {"-o", "ControlMaster=no", "-T", address_, "--", remote});
-  return argv;
+  // runs it in a group of its own); KILL follows TERM after 5 s. It runs in the background so
+  // that its pid can be recorded for Interrupt; an asynchronous command's stdin would be
+  // /dev/null, hence the explicit copy of the session's stdin (the artifact copy reads it).
+  return RemoteArgv(fmt::format(
+      "exec 3<&0; timeout -k 5 {secs:.3f} sh -c {command} <&3 3<&- & p=$!; echo $p > {pid}; "
+      "wait $p; rc=$?; rm -f {pid}; exit $rc",
+      fmt::arg("secs", timeout.count() / 1000.0), fmt::arg("command", ShellQuote(command)),
+      fmt::arg("pid", ShellQuote(remote_pid_file_))));
+}
+
+std::vector<std::string> SshConnection::InterruptArgv() const {
+  return RemoteArgv(fmt::format(
+      "p=$(cat {pid} 2>/dev/null) && [ -n \"$p\" ] && kill -TERM \"$p\" 2>/dev/null; exit 0",
+      fmt::arg("pid", ShellQuote(remote_pid_file_))));
 }
 
 asio::awaitable<RemoteResult> SshConnection::Run(const std::string& command, milliseconds timeout,
@@ -157,6 +174,8 @@ asio::awaitable<RemoteResult> SshConnection::Run(const std::string& command, mil
                              outcome->seconds * 1000 >= static_cast<double>(timeout.count()));
   result.stdout_text = std::move(outcome->stdout_text);
   result.stderr_text = std::move(outcome->stderr_text);
+  result.stdout_truncated = outcome->stdout_truncated;
+  result.stderr_truncated = outcome->stderr_truncated;
   result.seconds = outcome->seconds;
   co_return result;
 }

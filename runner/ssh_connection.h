@@ -50,10 +50,16 @@ struct ConnectResult {
 struct RemoteResult {
   int exit_code = -1;      // of the remote command; 255 is ssh's own failure
   bool timed_out = false;  // killed at the command timeout, here and on the host
-  std::string stdout_text;
+  std::string stdout_text;  // at most kRemoteOutputCap bytes each
   std::string stderr_text;
+  bool stdout_truncated = false;  // the host wrote more; the rest was read and dropped
+  bool stderr_truncated = false;
   double seconds = 0;
 };
+
+// What Run keeps of each stream of a remote command: a report or a log never needs more, and a
+// host printing without end must not exhaust the coordinator's memory.
+inline constexpr size_t kRemoteOutputCap = size_t{16} << 20;
 
 class SshConnection {
  public:
@@ -78,16 +84,31 @@ class SshConnection {
   std::vector<std::string> CommandArgv(const std::string& command,
                                        std::chrono::milliseconds timeout) const;
 
+  // The argv that stops the command Run is running on the host, if any: SIGTERM to its remote
+  // `timeout`, which passes it to the command's whole process group there (KILL follows 5 s
+  // later), so the pending Run returns soon after. Killing the local ssh client would not do
+  // that: without a terminal, sshd does not signal the remote command when the client goes. Run
+  // it (through the same ProcessReaper, a few seconds' bound) while the Run is pending; it needs
+  // the master connection. An argv rather than a method, so that running it does not depend on
+  // this object outliving the Run it stops.
+  std::vector<std::string> InterruptArgv() const;
+
   // Stops the master connection now (also done by the destructor).
   void Close();
 
  private:
   std::vector<std::string> BaseArgv() const;
+  // argv running remote as root (through sudo -n for other users), over the master.
+  std::vector<std::string> RemoteArgv(const std::string& remote) const;
 
   ProcessReaper& reaper_;
   SshOptions options_;
   std::string address_;
   std::filesystem::path control_path_;
+  // On the host: where the running command's `timeout` records its pid, for Interrupt. Unique per
+  // connection (the control directory's name and the address), so hosts sharing a /tmp do not
+  // clash.
+  std::string remote_pid_file_;
   std::unique_ptr<AsyncProcess> master_;
 };
 

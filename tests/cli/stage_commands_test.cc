@@ -105,8 +105,9 @@ TEST_F(StageCommandsTest, StagesNeedTheArtifactOfTheCurrentConfig) {
                  std::string(kConfig).replace(std::string(kConfig).find("test"), 4, "other"));
   run = Flightcheck({"preflight"});
   EXPECT_EQ(run.exit_code, 65);
-  EXPECT_NE(run.err.find("was generated from another config.yaml: run `flightcheck genconf` "
-                         "again"),
+  EXPECT_NE(run.err.find("was generated from another config.yaml, or a file it packs (ip-detect "
+                         "scripts, payload, custom rules) changed since: run `flightcheck "
+                         "genconf` again"),
             std::string::npos)
       << run.err;
 }

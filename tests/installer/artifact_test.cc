@@ -157,12 +157,14 @@ TEST_F(ArtifactTest, ChangedInputChangesName) {
   EXPECT_NE(before->name, after->name);
 }
 
-TEST_F(ArtifactTest, ConfigHashGoesIntoArtifactJsonNotTheName) {
+TEST_F(ArtifactTest, ConfigHashGoesIntoArtifactJsonAndInstallEnv) {
   Result<Artifact> without = WriteArtifact(inputs_, temp_.path() / "a");
   inputs_.config_hash = "0123456789abcdef";
   Result<Artifact> with = WriteArtifact(inputs_, temp_.path() / "b");
   ASSERT_TRUE(without && with);
-  EXPECT_EQ(without->name, with->name);
+  // install.sh records it with what it installs; it hashes what the artifact holds, so this
+  // changes the name only when the contents changed anyway.
+  EXPECT_NE(without->name, with->name);
   const nlohmann::json served =
       nlohmann::json::parse(ReadTextFile(temp_.path() / "b" / "artifact.json"));
   EXPECT_EQ(served["config_hash"], "0123456789abcdef");
@@ -181,7 +183,7 @@ TEST_F(ArtifactTest, TarHoldsExactlyTheExpectedEntries) {
       EXPECT_EQ(member.text,
                 "# Written by flightcheck genconf; read by install.sh.\n"
                 "INSTALL_PREFIX='/opt/mesosphere'\nSKIP_PREFLIGHT='docker.*,clock.synced'\n"
-                "SKIP_POSTFLIGHT='docker.*'\n");
+                "SKIP_POSTFLIGHT='docker.*'\nCONFIG_HASH=''\nCLUSTER_HASH=''\n");
     } else if (member.path == "variables.json") {
       EXPECT_EQ(member.text,
                 "{\n  \"cluster_name\": \"test\",\n  \"master_list\": [\n    \"10.0.0.1\"\n"
@@ -420,11 +422,21 @@ TEST_F(InstallScriptTest, InstallThenUninstallLeavesRootAsBefore) {
   EXPECT_THAT(manifest, ::testing::StartsWith((base() / "root/opt").string() + "\n" +
                                               prefix().string() + "\n"));
   EXPECT_THAT(manifest, HasSubstr(prefix().string() + "/etc/app.conf\n"));
-  EXPECT_THAT(manifest, ::testing::EndsWith(prefix().string() + "/.flightcheck-manifest\n"));
+  EXPECT_THAT(manifest, ::testing::EndsWith(prefix().string() + "/.flightcheck-installed\n" +
+                                            prefix().string() + "/.flightcheck-manifest\n"));
+  EXPECT_THAT(ReadTextFile(prefix() / ".flightcheck-installed"),
+              ::testing::MatchesRegex("artifact=.+\nconfig_hash=.*\ncluster_hash=.*\nrole=master\n"));
 
+  // The same artifact again: already deployed, and the setup hook does not run again.
+  fs::remove(base() / "hooklog/setup");
+  CommandResult same = InstallSh("install master");
+  EXPECT_EQ(same.exit_code, 0) << same.output;
+  EXPECT_THAT(same.output, HasSubstr("install.sh: already deployed: "));
+  EXPECT_FALSE(fs::exists(base() / "hooklog/setup")) << "the setup hook ran again";
   CommandResult again = InstallSh("install agent");
   EXPECT_EQ(again.exit_code, 1) << again.output;
-  EXPECT_THAT(again.output, HasSubstr("already installed"));
+  EXPECT_THAT(again.output, HasSubstr("already installed under " + prefix().string() +
+                                      " as master, not agent; run 'install.sh uninstall' first"));
 
   CommandResult uninstall = InstallSh("uninstall");
   EXPECT_EQ(uninstall.exit_code, 0) << uninstall.output;

@@ -6,7 +6,8 @@
 // reads preflight.json; `deploy --retry-failed` reads deploy.json. The format is documented in
 // docs/state-files.md.
 //
-// Values and pure functions except Read/WriteStageState; thread-compatible.
+// Values and pure functions except Read/WriteStageState; thread-compatible. Text from hosts may be
+// anything: invalid UTF-8 is written as U+FFFD, never an exception.
 #pragma once
 
 #include <filesystem>
@@ -22,8 +23,18 @@
 namespace flightcheck {
 
 // unreachable (could not connect) is kept apart from failed (connected, and something failed);
-// terminated means killed at a timeout.
-enum class HostStatus { kUnstarted, kRunning, kSuccess, kFailed, kUnreachable, kTerminated };
+// terminated means killed at a timeout or stopped by a signal (the step says where); installed
+// (preflight only) means the host already runs this cluster, so there is nothing to check before
+// a deploy, which will skip it.
+enum class HostStatus {
+  kUnstarted,
+  kRunning,
+  kSuccess,
+  kFailed,
+  kUnreachable,
+  kTerminated,
+  kInstalled
+};
 std::string_view HostStatusName(HostStatus status);
 std::optional<HostStatus> ParseHostStatus(std::string_view name);
 
@@ -32,6 +43,7 @@ struct HostState {
   std::string role;  // master, agent or public_agent
   HostStatus status = HostStatus::kUnstarted;
   std::string message;  // one line for people: why it failed, was unreachable or was terminated
+  std::string step;     // what the host was doing last ("install.sh install master"); "" before
   std::string log;      // the host's log of this stage, relative to the install directory
   std::string started_at;
   std::string finished_at;

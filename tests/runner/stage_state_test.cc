@@ -1,6 +1,6 @@
 // Stage state files: the JSON round trip, the DC/OS-compatible fields, and the messages for files
 // that are not stage states.
-#include "installer/stage_state.h"
+#include "runner/stage_state.h"
 
 #include <gtest/gtest.h>
 

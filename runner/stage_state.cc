@@ -1,4 +1,4 @@
-#include "installer/stage_state.h"
+#include "runner/stage_state.h"
 
 #include <array>
 
@@ -10,13 +10,14 @@ namespace flightcheck {
 
 namespace {
 
-constexpr std::array<std::pair<HostStatus, std::string_view>, 6> kStatusNames = {{
+constexpr std::array<std::pair<HostStatus, std::string_view>, 7> kStatusNames = {{
     {HostStatus::kUnstarted, "unstarted"},
     {HostStatus::kRunning, "running"},
     {HostStatus::kSuccess, "success"},
     {HostStatus::kFailed, "failed"},
     {HostStatus::kUnreachable, "unreachable"},
     {HostStatus::kTerminated, "terminated"},
+    {HostStatus::kInstalled, "installed"},
 }};
 
 }  // namespace
@@ -61,6 +62,7 @@ nlohmann::json StageStateToJson(const StageState& state) {
         {"role", host.role},
         {"host_status", HostStatusName(host.status)},
         {"message", host.message},
+        {"step", host.step},
         {"log", host.log},
         {"started_at", host.started_at},
         {"finished_at", host.finished_at},
@@ -113,6 +115,7 @@ Result<StageState> StageStateFromJson(const nlohmann::json& document) {
     if (!status) return bad(fmt::format("host \"{}\" has no valid host_status", address));
     host.status = *status;
     host.message = text(entry, "message");
+    host.step = text(entry, "step");
     host.log = text(entry, "log");
     host.started_at = text(entry, "started_at");
     host.finished_at = text(entry, "finished_at");
@@ -131,7 +134,7 @@ Status WriteStageState(const std::filesystem::path& path, const StageState& stat
     return Status::FromErrno(fmt::format("cannot create '{}'", path.parent_path().string()),
                              ec.value());
   }
-  return WriteFileAtomically(path, StageStateToJson(state).dump(2) + "\n");
+  return WriteFileAtomically(path, StageStateToJson(state).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
 }
 
 Result<StageState> ReadStageState(const std::filesystem::path& path) {

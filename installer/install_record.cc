@@ -1,0 +1,53 @@
+#include "installer/install_record.h"
+
+#include <fmt/format.h>
+
+#include "checks/text.h"
+
+namespace flightcheck {
+
+std::optional<InstallRecord> ParseInstallRecord(std::string_view text) {
+  text = text.substr(0, size_t{64} << 10);
+  InstallRecord record;
+  for (std::string_view line : SplitFields(text, "\n")) {
+    const size_t equals = line.find('=');
+    if (equals == std::string_view::npos) continue;
+    const std::string_view key = line.substr(0, equals);
+    const std::string value(Trim(line.substr(equals + 1)));
+    if (key == "artifact") record.artifact = value;
+    if (key == "config_hash") record.config_hash = value;
+    if (key == "cluster_hash") record.cluster_hash = value;
+    if (key == "role") record.role = value;
+  }
+  if (record.artifact.empty()) return std::nullopt;
+  return record;
+}
+
+InstallComparison CompareInstall(const std::optional<InstallRecord>& installed,
+                                 std::string_view artifact, std::string_view config_hash,
+                                 std::string_view cluster_hash, std::string_view role,
+                                 std::string_view address) {
+  if (!installed) return {};
+  const auto short_hash = [](std::string_view hash) { return std::string(hash.substr(0, 12)); };
+  if (installed->role != role) {
+    return {InstallMatch::kOther,
+            fmt::format("installed as {} ({}), but the config lists it as {}: uninstall it first "
+                        "(`flightcheck uninstall --hosts {}`)",
+                        installed->role, installed->artifact, role, address)};
+  }
+  if (installed->artifact == artifact && installed->config_hash == config_hash) {
+    return {InstallMatch::kSame, fmt::format("already deployed ({})", artifact)};
+  }
+  if (!installed->cluster_hash.empty() && installed->cluster_hash == cluster_hash) {
+    return {InstallMatch::kSameCluster,
+            fmt::format("already deployed ({}, from before the agent lists changed)",
+                        installed->artifact)};
+  }
+  return {InstallMatch::kOther,
+          fmt::format("installed with another configuration ({}, config {}; this deploy is {}, "
+                      "config {}): uninstall it first (`flightcheck uninstall --hosts {}`)",
+                      installed->artifact, short_hash(installed->config_hash), artifact,
+                      short_hash(config_hash), address)};
+}
+
+}  // namespace flightcheck
