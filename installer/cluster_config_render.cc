@@ -21,7 +21,8 @@ using nlohmann::json;
 
 // The files genconf packs, by key: the defaults the validator applied, and any other kPacked key
 // the config sets (resolved as the validator resolves paths).
-std::vector<std::pair<std::string, std::filesystem::path>> PackedFiles(const ClusterConfig& config) {
+std::vector<std::pair<std::string, std::filesystem::path>> PackedFiles(
+    const ClusterConfig& config) {
   std::vector<std::pair<std::string, std::filesystem::path>> files = {
       {"ip_detect_filename", config.ip_detect_path}};
   if (!config.payload_path.empty()) files.emplace_back("payload", config.payload_path);

@@ -138,9 +138,10 @@ Result<GenconfLock> GenconfLock::Acquire(const fs::path& genconf_dir, std::strin
   }
   std::string takeover;
   if (std::optional<LockHolder> stale = ReadHolderRecord(fd.get())) {
-    takeover = fmt::format("taking over the lock of {} (pid {}, started {}), which is no longer "
-                           "running",
-                           stale->command, stale->pid, FormatUtc(stale->started));
+    takeover = fmt::format(
+        "taking over the lock of {} (pid {}, started {}), which is no longer "
+        "running",
+        stale->command, stale->pid, FormatUtc(stale->started));
   }
   const std::string record = FormatHolderRecord(command);
   if (::ftruncate(fd.get(), 0) != 0 ||

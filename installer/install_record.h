@@ -1,8 +1,8 @@
-// What install.sh leaves on a host when an install finished: $INSTALL_PREFIX/.flightcheck-installed,
-// "key=value" lines (artifact, config_hash, cluster_hash, role). The stages read it to decide what
-// a host needs: nothing (this very artifact is installed), nothing either (an earlier artifact of
-// the same cluster, from before agents were added), or a refusal (another configuration, which is
-// never silently replaced).
+// What install.sh leaves on a host when an install finished:
+// $INSTALL_PREFIX/.flightcheck-installed, "key=value" lines (artifact, config_hash, cluster_hash,
+// role). The stages read it to decide what a host needs: nothing (this very artifact is installed),
+// nothing either (an earlier artifact of the same cluster, from before agents were added), or a
+// refusal (another configuration, which is never silently replaced).
 //
 // Pure values and functions; thread-compatible.
 #pragma once

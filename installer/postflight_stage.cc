@@ -47,32 +47,32 @@ int RunPostflightStage(const ClusterConfig& config, const StageOptions& options)
     fmt::print(options.err, "postflight: waiting up to {} for the postflight rules to pass\n",
                FormatDuration(std::chrono::duration_cast<milliseconds>(timeout)));
   }
-  run->fan_out().Run(indexes, [&](HostState& host,
-                                  SshConnection& connection) -> asio::awaitable<void> {
-    asio::steady_timer pause(co_await asio::this_coro::executor);
-    for (int round = 1; !run->fan_out().stopping(); ++round) {
-      // Each round's rules retry within what is left of the wait, but no longer than one remote
-      // command may take: the real final status comes back either way.
-      const auto left = std::chrono::duration_cast<seconds>(deadline - Clock::now());
-      const seconds round_deadline =
-          std::clamp(left, seconds(1), seconds(std::max(1, config.process_timeout - 5)));
-      const RemoteResult result = co_await run->RunInstallScript(
-          host, connection,
-          fmt::format("postflight {} --format json --color never --deadline {}s", host.role,
-                      round_deadline.count()),
-          run->command_timeout());
-      ApplyReport(host, result, "postflight", config.process_timeout);
-      if (host.status == HostStatus::kSuccess || Clock::now() >= deadline) break;
-      if (!options.json && !options.progress) {
-        fmt::print(options.err, "postflight: {} ({}) not passing yet after round {}: {}\n",
-                   host.address, host.role, round, host.message);
-      }
-      pause.expires_after(std::min<Clock::duration>(seconds(5), deadline - Clock::now()));
-      boost::system::error_code ignored;
-      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-      run->fan_out().Progress();
-    }
-  });
+  run->fan_out().Run(
+      indexes, [&](HostState& host, SshConnection& connection) -> asio::awaitable<void> {
+        asio::steady_timer pause(co_await asio::this_coro::executor);
+        for (int round = 1; !run->fan_out().stopping(); ++round) {
+          // Each round's rules retry within what is left of the wait, but no longer than one remote
+          // command may take: the real final status comes back either way.
+          const auto left = std::chrono::duration_cast<seconds>(deadline - Clock::now());
+          const seconds round_deadline =
+              std::clamp(left, seconds(1), seconds(std::max(1, config.process_timeout - 5)));
+          const RemoteResult result = co_await run->RunInstallScript(
+              host, connection,
+              fmt::format("postflight {} --format json --color never --deadline {}s", host.role,
+                          round_deadline.count()),
+              run->command_timeout());
+          ApplyReport(host, result, "postflight", config.process_timeout);
+          if (host.status == HostStatus::kSuccess || Clock::now() >= deadline) break;
+          if (!options.json && !options.progress) {
+            fmt::print(options.err, "postflight: {} ({}) not passing yet after round {}: {}\n",
+                       host.address, host.role, round, host.message);
+          }
+          pause.expires_after(std::min<Clock::duration>(seconds(5), deadline - Clock::now()));
+          boost::system::error_code ignored;
+          co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+          run->fan_out().Progress();
+        }
+      });
   return run->Conclude(/*with_reports=*/true);
 }
 

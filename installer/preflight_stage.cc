@@ -14,29 +14,31 @@ int RunPreflightStage(const ClusterConfig& config, const StageOptions& options) 
       StageRun::Start("preflight", config, options, /*needs_artifact=*/true, &exit_code);
   if (!run) return exit_code;
   std::vector<size_t> indexes;
-  for (const TargetHost& host : TargetHosts(config)) indexes.push_back(run->fan_out().AddHost(host));
-  run->fan_out().Run(indexes, [&](HostState& host,
-                                  SshConnection& connection) -> asio::awaitable<void> {
-    // A host that already runs this cluster would fail the rules that look for a clean host
-    // (install.absent): it has nothing to be checked for, and deploy skips it.
-    const InstallComparison installed = co_await run->CompareWithInstalled(host, connection);
-    if (installed.match == InstallMatch::kSame || installed.match == InstallMatch::kSameCluster) {
-      host.status = HostStatus::kInstalled;
-      host.message = installed.message;
-      co_return;
-    }
-    if (installed.match == InstallMatch::kOther) {
-      host.status = HostStatus::kFailed;
-      host.message = installed.message;
-      co_return;
-    }
-    const RemoteResult result = co_await run->RunInstallScript(
-        host, connection,
-        fmt::format("preflight {} --format json --color never --var config_host_ip={}", host.role,
-                    host.address),
-        run->command_timeout());
-    ApplyReport(host, result, "preflight", config.process_timeout);
-  });
+  for (const TargetHost& host : TargetHosts(config))
+    indexes.push_back(run->fan_out().AddHost(host));
+  run->fan_out().Run(
+      indexes, [&](HostState& host, SshConnection& connection) -> asio::awaitable<void> {
+        // A host that already runs this cluster would fail the rules that look for a clean host
+        // (install.absent): it has nothing to be checked for, and deploy skips it.
+        const InstallComparison installed = co_await run->CompareWithInstalled(host, connection);
+        if (installed.match == InstallMatch::kSame ||
+            installed.match == InstallMatch::kSameCluster) {
+          host.status = HostStatus::kInstalled;
+          host.message = installed.message;
+          co_return;
+        }
+        if (installed.match == InstallMatch::kOther) {
+          host.status = HostStatus::kFailed;
+          host.message = installed.message;
+          co_return;
+        }
+        const RemoteResult result = co_await run->RunInstallScript(
+            host, connection,
+            fmt::format("preflight {} --format json --color never --var config_host_ip={}",
+                        host.role, host.address),
+            run->command_timeout());
+        ApplyReport(host, result, "preflight", config.process_timeout);
+      });
   return run->Conclude(/*with_reports=*/true);
 }
 

@@ -65,9 +65,9 @@ void PrintStageOutcome(const StageState& state, const StageOptions& options, int
                        {"report", host.report}});
     }
     nlohmann::json summary = {{"hosts", state.hosts.size()}};
-    for (HostStatus status : {HostStatus::kSuccess, HostStatus::kInstalled, HostStatus::kFailed,
-                              HostStatus::kUnreachable, HostStatus::kTerminated,
-                              HostStatus::kUnstarted}) {
+    for (HostStatus status :
+         {HostStatus::kSuccess, HostStatus::kInstalled, HostStatus::kFailed,
+          HostStatus::kUnreachable, HostStatus::kTerminated, HostStatus::kUnstarted}) {
       summary[std::string(HostStatusName(status))] = state.Count(status);
     }
     const nlohmann::json document = {{"schema", "flightcheck/fleet-report/v1"},
@@ -86,9 +86,10 @@ void PrintStageOutcome(const StageState& state, const StageOptions& options, int
   std::string text = with_reports ? GroupFailuresByRule(state) : "";
   text += HostProblems(state, with_reports);
   if (const int installed = state.Count(HostStatus::kInstalled); installed > 0) {
-    text += fmt::format("{} of {} hosts already run this cluster (installed): nothing to check "
-                        "there; deploy skips them.\n",
-                        installed, state.hosts.size());
+    text += fmt::format(
+        "{} of {} hosts already run this cluster (installed): nothing to check "
+        "there; deploy skips them.\n",
+        installed, state.hosts.size());
   }
   text += fmt::format("{} out of {} hosts successfully completed {} stage.\n",
                       state.Count(HostStatus::kSuccess) + state.Count(HostStatus::kInstalled),

@@ -169,14 +169,14 @@ std::unique_ptr<StageRun> StageRun::Start(const std::string& stage, const Cluste
   fan_out.err = options.err;
   fan_out.stop = options.stop;
   fan_out.stop_signal = options.stop_signal;
-  std::unique_ptr<StageRun> run(new StageRun(config, options, std::move(*lock), std::move(fan_out)));
+  std::unique_ptr<StageRun> run(
+      new StageRun(config, options, std::move(*lock), std::move(fan_out)));
   run->artifact_ = std::move(artifact);
   run->state().artifact = run->artifact_.name;
   return run;
 }
 
-asio::awaitable<RemoteResult> StageRun::RunInstallScript(HostState& host,
-                                                         SshConnection& connection,
+asio::awaitable<RemoteResult> StageRun::RunInstallScript(HostState& host, SshConnection& connection,
                                                          const std::string& args,
                                                          milliseconds timeout) {
   const std::string command = WithArtifactCommand(artifact_, args);
@@ -250,9 +250,9 @@ void ApplyReport(HostState& host, const RemoteResult& result, std::string_view s
     return;
   }
   const int exit_code = IntOr(report, "exit_code", result.exit_code);
-  const nlohmann::json summary =
-      report.contains("summary") && report["summary"].is_object() ? report["summary"]
-                                                                  : nlohmann::json::object();
+  const nlohmann::json summary = report.contains("summary") && report["summary"].is_object()
+                                     ? report["summary"]
+                                     : nlohmann::json::object();
   host.report = std::move(report);
   if (exit_code == kExitOk || exit_code == kExitWarnings) {
     host.status = HostStatus::kSuccess;
@@ -261,9 +261,9 @@ void ApplyReport(HostState& host, const RemoteResult& result, std::string_view s
   }
   host.status = HostStatus::kFailed;
   const std::vector<std::string> rules = FailedRuleIds(host.report);
-  host.message = fmt::format("{} failed, {} could not be evaluated{}{}", IntOr(summary, "fail", 0),
-                             IntOr(summary, "error", 0), rules.empty() ? "" : ": ",
-                             fmt::join(rules, ", "));
+  host.message =
+      fmt::format("{} failed, {} could not be evaluated{}{}", IntOr(summary, "fail", 0),
+                  IntOr(summary, "error", 0), rules.empty() ? "" : ": ", fmt::join(rules, ", "));
 }
 
 void ApplyCommandResult(HostState& host, const RemoteResult& result, std::string_view what,

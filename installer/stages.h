@@ -56,7 +56,7 @@ struct StageOptions {
   std::optional<std::chrono::seconds> postflight_timeout;  // overrides the config's
   // uninstall --hosts: only these addresses (which need not be in config.yaml any more).
   std::vector<std::string> only_hosts;
-  std::stop_token stop;               // requested by StopSignals on Ctrl-C / SIGTERM
+  std::stop_token stop;              // requested by StopSignals on Ctrl-C / SIGTERM
   std::function<int()> stop_signal;  // the signal behind a stop, for messages
   FILE* out = stdout;
   FILE* err = stderr;

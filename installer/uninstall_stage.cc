@@ -27,8 +27,7 @@ std::string UninstallCommand() {
 
 // The hosts to uninstall: every host of the config, or those of --hosts, which may have left the
 // config already (their role then comes from the last deploy, if it knew them).
-std::vector<TargetHost> UninstallTargets(const ClusterConfig& config,
-                                         const StageOptions& options) {
+std::vector<TargetHost> UninstallTargets(const ClusterConfig& config, const StageOptions& options) {
   const std::vector<TargetHost> configured = TargetHosts(config);
   if (options.only_hosts.empty()) return configured;
   const Result<StageState> deployed =
@@ -66,12 +65,12 @@ int RunUninstallStage(const ClusterConfig& config, const StageOptions& options) 
   if (!run) return exit_code;
   std::vector<size_t> indexes;
   for (const TargetHost& host : targets) indexes.push_back(run->fan_out().AddHost(host));
-  run->fan_out().Run(indexes, [&](HostState& host,
-                                  SshConnection& connection) -> asio::awaitable<void> {
-    const RemoteResult result = co_await run->fan_out().RunStep(
-        host, connection, "uninstall", UninstallCommand(), run->command_timeout());
-    ApplyCommandResult(host, result, "uninstall", config.process_timeout);
-  });
+  run->fan_out().Run(
+      indexes, [&](HostState& host, SshConnection& connection) -> asio::awaitable<void> {
+        const RemoteResult result = co_await run->fan_out().RunStep(
+            host, connection, "uninstall", UninstallCommand(), run->command_timeout());
+        ApplyCommandResult(host, result, "uninstall", config.process_timeout);
+      });
   return run->Conclude(/*with_reports=*/false);
 }
 

@@ -197,31 +197,29 @@ asio::awaitable<RemoteResult> FanOut::RunStep(HostState& host, SshConnection& co
   in_step_.insert(&host);
   RemoteResult result = co_await connection.Run(command, timeout, stdin_path);
   in_step_.erase(&host);
-  AppendLog(host, fmt::format("== {} {}\n--- stdout\n{}{}--- stderr\n{}{}== exit {}{} after {:.1f}s\n",
-                              started, step, WithNewline(result.stdout_text),
-                              Truncated(result.stdout_truncated), WithNewline(result.stderr_text),
-                              Truncated(result.stderr_truncated), result.exit_code,
-                              result.timed_out ? " (timed out)" : "", result.seconds));
+  AppendLog(
+      host,
+      fmt::format("== {} {}\n--- stdout\n{}{}--- stderr\n{}{}== exit {}{} after {:.1f}s\n", started,
+                  step, WithNewline(result.stdout_text), Truncated(result.stdout_truncated),
+                  WithNewline(result.stderr_text), Truncated(result.stderr_truncated),
+                  result.exit_code, result.timed_out ? " (timed out)" : "", result.seconds));
   co_return result;
 }
 
-asio::awaitable<RemoteResult> FanOut::EnsureRemoteFile(HostState& host, SshConnection& connection,
-                                                       const fs::path& local,
-                                                       const std::string& sha256,
-                                                       const std::string& remote_dir,
-                                                       const std::string& name,
-                                                       std::chrono::milliseconds timeout) {
+asio::awaitable<RemoteResult> FanOut::EnsureRemoteFile(
+    HostState& host, SshConnection& connection, const fs::path& local, const std::string& sha256,
+    const std::string& remote_dir, const std::string& name, std::chrono::milliseconds timeout) {
   const std::string file = ShellQuote(remote_dir + "/" + name);
   RemoteResult check = co_await RunStep(
       host, connection, "check " + name,
       fmt::format("[ -f {0} ] && [ \"$(sha256sum < {0} | cut -d' ' -f1)\" = {1} ]", file, sha256),
       timeout);
   if (check.exit_code == 0 || stopping()) co_return check;
-  RemoteResult copy = co_await RunStep(
-      host, connection, "copy " + name,
-      fmt::format("mkdir -p {0} && cat > {1}.part && mv {1}.part {1}", ShellQuote(remote_dir),
-                  file),
-      timeout, local.string());
+  RemoteResult copy =
+      co_await RunStep(host, connection, "copy " + name,
+                       fmt::format("mkdir -p {0} && cat > {1}.part && mv {1}.part {1}",
+                                   ShellQuote(remote_dir), file),
+                       timeout, local.string());
   if (copy.exit_code != 0 && !copy.timed_out) {
     copy.stderr_text = fmt::format("copying {} failed: {}", name, LastLine(copy.stderr_text));
   }
@@ -238,8 +236,8 @@ void FanOut::AppendLog(const HostState& host, const std::string& text) {
 void FanOut::Progress() {
   if (!options_.progress) return;
   const int running = state_.Count(HostStatus::kRunning);
-  const int done = static_cast<int>(state_.hosts.size()) - state_.Count(HostStatus::kUnstarted) -
-                   running;
+  const int done =
+      static_cast<int>(state_.hosts.size()) - state_.Count(HostStatus::kUnstarted) - running;
   fmt::print(options_.err, "\r\033[K{}: {}/{} hosts done, {} running, {} failed, {} unreachable",
              state_.stage, done, state_.hosts.size(), running, state_.Count(HostStatus::kFailed),
              state_.Count(HostStatus::kUnreachable));

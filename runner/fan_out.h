@@ -56,7 +56,7 @@ struct FanOutOptions {
   int parallelism = 1;
   bool progress = false;  // a live progress line on err (a terminal)
   FILE* err = stderr;
-  std::stop_token stop;        // a stop request ends the run as described above
+  std::stop_token stop;              // a stop request ends the run as described above
   std::function<int()> stop_signal;  // the signal behind a stop (for messages); may be empty
 };
 
@@ -88,8 +88,8 @@ class FanOut {
   // "SIGINT", "SIGTERM", or "a stop request".
   std::string StopCause() const;
 
-  // Ends the run: hosts still running (and, after a stop, unstarted) are terminated, finished_at is set, the state
-  // is saved, the progress line is cleared.
+  // Ends the run: hosts still running (and, after a stop, unstarted) are terminated, finished_at is
+  // set, the state is saved, the progress line is cleared.
   void Finish();
 
   // Runs command on the host as the named step and appends what happened to the host's log

@@ -48,8 +48,8 @@ struct ConnectResult {
 };
 
 struct RemoteResult {
-  int exit_code = -1;      // of the remote command; 255 is ssh's own failure
-  bool timed_out = false;  // killed at the command timeout, here and on the host
+  int exit_code = -1;       // of the remote command; 255 is ssh's own failure
+  bool timed_out = false;   // killed at the command timeout, here and on the host
   std::string stdout_text;  // at most kRemoteOutputCap bytes each
   std::string stderr_text;
   bool stdout_truncated = false;  // the host wrote more; the rest was read and dropped

@@ -134,7 +134,9 @@ Status WriteStageState(const std::filesystem::path& path, const StageState& stat
     return Status::FromErrno(fmt::format("cannot create '{}'", path.parent_path().string()),
                              ec.value());
   }
-  return WriteFileAtomically(path, StageStateToJson(state).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+  return WriteFileAtomically(
+      path,
+      StageStateToJson(state).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
 }
 
 Result<StageState> ReadStageState(const std::filesystem::path& path) {

@@ -424,8 +424,9 @@ TEST_F(InstallScriptTest, InstallThenUninstallLeavesRootAsBefore) {
   EXPECT_THAT(manifest, HasSubstr(prefix().string() + "/etc/app.conf\n"));
   EXPECT_THAT(manifest, ::testing::EndsWith(prefix().string() + "/.flightcheck-installed\n" +
                                             prefix().string() + "/.flightcheck-manifest\n"));
-  EXPECT_THAT(ReadTextFile(prefix() / ".flightcheck-installed"),
-              ::testing::MatchesRegex("artifact=.+\nconfig_hash=.*\ncluster_hash=.*\nrole=master\n"));
+  EXPECT_THAT(
+      ReadTextFile(prefix() / ".flightcheck-installed"),
+      ::testing::MatchesRegex("artifact=.+\nconfig_hash=.*\ncluster_hash=.*\nrole=master\n"));
 
   // The same artifact again: already deployed, and the setup hook does not run again.
   fs::remove(base() / "hooklog/setup");

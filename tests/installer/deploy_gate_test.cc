@@ -49,13 +49,12 @@ TEST(DeployGateTest, NoPreflightOrAnotherConfigurationClearsNothing) {
 }
 
 TEST(DeployGateTest, EachUnclearedHostSaysWhyAndNamesTheFailedRules) {
-  const nlohmann::json report = {
-      {"results",
-       {{{"id", "docker.version"}, {"status", "fail"}},
-        {{"id", "dns.resolvers"}, {"status", "error"}},
-        {{"id", "kernel.version"}, {"status", "pass"}},
-        {{"id", 7}, {"status", "fail"}},
-        "garbage"}}};
+  const nlohmann::json report = {{"results",
+                                  {{{"id", "docker.version"}, {"status", "fail"}},
+                                   {{"id", "dns.resolvers"}, {"status", "error"}},
+                                   {{"id", "kernel.version"}, {"status", "pass"}},
+                                   {{"id", 7}, {"status", "fail"}},
+                                   "garbage"}}};
   EXPECT_THAT(HostsNotClearedForDeploy(
                   {{"10.0.0.1", "master"}, {"10.0.0.2", "agent"}, {"10.0.0.3", "agent"}},
                   Preflight({Host("10.0.0.1", HostStatus::kFailed, report),

@@ -24,8 +24,8 @@ TEST(InstallRecordTest, ComparisonSaysWhatTheHostNeeds) {
                            "10.0.0.2")
                 .match,
             InstallMatch::kNone);
-  const InstallComparison same = CompareInstall(record, "flightcheck-0123", "aaaaaaaaaaaaaaaa",
-                                                "cccc", "agent", "10.0.0.2");
+  const InstallComparison same =
+      CompareInstall(record, "flightcheck-0123", "aaaaaaaaaaaaaaaa", "cccc", "agent", "10.0.0.2");
   EXPECT_EQ(same.match, InstallMatch::kSame);
   EXPECT_EQ(same.message, "already deployed (flightcheck-0123)");
   // Agents were added: another artifact and config hash, the same cluster hash.

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <regex>
 #include <set>
 #include <thread>
 
@@ -13,6 +14,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "checks/text.h"
 #include "tests/cli/run_flightcheck.h"
 #include "tests/testbed/loopback_socket.h"
 #include "tests/testbed/process.h"
@@ -118,8 +120,9 @@ class FleetTest : public ::testing::Test {
 
   // genconf/config.yaml for the hosts (the first `masters` are masters), the payload and the
   // rules; process_timeout as given.
-  void WriteInstallDir(int masters, int process_timeout = 60,
-                       const std::string& ssh_user = "root") {
+  // agent_setup: a setup hook for agents (none by default).
+  void WriteInstallDir(int masters, int process_timeout = 60, const std::string& ssh_user = "root",
+                       const std::string& agent_setup = "") {
     std::vector<std::string> master_list, agent_list;
     for (int i = 1; i <= hosts_->count(); ++i) {
       (i <= masters ? master_list : agent_list).push_back(hosts_->address(i));
@@ -130,7 +133,8 @@ class FleetTest : public ::testing::Test {
     dir_.WriteFile("payload/hooks/master/setup", kMasterSetup);
     dir_.WriteFile("payload/hooks/master/stop", kMasterStop);
     dir_.WriteFile("payload/share/README", "the software being installed\n");
-    ASSERT_EQ(std::system(fmt::format("chmod 0755 {0}/payload/hooks/master/* && tar -czf "
+    if (!agent_setup.empty()) dir_.WriteFile("payload/hooks/agent/setup", agent_setup);
+    ASSERT_EQ(std::system(fmt::format("chmod 0755 {0}/payload/hooks/*/* && tar -czf "
                                       "{0}/genconf/payload.tar.gz -C {0}/payload .",
                                       dir_.path().string())
                               .c_str()),
@@ -189,8 +193,23 @@ class FleetTest : public ::testing::Test {
   }
 
   std::string ReadLog(const std::string& stage, int host) {
-    std::ifstream in(dir_.path() / "genconf" / "logs" / stage / (hosts_->address(host) + ".log"));
+    std::ifstream in(dir_.path() / "genconf" / "logs" / stage / "latest" /
+                     (hosts_->address(host) + ".log"));
     return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  }
+
+  // Replaces the first `from` in genconf/config.yaml with `to`.
+  void EditConfig(const std::string& from, const std::string& to) {
+    std::string text = testing::ReadTextFile(dir_.path() / "genconf" / "config.yaml");
+    const size_t at = text.find(from);
+    ASSERT_NE(at, std::string::npos) << from << " not in " << text;
+    dir_.WriteFile("genconf/config.yaml", text.replace(at, from.size(), to));
+  }
+
+  std::string HostMessage(const std::string& stage, int host) {
+    const nlohmann::json state = State(stage);
+    if (!state.is_object()) return "<no state>";
+    return state["hosts"][hosts_->address(host)].value("message", "<none>");
   }
 
   std::unique_ptr<SshHosts> hosts_;
@@ -230,7 +249,8 @@ TEST_F(FleetTest, FullInstallScenarioAcrossFiveHosts) {
   const CliRun refused = Flightcheck({"deploy"});
   EXPECT_EQ(refused.exit_code, 2) << refused.out << refused.err;
   EXPECT_NE(refused.err.find(fmt::format("deploy refused: the last preflight of this "
-                                         "configuration did not pass on 1 of 5 hosts: {} (failed)",
+                                         "configuration did not pass on 1 of 5 hosts: {} (failed: "
+                                         "ports.zookeeper)",
                                          hosts_->address(2))),
             std::string::npos)
       << refused.err;
@@ -304,7 +324,7 @@ TEST_F(FleetTest, ForcedDeployIsRecordedAndRetryFailedRedeploysOnlyTheFailedHost
   const CliRun forced = Flightcheck({"deploy", "--force"});
   EXPECT_EQ(forced.exit_code, 2) << forced.out << forced.err;
   EXPECT_NE(forced.err.find(fmt::format("WARNING: --force: deploying although preflight did not "
-                                        "pass on {} (failed)",
+                                        "pass on {} (failed: install.absent)",
                                         hosts_->address(3))),
             std::string::npos)
       << forced.err;
@@ -318,17 +338,24 @@ TEST_F(FleetTest, ForcedDeployIsRecordedAndRetryFailedRedeploysOnlyTheFailedHost
   EXPECT_EQ(HostStatus("deploy", 3), "failed");
   EXPECT_EQ(hosts_->RunInNamespace(3, "ls -A /opt/mesosphere").output, "") << "nothing installed";
 
-  // Fixed, checked again (the installed hosts now fail install.absent), retried: only host 3.
+  // Fixed, checked again (the installed hosts are `installed`, not install.absent failures),
+  // retried: only host 3.
   ASSERT_EQ(hosts_->RunInNamespace(3, "rmdir /opt/mesosphere").exit_code, 0);
-  EXPECT_EQ(Flightcheck({"preflight"}).exit_code, 2);
+  const CliRun checked = Flightcheck({"preflight"});
+  EXPECT_EQ(checked.exit_code, 0) << checked.out << checked.err;
   EXPECT_EQ(HostStatus("preflight", 3), "success");
-  const std::string host1_log = ReadLog("deploy", 1);
+  EXPECT_EQ(HostStatus("preflight", 1), "installed");
+  const std::string host1_log = State("deploy")["hosts"][hosts_->address(1)].value("log", "");
+  ASSERT_NE(host1_log, "");
   const CliRun retry = Flightcheck({"deploy", "--retry-failed"});
   EXPECT_EQ(retry.exit_code, 0) << retry.out << retry.err;
   EXPECT_NE(retry.out.find("3 out of 3 hosts successfully completed deploy stage."),
             std::string::npos)
       << retry.out;
-  EXPECT_EQ(ReadLog("deploy", 1), host1_log) << "host 1 was not deployed again";
+  EXPECT_EQ(State("deploy")["hosts"][hosts_->address(1)].value("log", ""), host1_log)
+      << "host 1's record is kept: it was not deployed again";
+  EXPECT_EQ(ReadLog("deploy", 1), "") << "host 1 has no log in the retry's run";
+  EXPECT_NE(ReadLog("deploy", 3), "");
   EXPECT_EQ(hosts_->RunInNamespace(3, "cat /opt/mesosphere/.flightcheck-role").output, "agent\n");
 }
 
@@ -462,6 +489,254 @@ TEST_F(FleetTest, StateFilesParseAtAnyMomentOfAStage) {
   EXPECT_EQ(unparsable, 0) << "of " << reads << " reads";
   EXPECT_TRUE(statuses_seen.contains("running")) << "the file is written while the stage runs";
   EXPECT_EQ(State("preflight")["total_hosts"], 3);
+}
+
+// Counts its runs, so a test sees whether a deploy ran it again (outside the prefix: uninstall
+// leaves it, and the prefix can go).
+constexpr const char* kCountingAgentSetup = "#!/bin/sh\necho ran >> /opt/setup-runs\n";
+
+TEST_F(FleetTest, ReRunStagesDoNoHarm) {
+  StartHosts(3);
+  WriteInstallDir(1, 60, "root", kCountingAgentSetup);
+  ASSERT_EQ(Flightcheck({"genconf"}).exit_code, 0);
+  ASSERT_EQ(Flightcheck({"preflight"}).exit_code, 0);
+  const CliRun first = Flightcheck({"deploy"});
+  ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+  const std::string zookeeper_pid =
+      hosts_->RunInNamespace(1, "cat /opt/mesosphere/zookeeper/zookeeper.pid").output;
+  ASSERT_NE(zookeeper_pid, "");
+
+  // Keys that steer only the coordinator change neither the config hash nor the artifact: the
+  // passing preflight still clears the deploy, without genconf.
+  EditConfig("ssh_parallelism: 5", "ssh_parallelism: 2");
+  EditConfig("process_timeout: 60", "process_timeout: 90");
+
+  // Deploy again: every host already runs this artifact; no hook runs, nothing is reinstalled.
+  const CliRun again = Flightcheck({"deploy"});
+  EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
+  EXPECT_NE(again.out.find("3 out of 3 hosts successfully completed deploy stage."),
+            std::string::npos)
+      << again.out;
+  for (int i = 1; i <= 3; ++i) {
+    EXPECT_EQ(HostStatus("deploy", i), "success");
+    EXPECT_EQ(HostMessage("deploy", i).rfind("already deployed (flightcheck-", 0), 0)
+        << HostMessage("deploy", i);
+  }
+  EXPECT_EQ(hosts_->RunInNamespace(2, "cat /opt/setup-runs").output, "ran\n");
+  EXPECT_EQ(hosts_->RunInNamespace(1, "cat /opt/mesosphere/zookeeper/zookeeper.pid").output,
+            zookeeper_pid)
+      << "the master's service was not stopped and started again";
+  EXPECT_EQ(hosts_->RunInNamespace(1, "cat /opt/mesosphere/zookeeper/data/myid").output, "1\n")
+      << "ZooKeeper's data is still there";
+  EXPECT_EQ(ReadLog("deploy", 2).find("install.sh install"), std::string::npos)
+      << ReadLog("deploy", 2);
+
+  // Nothing failed: --retry-failed works on no host and keeps every record.
+  const nlohmann::json before_retry = State("deploy");
+  const CliRun retry = Flightcheck({"deploy", "--retry-failed"});
+  EXPECT_EQ(retry.exit_code, 0) << retry.out << retry.err;
+  EXPECT_EQ(State("deploy")["hosts"], before_retry["hosts"]);
+  EXPECT_EQ(hosts_->RunInNamespace(3, "cat /opt/setup-runs").output, "ran\n");
+
+  // Every run's logs are kept, the newest linked as `latest`.
+  int runs = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(dir_.path() / "genconf" / "logs" / "deploy")) {
+    runs += entry.is_directory() && !entry.is_symlink() ? 1 : 0;
+  }
+  EXPECT_EQ(runs, 3);
+  EXPECT_TRUE(std::filesystem::is_symlink(dir_.path() / "genconf/logs/deploy/latest"));
+
+  // An edited ip-detect script is a new input: the stages ask for genconf.
+  dir_.WriteFile("genconf/ip-detect", std::string(kIpDetect) + "# edited\n");
+  const CliRun stale = Flightcheck({"preflight"});
+  EXPECT_EQ(stale.exit_code, 65) << stale.out << stale.err;
+  EXPECT_NE(stale.err.find("was generated from another config.yaml, or a file it packs (ip-detect "
+                           "scripts, payload, custom rules) changed since: run `flightcheck "
+                           "genconf` again"),
+            std::string::npos)
+      << stale.err;
+}
+
+TEST_F(FleetTest, ScaleOutInstallsOnlyTheNewHostAndUninstallHostsRemovesOnlyIt) {
+  StartHosts(5);
+  WriteInstallDir(3, 60, "root", kCountingAgentSetup);
+  const std::string both_agents =
+      fmt::format("agent_list: [{}, {}]", hosts_->address(4), hosts_->address(5));
+  const std::string first_agent = fmt::format("agent_list: [{}]", hosts_->address(4));
+  EditConfig(both_agents, first_agent);
+  ASSERT_EQ(Flightcheck({"genconf"}).exit_code, 0);
+  ASSERT_EQ(Flightcheck({"preflight"}).exit_code, 0);
+  const CliRun deploy = Flightcheck({"deploy"});
+  ASSERT_EQ(deploy.exit_code, 0) << deploy.out << deploy.err;
+
+  // Host 5 joins the agents.
+  EditConfig(first_agent, both_agents);
+  EXPECT_EQ(Flightcheck({"preflight"}).exit_code, 65) << "the config changed: genconf first";
+  ASSERT_EQ(Flightcheck({"genconf"}).exit_code, 0);
+  const CliRun preflight = Flightcheck({"preflight"});
+  EXPECT_EQ(preflight.exit_code, 0) << preflight.out << preflight.err;
+  EXPECT_NE(preflight.out.find("4 of 5 hosts already run this cluster (installed)"),
+            std::string::npos)
+      << preflight.out;
+  EXPECT_EQ(preflight.out.find("install.absent"), std::string::npos) << preflight.out;
+  for (int i = 1; i <= 4; ++i) EXPECT_EQ(HostStatus("preflight", i), "installed") << i;
+  EXPECT_EQ(HostStatus("preflight", 5), "success");
+
+  // Postflight checks the cluster that should exist: host 5 is not deployed yet.
+  const CliRun early = Flightcheck({"postflight", "--timeout", "60s"});
+  EXPECT_EQ(early.exit_code, 2) << early.out << early.err;
+  EXPECT_NE(early.out.find(fmt::format("{} (agent): failed: not deployed: no deploy has "
+                                       "installed this host",
+                                       hosts_->address(5))),
+            std::string::npos)
+      << early.out;
+
+  const CliRun scaled = Flightcheck({"deploy"});
+  EXPECT_EQ(scaled.exit_code, 0) << scaled.out << scaled.err;
+  EXPECT_EQ(hosts_->RunInNamespace(5, "cat /opt/mesosphere/.flightcheck-role").output, "agent\n");
+  EXPECT_EQ(hosts_->RunInNamespace(4, "cat /opt/setup-runs").output, "ran\n")
+      << "host 4 was not installed again";
+  EXPECT_NE(HostMessage("deploy", 4).find("from before the agent lists changed"), std::string::npos)
+      << HostMessage("deploy", 4);
+  EXPECT_NE(ReadLog("deploy", 5).find("install.sh install agent"), std::string::npos);
+  EXPECT_EQ(ReadLog("deploy", 1).find("install.sh install"), std::string::npos);
+
+  const CliRun postflight = Flightcheck({"postflight", "--timeout", "120s"});
+  EXPECT_EQ(postflight.exit_code, 0) << postflight.out << postflight.err;
+  EXPECT_NE(postflight.out.find("5 out of 5 hosts successfully completed postflight stage."),
+            std::string::npos)
+      << postflight.out;
+
+  // Host 5 leaves the config; uninstall --hosts removes it and nothing else.
+  EditConfig(both_agents, first_agent);
+  const CliRun removed = Flightcheck({"uninstall", "--yes", "--hosts", hosts_->address(5)});
+  EXPECT_EQ(removed.exit_code, 0) << removed.out << removed.err;
+  EXPECT_NE(removed.out.find("1 out of 1 hosts successfully completed uninstall stage."),
+            std::string::npos)
+      << removed.out;
+  EXPECT_EQ(OptListing(5).find("mesosphere"), std::string::npos) << OptListing(5);
+  EXPECT_EQ(hosts_->RunInNamespace(4, "cat /opt/mesosphere/.flightcheck-role").output, "agent\n");
+  EXPECT_EQ(Flightcheck({"uninstall", "--yes"}).exit_code, 0);
+}
+
+TEST_F(FleetTest, OldArtifactsOnAHostAreRemoved) {
+  StartHosts(2);
+  WriteInstallDir(1);
+  ASSERT_EQ(Flightcheck({"genconf"}).exit_code, 0);
+  ASSERT_EQ(Flightcheck({"preflight"}).exit_code, 0);
+  const std::string first = State("preflight").value("artifact", "");
+  EditConfig("resolvers: [127.0.0.1]", "resolvers: [127.0.0.2]");
+  ASSERT_EQ(Flightcheck({"genconf"}).exit_code, 0);
+  ASSERT_EQ(Flightcheck({"preflight"}).exit_code, 0);
+  const std::string second = State("preflight").value("artifact", "");
+  ASSERT_NE(first, second);
+  const std::string stem = second.substr(0, second.find(".tar"));
+  EXPECT_EQ(hosts_->RunInNamespace(2, "ls /opt/flightcheck").output,
+            fmt::format("{}\n{}\n", stem, second))
+      << "the first artifact is gone; the newest stays";
+  EXPECT_NE(ReadLog("preflight", 2).find("removed " + first), std::string::npos);
+}
+
+TEST_F(FleetTest, InterruptedDeployStopsTheRemoteWorkAndARerunFinishesIt) {
+  StartHosts(2);
+  const std::string slept = (dir_.path() / "slept").string();
+  // The agent's setup hook hangs the first time only.
+  WriteInstallDir(
+      1, 60, "root",
+      fmt::format("#!/bin/sh\nif [ ! -e {0} ]; then touch {0}; exec sleep 61.5; fi\n", slept));
+  ASSERT_EQ(Flightcheck({"genconf"}).exit_code, 0);
+  ASSERT_EQ(Flightcheck({"preflight"}).exit_code, 0);
+  std::set<std::string> control_dirs_before;
+  for (const auto& entry : std::filesystem::directory_iterator("/tmp")) {
+    if (entry.path().filename().string().starts_with("fc-ssh-")) {
+      control_dirs_before.insert(entry.path().string());
+    }
+  }
+  const CliRun run = testing::RunFlightcheckScript(
+      "true; \"$0\" deploy > deploy.out 2> deploy.err & pid=$!\n"
+      "for i in $(seq 400); do pgrep -f 'sleep 61[.]5' > /dev/null && break; sleep 0.1; done\n"
+      "\"$0\" preflight > second.out 2> second.err; echo \"second=$?\"\n"
+      "kill -INT $pid; wait $pid; echo \"exit=$?\"\n"
+      "sleep 0.5; pgrep -f 'sleep 61[.]5' > /dev/null && echo LEFT-BEHIND; true\n",
+      dir_.path());
+  EXPECT_NE(run.out.find("exit=130"), std::string::npos) << run.out << run.err;
+  EXPECT_EQ(run.out.find("LEFT-BEHIND"), std::string::npos) << "the hook was left running";
+
+  // The concurrent stage was refused, naming the one that runs.
+  EXPECT_NE(run.out.find("second=3"), std::string::npos) << run.out;
+  const std::string second_err = testing::ReadTextFile(dir_.path() / "second.err");
+  EXPECT_TRUE(std::regex_search(
+      second_err, std::regex("flightcheck: error: preflight: another deploy \\(pid [0-9]+, "
+                             "started [0-9-]+ [0-9:]+ UTC\\) is running in .*/genconf; run this "
+                             "again when it has finished\n")))
+      << second_err;
+
+  // The state file is finished and says where the agent was.
+  const nlohmann::json state = State("deploy");
+  EXPECT_NE(state.value("finished_at", ""), "");
+  EXPECT_EQ(HostStatus("deploy", 1), "success");
+  EXPECT_EQ(HostStatus("deploy", 2), "terminated");
+  EXPECT_EQ(HostMessage("deploy", 2), "stopped by SIGINT during install.sh install agent");
+  const std::string deploy_err = testing::ReadTextFile(dir_.path() / "deploy.err");
+  EXPECT_NE(deploy_err.find("deploy: stopped by SIGINT: the remote work was stopped, 1 host(s) "
+                            "are marked terminated"),
+            std::string::npos)
+      << deploy_err;
+  for (const auto& entry : std::filesystem::directory_iterator("/tmp")) {
+    if (entry.path().filename().string().starts_with("fc-ssh-")) {
+      EXPECT_TRUE(control_dirs_before.contains(entry.path().string()))
+          << "control-socket directory left behind: " << entry.path();
+    }
+  }
+
+  // Running it again just works: the unfinished install is cleared and done again.
+  const CliRun rerun = Flightcheck({"deploy"});
+  EXPECT_EQ(rerun.exit_code, 0) << rerun.out << rerun.err;
+  EXPECT_EQ(HostStatus("deploy", 2), "success");
+  EXPECT_NE(ReadLog("deploy", 2).find("removing the unfinished install"), std::string::npos)
+      << ReadLog("deploy", 2);
+  EXPECT_EQ(hosts_->RunInNamespace(2, "cat /opt/mesosphere/.flightcheck-role").output, "agent\n");
+}
+
+TEST_F(FleetTest, GarbageFromAHostFailsThatHostOnly) {
+  StartHosts(5);
+  WriteInstallDir(1);
+  ASSERT_EQ(Flightcheck({"genconf"}).exit_code, 0);
+  ASSERT_EQ(Flightcheck({"preflight"}).exit_code, 0);
+  const std::string artifact = State("preflight").value("artifact", "");
+  const std::string script =
+      fmt::format("/opt/flightcheck/{}/install.sh", artifact.substr(0, artifact.find(".tar")));
+  const std::vector<std::pair<int, std::string>> garbage = {
+      {2, "printf '\\377\\376{\"results\": [\\n'"},
+      {3, "head -c 100000000 /dev/zero | tr '\\0' a"},
+      {4,
+       "echo '{\"results\": [{\"id\": 5, \"status\": []}, \"x\", {\"id\": \"r.bad\", "
+       "\"status\": \"fail\", \"hint\": 7}], \"exit_code\": 2, \"summary\": {\"fail\": \"x\"}}'"},
+      {5, "echo '{\"results\": [], \"exit_code\": \"0\"}'"},
+  };
+  for (const auto& [host, body] : garbage) {
+    ASSERT_EQ(hosts_
+                  ->RunInNamespace(host, fmt::format("printf '%s\\n' '#!/bin/sh' {} > {}",
+                                                     ShellQuote(body), script))
+                  .exit_code,
+              0);
+  }
+  const CliRun preflight = Flightcheck({"preflight"});
+  EXPECT_EQ(preflight.exit_code, 2) << preflight.out << preflight.err;
+  EXPECT_TRUE(State("preflight").is_object()) << "the state file is valid JSON";
+  EXPECT_EQ(HostStatus("preflight", 1), "success");
+  for (int i = 2; i <= 5; ++i) EXPECT_EQ(HostStatus("preflight", i), "failed") << i;
+  EXPECT_EQ(HostMessage("preflight", 2).rfind("no preflight report from the host (exit 0)", 0), 0)
+      << HostMessage("preflight", 2);
+  EXPECT_EQ(HostMessage("preflight", 3),
+            "no preflight report from the host (exit 0): its output was cut at 16 MiB");
+  EXPECT_EQ(HostMessage("preflight", 4), "0 failed, 0 could not be evaluated: r.bad");
+  EXPECT_EQ(HostMessage("preflight", 5),
+            "no preflight report from the host (exit 0): the report is not a flightcheck check "
+            "report");
+  EXPECT_NE(ReadLog("preflight", 3).find("[output cut at 16 MiB]"), std::string::npos);
+  EXPECT_NE(preflight.out.find("r.bad failed on 1 of 1 hosts"), std::string::npos) << preflight.out;
 }
 
 }  // namespace
