@@ -482,7 +482,8 @@ int RunPreflightStage(const ClusterConfig& config, const StageOptions& options) 
              [&](HostState& host, SshConnection& connection) -> asio::awaitable<void> {
                const RemoteResult result = co_await runner.RunInstallScript(
                    host, connection, *artifact,
-                   fmt::format("preflight {} --format json --color never", host.role),
+                   fmt::format("preflight {} --format json --color never --var config_host_ip={}",
+                               host.role, host.address),
                    runner.command_timeout());
                ApplyReport(host, result, "preflight", config.process_timeout);
              });
