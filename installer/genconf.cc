@@ -92,16 +92,19 @@ constexpr OptionalScript kOptionalScripts[] = {
      &ArtifactInputs::fault_domain_detect_script},
 };
 
-// Reads the kOptionalScripts into inputs. A key that is set names a file that must be readable;
-// relative paths resolve against the install directory, as every path of the config does.
+// Reads the kOptionalScripts into inputs. A key that is set (to anything but "") names a file that
+// must be readable; relative paths resolve against the install directory, as every path of the
+// config does.
 Status ReadOptionalScripts(const ClusterConfig& config, ArtifactInputs* inputs) {
   for (const OptionalScript& script : kOptionalScripts) {
     const auto written = config.values.find(script.key);
     fs::path path;
     if (written != config.values.end()) {
-      if (!written->is_string() || written->get_ref<const std::string&>().empty()) {
+      if (!written->is_string()) {
         return Status::InvalidArgument(fmt::format("{}: must be a path", script.key));
       }
+      // "" is DC/OS's way of writing "none" (ip_detect_public_filename's default).
+      if (written->get_ref<const std::string&>().empty()) continue;
       path = config.install_dir / written->get<std::string>();
     } else if (!script.default_path.empty() &&
                fs::exists(config.install_dir / script.default_path)) {
