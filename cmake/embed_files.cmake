@@ -1,4 +1,5 @@
-# Writes OUTPUT, a C++ file defining flightcheck::BuiltinRuleFiles() over the files in INPUTS.
+# Writes OUTPUT, a C++ file defining flightcheck::<FUNCTION>() (declared in rules/builtin_rules.h)
+# over the files in INPUTS.
 # Bytes are emitted as hex so any content (quotes, backslashes, non-ASCII) survives unchanged.
 set(body "")
 set(table "")
@@ -20,7 +21,7 @@ namespace flightcheck {
 namespace {
 ${body}}  // namespace
 
-const std::vector<BuiltinRuleFile>& BuiltinRuleFiles() {
+const std::vector<BuiltinRuleFile>& ${FUNCTION}() {
   static const std::vector<BuiltinRuleFile> kFiles = {
 ${table}  };
   return kFiles;

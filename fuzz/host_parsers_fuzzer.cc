@@ -118,8 +118,11 @@ constexpr Parser kParsers[] = {
      }},  // 's'
     {"ip-detect output",
      [](std::string_view text) {
-       const std::string address = ParseIpDetectOutput(text);
-       if (IsIpAddress(address)) Require(SameAddress(address, address));
+       for (const std::string& line : ParseIpDetectOutput(text)) {
+         Require(!line.empty());
+         if (IsIpAddress(line)) Require(SameAddress(line, line));
+       }
+       (void)RunsUnderShell(text);
      }},
     {"host:port",
      [](std::string_view text) {

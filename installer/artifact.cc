@@ -20,6 +20,7 @@
 #include "checks/sha256.h"
 #include "checks/text.h"
 #include "installer/install_script.h"
+#include "rules/builtin_rules.h"
 #include "runner/rule_loader.h"
 #include "runner/selection.h"
 
@@ -221,6 +222,17 @@ Result<RuleSet> LoadPhaseRules(std::string_view phase, const std::vector<SourceF
   return std::move(loaded.rules);
 }
 
+// The preflight rule files of the artifact: the inputs', then ArtifactRuleFiles (the ip-detect
+// checks install.sh passes ip_detect_script for, and skips ip_detect.matches_config of), which
+// every artifact carries.
+std::vector<SourceFile> PreflightRules(const ArtifactInputs& inputs) {
+  std::vector<SourceFile> files = inputs.preflight_rules;
+  for (const BuiltinRuleFile& file : ArtifactRuleFiles()) {
+    files.push_back({std::string(file.name), std::string(file.text)});
+  }
+  return files;
+}
+
 struct SkipLists {
   std::string preflight;  // comma lists for --skip
   std::string postflight;
@@ -229,8 +241,9 @@ struct SkipLists {
 // flightcheck check refuses a --skip entry that names no rule of the files it loaded, so each
 // phase gets only the entries that name its rules. An entry that names no rule of either phase is
 // a typo, better reported once here than by every node.
-Result<SkipLists> SplitSkipsByPhase(const ArtifactInputs& inputs) {
-  Result<RuleSet> preflight = LoadPhaseRules("preflight", inputs.preflight_rules);
+Result<SkipLists> SplitSkipsByPhase(const ArtifactInputs& inputs,
+                                    const std::vector<SourceFile>& preflight_rules) {
+  Result<RuleSet> preflight = LoadPhaseRules("preflight", preflight_rules);
   if (!preflight) return preflight.error();
   Result<RuleSet> postflight = LoadPhaseRules("postflight", inputs.postflight_rules);
   if (!postflight) return postflight.error();
@@ -269,7 +282,8 @@ Result<std::vector<Entry>> PlanEntries(const ArtifactInputs& inputs) {
   entries.push_back(FileEntry("bin/flightcheck", inputs.flightcheck_binary, "flightcheck binary",
                               kExecutableMode));
   entries.push_back(DirectoryEntry("rules"));
-  AddRuleEntries("preflight", inputs.preflight_rules, &entries);
+  const std::vector<SourceFile> preflight_rules = PreflightRules(inputs);
+  AddRuleEntries("preflight", preflight_rules, &entries);
   AddRuleEntries("postflight", inputs.postflight_rules, &entries);
   entries.push_back(TextEntry("cluster.yaml", inputs.node_config));
   const nlohmann::json variables =
@@ -277,8 +291,15 @@ Result<std::vector<Entry>> PlanEntries(const ArtifactInputs& inputs) {
   // nlohmann::json keeps object keys in a std::map, so dump() is already sorted.
   entries.push_back(TextEntry("variables.json", variables.dump(2) + "\n"));
   entries.push_back(TextEntry("ip-detect", inputs.ip_detect_script, kExecutableMode));
+  entries.push_back(TextEntry("ip-detect-public",
+                              inputs.ip_detect_public_script.value_or(inputs.ip_detect_script),
+                              kExecutableMode));
+  if (inputs.fault_domain_detect_script) {
+    entries.push_back(
+        TextEntry("fault-domain-detect", *inputs.fault_domain_detect_script, kExecutableMode));
+  }
   entries.push_back(TextEntry("install.sh", std::string(InstallScript()), kExecutableMode));
-  Result<SkipLists> skips = SplitSkipsByPhase(inputs);
+  Result<SkipLists> skips = SplitSkipsByPhase(inputs, preflight_rules);
   if (!skips) return skips.error();
   entries.push_back(TextEntry(
       "install.env",

@@ -6,10 +6,16 @@
 //   install.env           INSTALL_PREFIX, SKIP_PREFLIGHT, SKIP_POSTFLIGHT, CONFIG_HASH,
 //                         CLUSTER_HASH; sourced by install.sh
 //   bin/flightcheck       the flightcheck binary, 0755
-//   rules/preflight/*     rules/postflight/*   rule files
+//   rules/preflight/*     rules/postflight/*   rule files; rules/preflight/ also holds
+//                         ip-detect.yaml (rules/builtin_rules.h ArtifactRuleFiles), always
 //   cluster.yaml          the rendered cluster config, secrets already removed
 //   variables.json        rule ${variables}, sorted keys
-//   ip-detect             the ip-detect script, 0755
+//   ip-detect             the ip-detect script (ip_detect_filename), 0755
+//   ip-detect-public      public agents' ip-detect (ip_detect_public_filename, else the same as
+//                         ip-detect, as in DC/OS), 0755
+//   fault-domain-detect   the fault-domain-detect script (fault_domain_detect_filename), 0755;
+//                         only when the config has one
+//   (install.sh runs the scripts by their own "#!" line, as DC/OS ran its detect_ip)
 //   payload.tar[.gz]      the optional payload install.sh extracts under INSTALL_PREFIX
 //
 // Reproducible: the same inputs give the same bytes (entries sorted by path, mtime 0, owner
@@ -22,6 +28,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +49,9 @@ struct ArtifactInputs {
   std::string node_config;       // YAML text, secrets already removed → cluster.yaml
   nlohmann::json variables;      // an object (null means none) → variables.json
   std::string ip_detect_script;  // → ip-detect
+  // → ip-detect-public; nullopt: a copy of ip_detect_script (DC/OS's default).
+  std::optional<std::string> ip_detect_public_script;
+  std::optional<std::string> fault_domain_detect_script;  // → fault-domain-detect; nullopt: none
   // Optional (.tar, .tar.gz or .tgz) → payload.tar or payload.tar.gz; empty means none.
   std::filesystem::path payload;
   std::string install_prefix;  // absolute, e.g. /opt/mesosphere → install.env

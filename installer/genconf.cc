@@ -78,6 +78,47 @@ struct PhaseRules {
   std::vector<SourceFile> preflight, postflight;
 };
 
+// The detect scripts an artifact carries besides ip-detect (installer/artifact.h): the config key
+// naming each, the file used when the key is absent and exists (DC/OS's defaults; "" for none),
+// and the input it fills.
+struct OptionalScript {
+  std::string_view key;
+  std::string_view default_path;
+  std::optional<std::string> ArtifactInputs::*input;
+};
+constexpr OptionalScript kOptionalScripts[] = {
+    {"ip_detect_public_filename", "", &ArtifactInputs::ip_detect_public_script},
+    {"fault_domain_detect_filename", "genconf/fault-domain-detect",
+     &ArtifactInputs::fault_domain_detect_script},
+};
+
+// Reads the kOptionalScripts into inputs. A key that is set (to anything but "") names a file that
+// must be readable; relative paths resolve against the install directory, as every path of the
+// config does.
+Status ReadOptionalScripts(const ClusterConfig& config, ArtifactInputs* inputs) {
+  for (const OptionalScript& script : kOptionalScripts) {
+    const auto written = config.values.find(script.key);
+    fs::path path;
+    if (written != config.values.end()) {
+      if (!written->is_string()) {
+        return Status::InvalidArgument(fmt::format("{}: must be a path", script.key));
+      }
+      // "" is DC/OS's way of writing "none" (ip_detect_public_filename's default).
+      if (written->get_ref<const std::string&>().empty()) continue;
+      path = config.install_dir / written->get<std::string>();
+    } else if (!script.default_path.empty() &&
+               fs::exists(config.install_dir / script.default_path)) {
+      path = config.install_dir / script.default_path;
+    } else {
+      continue;
+    }
+    Result<std::string> text = ReadWholeFile(path);
+    if (!text) return text.error().WithContext(script.key);
+    inputs->*script.input = std::move(*text);
+  }
+  return Status::Ok();
+}
+
 // install.sh selects with --phase, so a file goes to every phase its rules declare.
 Result<PhaseRules> ReadArtifactRules(const ClusterConfig& config, DiagnosticList* diagnostics,
                                      std::vector<std::string>* warnings) {
@@ -172,6 +213,7 @@ Result<GenconfOutcome> GenerateArtifact(const ClusterConfig& config,
   Result<std::string> ip_detect = ReadWholeFile(config.ip_detect_path);
   if (!ip_detect) return ip_detect.error().WithContext("ip_detect_filename");
   inputs.ip_detect_script = std::move(*ip_detect);
+  if (Status status = ReadOptionalScripts(config, &inputs); !status.ok()) return status;
   inputs.payload = config.payload_path;
   inputs.install_prefix = config.install_prefix;
   inputs.skip_checks = config.skip_checks;

@@ -1,7 +1,7 @@
 // genconf: from a validated config.yaml to the install artifact in genconf/serve/.
 //
 // Gathers the artifact's inputs (the rule files by phase, the rendered node config, the rules'
-// variables, the ip-detect script, the payload) and writes it with WriteArtifact.
+// variables, the detect scripts, the payload) and writes it with WriteArtifact.
 //
 // Blocking; reads the files the config names and writes genconf/serve/.
 #pragma once
@@ -62,8 +62,11 @@ struct GenconfOutcome {
 // Writes the artifact for config with binary as its bin/flightcheck, holding the GenconfLock of
 // config.install_dir/genconf (its Unavailable error when another run holds it). The rule files (the
 // built-in sets unless builtin_rules is false, then custom_rules) go to each phase their rules
-// declare. Rule files that do not load: InvalidArgument, with every diagnostic in *rule_diagnostics
-// and nothing written. Other failures as WriteArtifact's.
+// declare. The detect scripts: ip_detect_filename; ip_detect_public_filename and
+// fault_domain_detect_filename when set (then their file must be readable: its error, prefixed
+// with the key), else genconf/fault-domain-detect when it exists. Rule files that do not load:
+// InvalidArgument, with every diagnostic in *rule_diagnostics and nothing written. Other failures
+// as WriteArtifact's.
 Result<GenconfOutcome> GenerateArtifact(const ClusterConfig& config,
                                         const std::filesystem::path& binary,
                                         DiagnosticList* rule_diagnostics);

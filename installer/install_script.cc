@@ -47,17 +47,27 @@ parse_role() {
   esac
 }
 
-# Sets host_ip from the first line of the ip-detect script's output, trimmed.
+# detect <script>: prints the first non-blank line of the script's output, trimmed; returns
+# non-zero, with a message, when the script fails or prints nothing. The script runs by its own
+# "#!" line (the artifact gives it mode 0755), as DC/OS ran its detect_ip: a bash script may use
+# bash. One without a "#!" line is refused by exec(2) with ENOEXEC, and the shell then runs it
+# with sh, as every POSIX shell (and so DC/OS's shell callers) did.
+detect() {
+  if ! out=$("$here/$1"); then
+    warn "the $1 script failed, so this host's address is unknown"
+    return 1
+  fi
+  out=$(printf '%s\n' "$out" | sed -n '/[^[:space:]]/{s/^[[:space:]]*//;s/[[:space:]]*$//;p;q;}')
+  if [ -z "$out" ]; then
+    warn "the $1 script printed no address"
+    return 1
+  fi
+  printf '%s\n' "$out"
+}
+
+# Sets host_ip with ip-detect.
 detect_host_ip() {
-  if ! out=$(sh "$here/ip-detect"); then
-    warn "the ip-detect script failed, so this host's address is unknown"
-    return 1
-  fi
-  host_ip=$(printf '%s\n' "$out" | sed -n '1{s/^[[:space:]]*//;s/[[:space:]]*$//;p;}')
-  if [ -z "$host_ip" ]; then
-    warn "the ip-detect script printed no address"
-    return 1
-  fi
+  host_ip=$(detect ip-detect)
 }
 
 # run_checks <phase> [args...]: flightcheck check with the phase's rules; returns its exit code.
@@ -72,6 +82,16 @@ run_checks() {
     *) skip=$SKIP_POSTFLIGHT ;;
   esac
   if [ -n "$skip" ]; then set -- --skip "$skip" "$@"; fi
+  if [ "$phase" = preflight ]; then
+    # The address config.yaml lists for this host comes from the coordinator; a node installing
+    # itself (a pull install, or deploy's install) cannot tell which listed address is its own.
+    config_ip_given=
+    for arg in "$@"; do
+      case $arg in config_host_ip=* | --var=config_host_ip=*) config_ip_given=1 ;; esac
+    done
+    if [ -z "$config_ip_given" ]; then set -- --skip ip_detect.matches_config "$@"; fi
+    set -- --var "ip_detect_script=$here/ip-detect" "$@"
+  fi
   "$here/bin/flightcheck" check --rules "$here/rules/$phase" --phase "$phase" --role "$role" \
     --vars-file "$here/variables.json" --var "host_ip=$host_ip" "$@"
 }
@@ -82,7 +102,8 @@ run_hook() {
   [ -e "$hook" ] || return 0
   say "running $1 hook $hook"
   (cd "$prefix" && FLIGHTCHECK_ROLE=$role FLIGHTCHECK_HOST_IP=$host_ip \
-    FLIGHTCHECK_PREFIX=$prefix FLIGHTCHECK_CONFIG=$prefix/cluster.yaml "$hook")
+    FLIGHTCHECK_PUBLIC_IP=$public_ip FLIGHTCHECK_PREFIX=$prefix \
+    FLIGHTCHECK_CONFIG=$prefix/cluster.yaml FLIGHTCHECK_ARTIFACT=$here "$hook")
 }
 
 # Prints every path under $1 (itself included), parents before children; nothing if it is absent.
@@ -130,6 +151,9 @@ do_install() {
     echo "Preflight checks failed; nothing was installed." >&2
     exit "$rc"
   fi
+  # A public agent's address as the outside world reaches it, for its hooks.
+  public_ip=
+  if [ "$role" = public_agent ]; then public_ip=$(detect ip-detect-public) || exit 3; fi
 
   # The highest missing ancestor of the prefix is where creation starts; listing that tree before
   # and after tells exactly what this install created, implicit parent directories included.
@@ -191,6 +215,8 @@ do_install() {
 remove_install() {
   role=$(cat "$role_file" 2>/dev/null || true)
   detect_host_ip || host_ip=
+  public_ip=
+  if [ "$role" = public_agent ]; then public_ip=$(detect ip-detect-public) || public_ip=; fi
   hook_rc=0
   if [ -n "$role" ]; then run_hook stop || hook_rc=$?; fi
   if [ "$hook_rc" -ne 0 ]; then

@@ -11,7 +11,14 @@ struct BuiltinRuleFile {
   std::string_view text;
 };
 
-// Every built-in rule file, in a fixed order. Static storage; safe from any thread.
+// Every built-in rule file, in a fixed order: what `flightcheck check` runs without --rules.
+// Static storage; safe from any thread.
 const std::vector<BuiltinRuleFile>& BuiltinRuleFiles();
+
+// The rule files genconf adds to every install artifact, builtin_rules or not
+// (rules/ip-detect.yaml: they need the variables only an artifact's install.sh and the coordinator
+// set, so a plain local `flightcheck check` must not run them). Static storage; safe from any
+// thread.
+const std::vector<BuiltinRuleFile>& ArtifactRuleFiles();
 
 }  // namespace flightcheck

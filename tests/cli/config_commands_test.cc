@@ -401,8 +401,9 @@ rules:
   for (const TarMember& member : ReadTar(Serve() / ServedName())) {
     if (member.path.starts_with("rules/")) rules.push_back(member.path);
   }
+  // rules/preflight/ip-detect.yaml is in every artifact (install.sh's ip-detect checks).
   EXPECT_THAT(rules, ElementsAre("rules/", "rules/postflight/", "rules/postflight/after.yaml",
-                                 "rules/preflight/"));
+                                 "rules/preflight/", "rules/preflight/ip-detect.yaml"));
 }
 
 TEST_F(ConfigCommandsTest, GenconfRefusesBrokenRuleFiles) {

@@ -7,7 +7,9 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -16,6 +18,8 @@
 #include <gtest/gtest.h>
 
 #include "checks/file_io.h"
+#include "installer/cluster_config.h"
+#include "installer/genconf.h"
 #include "installer/install_script.h"
 #include "tests/testbed/temp_dir.h"
 
@@ -199,11 +203,97 @@ TEST_F(ArtifactTest, TarHoldsExactlyTheExpectedEntries) {
   EXPECT_THAT(listing,
               ElementsAre("bin/ 40755", "bin/flightcheck 100755", "cluster.yaml 100644",
                           "install.env 100644", "install.sh 100755", "ip-detect 100755",
-                          "payload.tar.gz 100644", "rules/ 40755", "rules/postflight/ 40755",
-                          "rules/postflight/postflight.yaml 100644", "rules/preflight/ 40755",
-                          "rules/preflight/extra-checks.yaml 100644",
+                          "ip-detect-public 100755", "payload.tar.gz 100644", "rules/ 40755",
+                          "rules/postflight/ 40755", "rules/postflight/postflight.yaml 100644",
+                          "rules/preflight/ 40755", "rules/preflight/extra-checks.yaml 100644",
+                          "rules/preflight/ip-detect.yaml 100644",
                           "rules/preflight/preflight-2.yaml 100644",
                           "rules/preflight/preflight.yaml 100644", "variables.json 100644"));
+}
+
+// The detect scripts of the config: at the top level, executable, and part of the name.
+TEST_F(ArtifactTest, DetectScriptsShipExecutableAndNameTheArtifact) {
+  Result<Artifact> plain = WriteArtifact(inputs_, temp_.path() / "plain");
+  ASSERT_TRUE(plain) << plain.error().ToString();
+  inputs_.ip_detect_public_script = "#!/bin/bash\nset -o pipefail\necho 203.0.113.1 | cat\n";
+  inputs_.fault_domain_detect_script = "#!/bin/sh\necho '{\"fault_domain\": {}}'\n";
+  Result<Artifact> with = WriteArtifact(inputs_, temp_.path() / "with");
+  ASSERT_TRUE(with) << with.error().ToString();
+
+  std::map<std::string, TarMember> plain_members, members;
+  for (TarMember& member : ReadTar(plain->path)) plain_members[member.path] = std::move(member);
+  for (TarMember& member : ReadTar(with->path)) members[member.path] = std::move(member);
+  // Without ip_detect_public_filename public agents use ip-detect, as in DC/OS.
+  EXPECT_EQ(plain_members["ip-detect-public"].text, inputs_.ip_detect_script);
+  EXPECT_EQ(plain_members.count("fault-domain-detect"), 0u);
+  for (const char* name : {"ip-detect", "ip-detect-public", "fault-domain-detect"}) {
+    ASSERT_EQ(members.count(name), 1u) << name;
+    EXPECT_EQ(members[name].mode, 0100755u) << name;
+  }
+  EXPECT_EQ(members["ip-detect-public"].text, *inputs_.ip_detect_public_script);
+  EXPECT_EQ(members["fault-domain-detect"].text, *inputs_.fault_domain_detect_script);
+
+  // Any edit of any of them gives another name.
+  std::set<std::string> names = {plain->name, with->name};
+  inputs_.ip_detect_public_script = "#!/bin/sh\necho 203.0.113.2\n";
+  Result<Artifact> public_edited = WriteArtifact(inputs_, temp_.path() / "public");
+  inputs_.fault_domain_detect_script = "#!/bin/sh\necho '{}'\n";
+  Result<Artifact> fault_edited = WriteArtifact(inputs_, temp_.path() / "fault");
+  inputs_.ip_detect_script = "#!/bin/sh\necho 10.0.0.2\n";
+  Result<Artifact> ip_edited = WriteArtifact(inputs_, temp_.path() / "ip");
+  ASSERT_TRUE(public_edited && fault_edited && ip_edited);
+  names.insert({public_edited->name, fault_edited->name, ip_edited->name});
+  EXPECT_EQ(names.size(), 5u);
+}
+
+// genconf reads the detect scripts the config names (relative to the install directory), and
+// DC/OS's default genconf/fault-domain-detect when it exists.
+TEST(GenconfScriptsTest, ConfigScriptsGoIntoTheArtifact) {
+  ScopedTempDir dir;
+  dir.WriteFile("genconf/ip-detect", "#!/bin/sh\necho 10.0.0.1\n");
+  dir.WriteFile("genconf/public", "#!/bin/sh\necho 203.0.113.1\n");
+  const fs::path binary = dir.WriteFile("flightcheck", "fake");
+  const std::string base =
+      "cluster_name: t\nbootstrap_url: http://10.0.0.9\nmaster_discovery: static\n"
+      "exhibitor_storage_backend: static\nmaster_list: [10.0.0.1]\n";
+  auto members_of = [&](const std::string& text) {
+    const ConfigLoad load =
+        ParseClusterConfig(text, dir.path() / "genconf/config.yaml", ConfigMode::kGenconf);
+    EXPECT_TRUE(load.config.has_value());
+    std::map<std::string, TarMember> members;
+    if (!load.config) return members;
+    DiagnosticList diagnostics;
+    Result<GenconfOutcome> outcome = GenerateArtifact(*load.config, binary, &diagnostics);
+    EXPECT_TRUE(outcome) << outcome.error().ToString();
+    if (!outcome) return members;
+    for (TarMember& member : ReadTar(outcome->artifact.path)) {
+      members[member.path] = std::move(member);
+    }
+    return members;
+  };
+
+  std::map<std::string, TarMember> members = members_of(base);
+  EXPECT_EQ(members["ip-detect-public"].text, "#!/bin/sh\necho 10.0.0.1\n");
+  EXPECT_EQ(members.count("fault-domain-detect"), 0u);
+  EXPECT_EQ(members.count("rules/preflight/ip-detect.yaml"), 1u) << "with the built-in rules";
+
+  dir.WriteFile("genconf/fault-domain-detect", "#!/bin/sh\necho '{}'\n");
+  members = members_of(base + "ip_detect_public_filename: genconf/public\nbuiltin_rules: false\n");
+  EXPECT_EQ(members["ip-detect-public"].text, "#!/bin/sh\necho 203.0.113.1\n");
+  EXPECT_EQ(members["ip-detect-public"].mode, 0100755u);
+  EXPECT_EQ(members["fault-domain-detect"].text, "#!/bin/sh\necho '{}'\n");
+  EXPECT_EQ(members["fault-domain-detect"].mode, 0100755u);
+  EXPECT_EQ(members.count("rules/preflight/ip-detect.yaml"), 1u) << "without the built-in rules";
+
+  const ConfigLoad missing =
+      ParseClusterConfig(base + "fault_domain_detect_filename: genconf/nowhere\n",
+                         dir.path() / "genconf/config.yaml", ConfigMode::kGenconf);
+  ASSERT_TRUE(missing.config.has_value());
+  DiagnosticList diagnostics;
+  Result<GenconfOutcome> refused = GenerateArtifact(*missing.config, binary, &diagnostics);
+  ASSERT_FALSE(refused);
+  EXPECT_TRUE(refused.error().IsNotFound()) << refused.error().ToString();
+  EXPECT_THAT(refused.error().message(), HasSubstr("fault_domain_detect_filename: "));
 }
 
 TEST_F(ArtifactTest, OlderArtifactsAreRemoved) {
@@ -323,8 +413,10 @@ rules:
     inputs.node_config = "cluster_name: test\n";
     inputs.variables = {{"marker", (base / "marker").string()},
                         {"state_dir", (base / "state").string()}};
+    // bash, not sh: install.sh runs the script by its own "#!" line (dash has no pipefail).
     inputs.ip_detect_script =
-        "#!/bin/sh\n[ -z \"${FAIL_IP_DETECT-}\" ] || exit 1\necho ' 127.0.0.7 '\necho second\n";
+        "#!/bin/bash\nset -euo pipefail\n[ -z \"${FAIL_IP_DETECT-}\" ] || exit 1\n"
+        "printf '\\n %s \\n' \"${IP_DETECT_OUTPUT:-127.0.0.7}\" | cat\n";
     inputs.payload = base / "payload.tar.gz";
     inputs.install_prefix = (base / "root/opt/mesosphere").string();
     inputs.skip_checks = {"test.skipped"};
@@ -387,6 +479,41 @@ TEST_F(InstallScriptTest, PostflightGetsTheHostAddressFromIpDetect) {
   CommandResult no_ip = InstallSh("postflight master", "FAIL_IP_DETECT=1");
   EXPECT_EQ(no_ip.exit_code, 3) << no_ip.output;
   EXPECT_THAT(no_ip.output, HasSubstr("ip-detect script failed"));
+}
+
+// The suite's ip-detect is bash with pipefail: under sh it would fail, and every preflight with it.
+TEST_F(InstallScriptTest, PreflightJudgesTheIpDetectOutput) {
+  CreateMarker();
+  CommandResult same = InstallSh("preflight master --var config_host_ip=127.0.0.7");
+  EXPECT_EQ(same.exit_code, 0) << same.output;
+
+  CommandResult other = InstallSh("preflight master --var config_host_ip=127.0.0.8");
+  EXPECT_EQ(other.exit_code, 2) << other.output;
+  EXPECT_THAT(other.output, HasSubstr("ip_detect.matches_config"));
+  EXPECT_THAT(other.output, HasSubstr("127.0.0.7, but the config lists 127.0.0.8 for this host"));
+
+  // 192.0.2.1 (TEST-NET-1) is on no interface here.
+  CommandResult foreign = InstallSh("preflight master", "IP_DETECT_OUTPUT=192.0.2.1");
+  EXPECT_EQ(foreign.exit_code, 2) << foreign.output;
+  EXPECT_THAT(foreign.output, HasSubstr("ip_detect.local_interface"));
+
+  CommandResult two =
+      InstallSh("preflight master", "IP_DETECT_OUTPUT=\"$(printf '127.0.0.7\\n127.0.0.8')\"");
+  EXPECT_EQ(two.exit_code, 2) << two.output;
+  EXPECT_THAT(two.output, HasSubstr("ip_detect.one_address"));
+  EXPECT_THAT(two.output, HasSubstr("printed 2 lines: 127.0.0.7, 127.0.0.8"));
+}
+
+// exec(2) refuses a script without "#!" (ENOEXEC); the shell running install.sh then runs it with
+// sh, and the probe does the same.
+TEST_F(InstallScriptTest, IpDetectWithoutAnInterpreterLineRunsUnderSh) {
+  CreateMarker();
+  const fs::path script = base() / "node/ip-detect";
+  const std::string original = ReadTextFile(script);
+  ASSERT_TRUE(WriteFileAtomically(script, "echo 127.0.0.7\n", 0755).ok());
+  CommandResult preflight = InstallSh("preflight master --var config_host_ip=127.0.0.7");
+  ASSERT_TRUE(WriteFileAtomically(script, original, 0755).ok());
+  EXPECT_EQ(preflight.exit_code, 0) << preflight.output;
 }
 
 TEST_F(InstallScriptTest, UsageErrors) {

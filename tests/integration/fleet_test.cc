@@ -4,6 +4,8 @@
 // is built here: its master setup hook starts a real ZooKeeper server on the host's address in an
 // ensemble of the three masters, so postflight checks a real quorum.
 
+#include <sys/stat.h>
+
 #include <atomic>
 #include <fstream>
 #include <regex>
@@ -737,6 +739,93 @@ TEST_F(FleetTest, GarbageFromAHostFailsThatHostOnly) {
             "report");
   EXPECT_NE(ReadLog("preflight", 3).find("[output cut at 16 MiB]"), std::string::npos);
   EXPECT_NE(preflight.out.find("r.bad failed on 1 of 1 hosts"), std::string::npos) << preflight.out;
+}
+
+// ip-detect as DC/OS users write it: bash, with pipefail (dash, sh here, has no pipefail). A host
+// prints what its private /opt/ip-detect-output holds, when there is one.
+constexpr const char* kBashIpDetect = R"(#!/bin/bash
+set -euo pipefail
+if [ -f /opt/ip-detect-output ]; then cat /opt/ip-detect-output; exit 0; fi
+echo "$SSH_CONNECTION" | cut -d' ' -f3
+)";
+
+TEST_F(FleetTest, IpDetectRunsByItsShebangAndMustPrintTheConfiguredAddress) {
+  StartHosts(3);
+  // Host 3 is a public agent with an ip-detect-public of its own; its setup hook records the
+  // addresses it was given.
+  dir_.WriteFile("payload/hooks/public_agent/setup",
+                 "#!/bin/sh\necho \"$FLIGHTCHECK_HOST_IP $FLIGHTCHECK_PUBLIC_IP\" > "
+                 "\"$FLIGHTCHECK_PREFIX/addresses\"\n");
+  ASSERT_EQ(::chmod((dir_.path() / "payload/hooks/public_agent/setup").c_str(), 0755), 0);
+  WriteInstallDir(1);
+  dir_.WriteFile("genconf/ip-detect", kBashIpDetect);
+  dir_.WriteFile("genconf/ip-detect-public",
+                 "#!/bin/bash\nset -o pipefail\necho 203.0.113.9 | cat\n");
+  std::string config = testing::ReadTextFile(dir_.path() / "genconf/config.yaml");
+  const std::string agents =
+      fmt::format("agent_list: [{}, {}]\n", hosts_->address(2), hosts_->address(3));
+  ASSERT_NE(config.find(agents), std::string::npos) << config;
+  config.replace(config.find(agents), agents.size(),
+                 fmt::format("agent_list: [{}]\npublic_agent_list: [{}]\n"
+                             "ip_detect_public_filename: genconf/ip-detect-public\n",
+                             hosts_->address(2), hosts_->address(3)));
+  dir_.WriteFile("genconf/config.yaml", config);
+  const CliRun genconf = Flightcheck({"genconf"});
+  ASSERT_EQ(genconf.exit_code, 0) << genconf.out << genconf.err;
+
+  CliRun preflight = Flightcheck({"preflight"});
+  ASSERT_EQ(preflight.exit_code, 0) << preflight.out << preflight.err;
+
+  // Host 2 prints an address of no interface here, host 3 another host's address.
+  auto set_output = [&](int host, const std::string& text) {
+    ASSERT_EQ(hosts_->RunInNamespace(host, fmt::format("printf '{}' > /opt/ip-detect-output", text))
+                  .exit_code,
+              0);
+  };
+  set_output(2, "192.0.2.1\\n");
+  set_output(3, hosts_->address(1) + "\\n");
+  preflight = Flightcheck({"preflight"});
+  EXPECT_EQ(preflight.exit_code, 2) << preflight.out << preflight.err;
+  EXPECT_NE(preflight.out.find(fmt::format(
+                "ip_detect.local_interface failed on 1 of 3 hosts: {} (192.0.2.1, on no local "
+                "interface)",
+                hosts_->address(2))),
+            std::string::npos)
+      << preflight.out;
+  EXPECT_NE(preflight.out.find(fmt::format(
+                "ip_detect.matches_config failed on 2 of 3 hosts: {0} (192.0.2.1, on no local "
+                "interface, but the config lists {0} for this host), {1} ({2}, but the config "
+                "lists {1} for this host)",
+                hosts_->address(2), hosts_->address(3), hosts_->address(1))),
+            std::string::npos)
+      << preflight.out;
+  EXPECT_NE(preflight.out.find("hint: Make ip-detect print the address this host has in"),
+            std::string::npos)
+      << preflight.out;
+  EXPECT_NE(preflight.out.find("1 out of 3 hosts successfully completed preflight stage."),
+            std::string::npos)
+      << preflight.out;
+
+  // Two addresses are not one.
+  set_output(2, fmt::format("{}\\n{}\\n", hosts_->address(2), hosts_->address(1)));
+  ASSERT_EQ(hosts_->RunInNamespace(3, "rm /opt/ip-detect-output").exit_code, 0);
+  preflight = Flightcheck({"preflight"});
+  EXPECT_EQ(preflight.exit_code, 2) << preflight.out << preflight.err;
+  EXPECT_NE(preflight.out.find(fmt::format(
+                "ip_detect.one_address failed on 1 of 3 hosts: {} (printed 2 lines: {}, {})",
+                hosts_->address(2), hosts_->address(2), hosts_->address(1))),
+            std::string::npos)
+      << preflight.out;
+
+  // Fixed: preflight passes and deploy installs, each node running the bash scripts itself.
+  ASSERT_EQ(hosts_->RunInNamespace(2, "rm /opt/ip-detect-output").exit_code, 0);
+  preflight = Flightcheck({"preflight"});
+  ASSERT_EQ(preflight.exit_code, 0) << preflight.out << preflight.err;
+  const CliRun deploy = Flightcheck({"deploy"});
+  ASSERT_EQ(deploy.exit_code, 0) << deploy.out << deploy.err;
+  EXPECT_EQ(hosts_->RunInNamespace(2, "cat /opt/mesosphere/.flightcheck-role").output, "agent\n");
+  EXPECT_EQ(hosts_->RunInNamespace(3, "cat /opt/mesosphere/addresses").output,
+            hosts_->address(3) + " 203.0.113.9\n");
 }
 
 }  // namespace
