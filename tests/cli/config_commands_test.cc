@@ -135,6 +135,24 @@ TEST_F(ConfigCommandsTest, ValidConfigPrintsASummary) {
   EXPECT_EQ(run.err, "");
 }
 
+// dcos_generate_config.sh runbooks: the command flag in any position, with -v or --verbose.
+TEST_F(ConfigCommandsTest, DcosSpellingsWithVerboseInAnyPosition) {
+  WriteConfig(kValidConfig);
+  const std::string expected = Run({"validate-config"}).out;
+  ASSERT_THAT(expected, HasSubstr("Configuration is valid: genconf/config.yaml"));
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"--validate-config"},
+           {"-v", "--validate-config"},
+           {"--validate-config", "--verbose"},
+           {"--verbose", "--validate-config", "--config", "genconf/config.yaml", "-v"},
+           {"validate-config", "-v"}}) {
+    const CliRun run = Run(args);
+    EXPECT_EQ(run.exit_code, 0) << ::testing::PrintToString(args) << run.err;
+    EXPECT_EQ(run.out, expected) << ::testing::PrintToString(args);
+    EXPECT_EQ(run.err, "") << ::testing::PrintToString(args);
+  }
+}
+
 TEST_F(ConfigCommandsTest, InvalidConfigListsEveryErrorAndExits65) {
   WriteConfig(R"(cluster_name: test
 bootstrap_url: http://192.0.2.1:8080/
