@@ -775,6 +775,12 @@ std::string FormatProblem(const ConfigProblem& problem) {
   return problem.key.empty() ? problem.message : problem.key + ": " + problem.message;
 }
 
+std::string FormatProblemAt(const ConfigProblem& problem, std::string_view path) {
+  const std::string text = (problem.warning ? "warning: " : "") + FormatProblem(problem);
+  if (problem.key.empty() || problem.line == 0) return text;
+  return fmt::format("{}:{}:{}: {}", path, problem.line, problem.column, text);
+}
+
 bool ConfigLoad::HasErrors() const {
   return std::any_of(problems.begin(), problems.end(),
                      [](const ConfigProblem& p) { return !p.warning; });

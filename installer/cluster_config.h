@@ -47,6 +47,13 @@ struct ConfigProblem {
 // "key: message", or just the message when key is "" (it then starts with the file's path).
 std::string FormatProblem(const ConfigProblem& problem);
 
+// A problem as the commands print it, one convention with the file's own problems and with rule
+// files' diagnostics: "<path>:<line>:<column>: key: message" ("...: warning: key: message" for a
+// warning), the position being that of the key's value. A problem without a position (a missing
+// key) is "key: message" ("warning: key: message"); one with key "" is its message, which
+// starts with the path.
+std::string FormatProblemAt(const ConfigProblem& problem, std::string_view path);
+
 // A validated config with defaults applied. Every std::filesystem::path member except `path` is
 // resolved against install_dir.
 struct ClusterConfig {

@@ -623,6 +623,23 @@ TEST_F(ClusterConfigTest, ProblemsCarryThePositionOfTheValue) {
   ASSERT_EQ(load.problems.size(), 1u);
   EXPECT_EQ(load.problems[0].line, 9);
   EXPECT_EQ(load.problems[0].column, 13);
+  EXPECT_EQ(FormatProblemAt(load.problems[0], "genconf/config.yaml"),
+            "genconf/config.yaml:9:13: ssh_port: Must be an integer but got a str: abc");
+}
+
+// As the commands print problems: the value's position first, as for the file's own problems;
+// a missing key has none, a file problem's message already starts with the path.
+TEST_F(ClusterConfigTest, FormatProblemAtPutsThePositionFirst) {
+  const ConfigLoad load = Load({{"cluster_name", std::nullopt}, {"mastr_list", "[10.0.0.1]"}});
+  ASSERT_EQ(load.problems.size(), 2u);
+  EXPECT_EQ(FormatProblemAt(load.problems[0], "c.yaml"),
+            "cluster_name: Must set cluster_name, no way to calculate value.");
+  EXPECT_EQ(FormatProblemAt(load.problems[1], "c.yaml"),
+            "c.yaml:8:1: warning: mastr_list: Unknown configuration key (did you mean "
+            "'master_list'?)");
+  const ConfigLoad file = Parse("- a\n");
+  ASSERT_EQ(file.problems.size(), 1u);
+  EXPECT_EQ(FormatProblemAt(file.problems[0], "c.yaml"), FormatProblem(file.problems[0]));
 }
 
 TEST_F(ClusterConfigTest, AllErrorsInOnePass) {
