@@ -75,7 +75,7 @@ std::optional<ClusterConfig> LoadClusterConfigOrReport(const std::string& path, 
   const bool failed = errors > 0 || (strict && warnings > 0);
   if (failed) fmt::print(stderr, "Validation of configuration parameters failed ({}):\n", path);
   for (const ConfigProblem& problem : load.problems) {
-    fmt::print(stderr, "{}{}\n", problem.warning ? "warning: " : "", FormatProblem(problem));
+    fmt::print(stderr, "{}\n", FormatProblemAt(problem, path));
   }
   if (failed) {
     fmt::print(stderr, "{}, {}{}\n", CountOf(errors, "error"), CountOf(warnings, "warning"),

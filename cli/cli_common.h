@@ -31,10 +31,11 @@ std::optional<RuleSet> LoadRulesOrReport(const std::vector<std::string>& paths);
 // "1 error", "2 errors".
 std::string CountOf(size_t n, std::string_view noun);
 
-// Loads config.yaml in mode and prints its problems on stderr: warnings as "warning: key:
-// message"; when the config is unusable (errors, or warnings with strict) the problems come between
-// a DC/OS-like header ("Validation of configuration parameters failed (path):") and a count line,
-// and nullopt is returned: the caller exits 65.
+// Loads config.yaml in mode and prints its problems on stderr as FormatProblemAt does
+// ("genconf/config.yaml:9:13: ssh_port: message", "...: warning: key: message"); when the config
+// is unusable (errors, or warnings with strict) the problems come between a DC/OS-like header
+// ("Validation of configuration parameters failed (path):") and a count line, and nullopt is
+// returned: the caller exits 65.
 std::optional<ClusterConfig> LoadClusterConfigOrReport(const std::string& path, ConfigMode mode,
                                                        bool strict);
 

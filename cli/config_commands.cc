@@ -118,6 +118,15 @@ void AddConfigCommands(CLI::App& app, int* exit_code) {
   cmd->callback(
       [validate, exit_code] { *exit_code = ValidateConfig(validate->config, validate->strict); });
 
+  // genconf right after validate-config: --help lists commands in the order of an install.
+  auto genconf = std::make_shared<ConfigFlags>();
+  cmd = app.add_subcommand(
+      "genconf",
+      "Validate the config and write the install artifact to genconf/serve/ (exit 65 when the "
+      "config or a rule file is invalid, 3 when a file cannot be read or written).");
+  cmd->add_option("--config", genconf->config, "The cluster config (default genconf/config.yaml)");
+  cmd->callback([genconf, exit_code] { *exit_code = Genconf(genconf->config); });
+
   auto hash = std::make_shared<HashPasswordFlags>();
   cmd = app.add_subcommand(
       "hash-password",
@@ -131,14 +140,6 @@ void AddConfigCommands(CLI::App& app, int* exit_code) {
     hash->given = password->count() > 0;
     *exit_code = HashPasswordCommand(*hash);
   });
-
-  auto genconf = std::make_shared<ConfigFlags>();
-  cmd = app.add_subcommand(
-      "genconf",
-      "Validate the config and write the install artifact to genconf/serve/ (exit 65 when the "
-      "config or a rule file is invalid, 3 when a file cannot be read or written).");
-  cmd->add_option("--config", genconf->config, "The cluster config (default genconf/config.yaml)");
-  cmd->callback([genconf, exit_code] { *exit_code = Genconf(genconf->config); });
 }
 
 }  // namespace flightcheck::cli

@@ -11,6 +11,7 @@
 #include "checks/command_runner.h"
 #include "cli/cli_common.h"
 #include "cli/commands.h"
+#include "cli/dcos_spellings.h"
 #include "runner/spellcheck.h"
 
 #ifndef FLIGHTCHECK_VERSION
@@ -28,25 +29,23 @@ int main(int argc, char** argv) {
   flightcheck::cli::AddProbesCommand(app, &exit_code);
   flightcheck::cli::AddConfigCommands(app, &exit_code);
   flightcheck::cli::AddStageCommands(app, &exit_code);
+  app.footer(flightcheck::cli::DcosSpellingsHelp());
+  std::vector<std::string> commands;
+  for (const CLI::App* sub : app.get_subcommands({})) commands.push_back(sub->get_name());
   // DC/OS runbooks say `dcos_generate_config.sh --preflight`: the verb flags stand for commands.
-  std::string alias;
-  if (argc > 1) {
-    for (const char* verb : {"genconf", "validate-config", "preflight", "deploy", "postflight",
-                             "uninstall", "hash-password"}) {
-      if (std::string("--") + verb == argv[1]) alias = verb;
-    }
-    if (!alias.empty()) argv[1] = alias.data();
+  flightcheck::Result<std::vector<std::string>> args = flightcheck::cli::TranslateDcosSpellings(
+      std::vector<std::string>(argv + 1, argv + argc), commands);
+  if (!args) return flightcheck::cli::UsageError(args.error().message());
+  if (!args->empty() && (*args)[0][0] != '-' &&
+      std::find(commands.begin(), commands.end(), (*args)[0]) == commands.end()) {
+    return flightcheck::cli::UsageError(fmt::format("unknown command '{}'{}", (*args)[0],
+                                                    flightcheck::DidYouMean((*args)[0], commands)));
   }
-  if (argc > 1 && argv[1][0] != '-') {
-    std::vector<std::string> commands;
-    for (const CLI::App* sub : app.get_subcommands({})) commands.push_back(sub->get_name());
-    if (std::find(commands.begin(), commands.end(), argv[1]) == commands.end()) {
-      return flightcheck::cli::UsageError(fmt::format("unknown command '{}'{}", argv[1],
-                                                      flightcheck::DidYouMean(argv[1], commands)));
-    }
-  }
+  std::vector<char*> parsed = {argv[0]};
+  for (std::string& arg : *args) parsed.push_back(arg.data());
+  parsed.push_back(nullptr);
   try {
-    app.parse(argc, argv);
+    app.parse(static_cast<int>(parsed.size() - 1), parsed.data());
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {

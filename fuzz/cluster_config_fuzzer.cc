@@ -14,7 +14,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (ConfigMode mode : {ConfigMode::kNode, ConfigMode::kGenconf}) {
     const ConfigLoad load =
         ParseClusterConfig(text, "/nonexistent-flightcheck-fuzz/genconf/config.yaml", mode);
-    for (const ConfigProblem& problem : load.problems) (void)FormatProblem(problem);
+    for (const ConfigProblem& problem : load.problems) {
+      (void)FormatProblem(problem);
+      (void)FormatProblemAt(problem, "genconf/config.yaml");
+    }
     if (!load.config) continue;
     (void)ClusterVariables(*load.config);
     (void)RenderNodeConfig(*load.config);

@@ -19,6 +19,7 @@
 #include "checks/scoped_fd.h"
 #include "checks/sha256.h"
 #include "checks/text.h"
+#include "installer/artifact_rules.h"
 #include "installer/install_script.h"
 #include "rules/builtin_rules.h"
 #include "runner/rule_loader.h"
@@ -251,14 +252,15 @@ Result<SkipLists> SplitSkipsByPhase(const ArtifactInputs& inputs,
     return std::any_of(rules.rules.begin(), rules.rules.end(),
                        [&](const Rule& rule) { return MatchesAnyPattern(rule.id, {pattern}); });
   };
+  std::vector<Rule> packed = preflight->rules;
+  packed.insert(packed.end(), postflight->rules.begin(), postflight->rules.end());
   std::vector<std::string> preflight_skips, postflight_skips;
   for (const std::string& skip : inputs.skip_checks) {
+    if (std::string problem = SkipEntryProblem(skip, packed); !problem.empty()) {
+      return Status::InvalidArgument(problem);
+    }
     const bool in_preflight = names_a_rule(*preflight, skip);
     const bool in_postflight = names_a_rule(*postflight, skip);
-    if (skip.find(',') != std::string::npos || (!in_preflight && !in_postflight)) {
-      return Status::InvalidArgument(
-          fmt::format("skip entry '{}' names no preflight or postflight rule", skip));
-    }
     if (in_preflight) preflight_skips.push_back(skip);
     if (in_postflight) postflight_skips.push_back(skip);
   }

@@ -15,8 +15,13 @@
 #include <fmt/format.h>
 
 #include "checks/file_io.h"
+#include "checks/probe.h"
 #include "checks/text.h"
+#include "installer/artifact_rules.h"
 #include "installer/cluster_config_keys.h"
+#include "installer/ssh_options_policy.h"
+#include "installer/ssh_private_key.h"
+#include "runner/rule_loader.h"
 #include "runner/spellcheck.h"
 #include "runner/yaml_document.h"
 
@@ -39,6 +44,8 @@ const std::map<std::string, std::vector<std::string>, std::less<>> kBackendKeys 
     {"shared_filesystem", {"exhibitor_fs_config_dir"}},
     {"zookeeper", {"exhibitor_zk_hosts", "exhibitor_zk_path"}},
 };
+
+constexpr const char* kInstallKnownHosts = "genconf/ssh_known_hosts";
 
 constexpr int kIntMin = std::numeric_limits<int>::min();
 constexpr int kIntMax = std::numeric_limits<int>::max();
@@ -110,6 +117,19 @@ json ToTyped(const YamlNode& node) {
     }
   }
   return nullptr;
+}
+
+// What a list key's value looks like, for "Must be a list, e.g. ...".
+std::string_view ListExample(std::string_view key) {
+  const ConfigKey* known = FindConfigKey(key);
+  switch (known == nullptr ? ConfigKeyType::kList : known->type) {
+    case ConfigKeyType::kAddressList:
+      return "[10.0.0.1]";
+    case ConfigKeyType::kPathList:
+      return "[genconf/site-rules.yaml]";
+    default:
+      return "[a, b]";
+  }
 }
 
 bool IsIpv4(const std::string& text) {
@@ -381,13 +401,19 @@ class Validator {
       config_.extra_ssh_options =
           ReadList("extra_ssh_options").value_or(std::vector<std::string>{});
     }
+    for (const std::string& message : WeakenedHostKeyChecks(config_.extra_ssh_options)) {
+      Error("extra_ssh_options", message);
+    }
 
     if (std::optional<PathValue> key = ReadPath("ssh_key_path", "genconf/ssh_key")) {
       config_.ssh_key_path = key->resolved;
       if (mode_ == ConfigMode::kSsh) CheckSshKey(*key);
     }
+    // Without the key (a DC/OS config has none): genconf/ssh_known_hosts when it is there,
+    // otherwise ssh's own known-hosts files, checked as strictly.
+    const bool install_known_hosts = Exists(Resolve(kInstallKnownHosts));
     if (std::optional<PathValue> known_hosts =
-            ReadPath("ssh_known_hosts_file", "genconf/ssh_known_hosts")) {
+            ReadPath("ssh_known_hosts_file", install_known_hosts ? kInstallKnownHosts : "")) {
       config_.ssh_known_hosts_path = known_hosts->resolved;
       if (mode_ == ConfigMode::kSsh && !config_.ssh_accept_new_host_keys &&
           !Exists(known_hosts->resolved)) {
@@ -425,6 +451,34 @@ class Validator {
     config_.skip_checks = ReadList("skip_checks").value_or(std::vector<std::string>{});
     config_.postflight_timeout =
         ReadIntOr("postflight_timeout", 1, kIntMax, config_.postflight_timeout);
+    if (mode_ == ConfigMode::kSsh) CheckPackedRules();
+  }
+
+  // genconf loads the rule files it packs and refuses a skip_checks entry that names none of
+  // their rules; validate-config (ssh mode) reports the same, so a config it passes is one
+  // genconf takes. genconf mode leaves them to genconf, which prints rule files' diagnostics in
+  // their own format.
+  void CheckPackedRules() {
+    if (failed_.count("custom_rules") != 0 || failed_.count("builtin_rules") != 0) return;
+    DiagnosticList diagnostics;
+    const std::vector<SourceFile> files =
+        ArtifactRuleSources(config_.builtin_rules, config_.custom_rules, &diagnostics);
+    LoadResult loaded;
+    if (diagnostics.empty()) {
+      loaded = LoadRules(files, ProbeRegistry::Global());
+      diagnostics = std::move(loaded.diagnostics);
+    }
+    for (const Diagnostic& d : diagnostics.diagnostics()) {
+      Error("custom_rules", d.line == 0
+                                ? fmt::format("{}: {}", d.path, d.message)
+                                : fmt::format("{}:{}:{}: {}", d.path, d.line, d.column, d.message));
+    }
+    if (!diagnostics.empty() || failed_.count("skip_checks") != 0) return;
+    for (const std::string& skip : config_.skip_checks) {
+      if (std::string problem = SkipEntryProblem(skip, loaded.rules.rules); !problem.empty()) {
+        Error("skip_checks", std::move(problem));
+      }
+    }
   }
 
   // --- Problems.
@@ -543,6 +597,13 @@ class Validator {
     const Entry* entry = Get(key, required);
     if (entry == nullptr) return std::nullopt;
     json list = entry->typed;
+    // A plain value where a list belongs (`master_list: 10.0.0.1`) is the usual mistake; a string
+    // that starts like a list is DC/OS's JSON form, and its syntax errors are reported as such.
+    if (!list.is_array() &&
+        (!list.is_string() || !Trim(list.get<std::string>()).starts_with('['))) {
+      NotAList(key, *entry, list);
+      return std::nullopt;
+    }
     if (list.is_string()) {
       const std::string text = list.get<std::string>();
       try {  // nlohmann reports the position of a syntax error only through its exception
@@ -561,7 +622,7 @@ class Validator {
       }
     }
     if (!list.is_array()) {
-      Error(key, "Must be a JSON list. Got " + WithArticle(TypeName(list)));
+      NotAList(key, *entry, list);
       return std::nullopt;
     }
     std::vector<std::string> strings, invalid;
@@ -578,6 +639,11 @@ class Validator {
     }
     values_[std::string(key)] = list;
     return strings;
+  }
+
+  void NotAList(std::string_view key, const Entry& entry, const json& value) {
+    Error(key, fmt::format("Must be a list, e.g. {}; got {}: {}", ListExample(key),
+                           WithArticle(TypeName(value)), Shown(entry)));
   }
 
   // A list of distinct IPv4 addresses, each with an optional ":port" when with_port.
@@ -658,7 +724,12 @@ class Validator {
     Result<std::string> text = ReadWholeFile(key.resolved, 1 << 20);
     if (!text) {
       Error("ssh_key_path", text.error().message());
-    } else if (text->find("ENCRYPTED") != std::string::npos) {
+      return;
+    }
+    // Only a key known to be encrypted is refused: one in a format this does not read is left
+    // for ssh to judge when it connects.
+    const Result<SshPrivateKeyInfo> format = InspectSshPrivateKey(*text);
+    if (format && format->encrypted) {
       Error("ssh_key_path",
             "Encrypted SSH keys (which contain passphrases) are not allowed. Use a key without a "
             "passphrase.");
@@ -702,6 +773,12 @@ class Validator {
 
 std::string FormatProblem(const ConfigProblem& problem) {
   return problem.key.empty() ? problem.message : problem.key + ": " + problem.message;
+}
+
+std::string FormatProblemAt(const ConfigProblem& problem, std::string_view path) {
+  const std::string text = (problem.warning ? "warning: " : "") + FormatProblem(problem);
+  if (problem.key.empty() || problem.line == 0) return text;
+  return fmt::format("{}:{}:{}: {}", path, problem.line, problem.column, text);
 }
 
 bool ConfigLoad::HasErrors() const {

@@ -28,7 +28,10 @@ enum class ConfigMode {
   kNode,     // the rendered config on a node: no file is looked at
   kGenconf,  // on the coordinator: ip-detect, payload and custom_rules files must exist
   kSsh,      // kGenconf plus ssh_user, a usable ssh key (exists, mode 0600 or stricter, no
-             // passphrase) and a known-hosts file unless ssh_accept_new_host_keys is true
+             // passphrase), when ssh_known_hosts_file is set that file unless
+             // ssh_accept_new_host_keys is true, and what genconf would refuse: rule files
+             // (built-in unless builtin_rules is false, custom_rules) that do not load, and a
+             // skip_checks entry that names none of their preflight or postflight rules
 };
 
 struct ConfigProblem {
@@ -43,6 +46,13 @@ struct ConfigProblem {
 
 // "key: message", or just the message when key is "" (it then starts with the file's path).
 std::string FormatProblem(const ConfigProblem& problem);
+
+// A problem as the commands print it, one convention with the file's own problems and with rule
+// files' diagnostics: "<path>:<line>:<column>: key: message" ("...: warning: key: message" for a
+// warning), the position being that of the key's value. A problem without a position (a missing
+// key) is "key: message" ("warning: key: message"); one with key "" is its message, which
+// starts with the path.
+std::string FormatProblemAt(const ConfigProblem& problem, std::string_view path);
 
 // A validated config with defaults applied. Every std::filesystem::path member except `path` is
 // resolved against install_dir.
@@ -65,8 +75,10 @@ struct ClusterConfig {
   int ssh_parallelism = 20;
   int process_timeout = 120;     // seconds per remote command
   int ssh_connect_timeout = 10;  // seconds, 1..300
-  // ssh_known_hosts_file, default genconf/ssh_known_hosts; host keys are checked strictly against
-  // it, and unknown hosts are added to it only when ssh_accept_new_host_keys is true.
+  // ssh_known_hosts_file; host keys are checked strictly against it, and unknown hosts are added
+  // to it only when ssh_accept_new_host_keys is true. Without the key: genconf/ssh_known_hosts
+  // when that file exists, otherwise empty, meaning ssh's own files (~/.ssh/known_hosts,
+  // /etc/ssh/ssh_known_hosts), checked as strictly.
   std::filesystem::path ssh_known_hosts_path;
   bool ssh_accept_new_host_keys = false;
   std::vector<std::string> extra_ssh_options;  // written as a string split on spaces, or a list
@@ -107,10 +119,10 @@ ConfigLoad LoadClusterConfig(const std::filesystem::path& path, ConfigMode mode)
 ConfigLoad ParseClusterConfig(std::string_view text, const std::filesystem::path& path,
                               ConfigMode mode);
 
-// True for keys whose values are secrets: superuser_password_hash, cluster_docker_credentials and
-// any key ending in _password, _secret, _key, _token or _credentials (aws_secret_access_key,
-// exhibitor_azure_account_key, ...). ssh_key_path is a path, not a secret. Support bundles redact
-// these.
+// True for keys whose values are secrets: superuser_password_hash, cluster_docker_credentials,
+// license_key_contents and any key ending in _password, _secret, _key, _token or _credentials
+// (aws_secret_access_key, exhibitor_azure_account_key, ...). ssh_key_path is a path, not a secret.
+// Support bundles redact these.
 bool IsSecretConfigKey(std::string_view key);
 
 // The ${...} variables rules see on a cluster:

@@ -16,6 +16,7 @@
 
 #include "checks/file_io.h"
 #include "checks/text.h"
+#include "installer/artifact_rules.h"
 #include "runner/rule_loader.h"
 
 namespace flightcheck {
@@ -122,12 +123,9 @@ Status ReadOptionalScripts(const ClusterConfig& config, ArtifactInputs* inputs) 
 // install.sh selects with --phase, so a file goes to every phase its rules declare.
 Result<PhaseRules> ReadArtifactRules(const ClusterConfig& config, DiagnosticList* diagnostics,
                                      std::vector<std::string>* warnings) {
-  std::vector<SourceFile> files;
-  if (config.builtin_rules) files = BuiltinRuleSources();
-  const size_t builtin_count = files.size();
-  std::vector<std::string> custom;
-  for (const std::filesystem::path& path : config.custom_rules) custom.push_back(path.string());
-  for (SourceFile& file : ReadRuleFiles(custom, diagnostics)) files.push_back(std::move(file));
+  const size_t builtin_count = config.builtin_rules ? BuiltinRuleSources().size() : 0;
+  std::vector<SourceFile> files =
+      ArtifactRuleSources(config.builtin_rules, config.custom_rules, diagnostics);
   LoadResult loaded;
   if (diagnostics->empty()) {
     loaded = LoadRules(files, ProbeRegistry::Global());

@@ -1,5 +1,9 @@
 // `flightcheck` end to end on rule files of our own: statuses, exit codes, selection, ignore,
 // variables, formats, --output, and the generated probe reference.
+#include <string>
+#include <utility>
+#include <vector>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -303,6 +307,67 @@ TEST(ProbesDocTest, DocsProbesMdIsGeneratedFromTheRegistry) {
       testing::ReadTextFile(std::filesystem::path(FLIGHTCHECK_SOURCE_DIR) / "docs" / "probes.md");
   EXPECT_EQ(committed, run.out)
       << "docs/probes.md is stale: run `flightcheck probes --markdown > docs/probes.md`";
+}
+
+// --help names the DC/OS spellings in the order of an install, and the flags flightcheck does
+// not implement.
+TEST(DcosSpellingsTest, HelpListsThemInStageOrder) {
+  const CliRun run = RunFlightcheck({"--help"});
+  EXPECT_EQ(run.exit_code, 0);
+  EXPECT_NE(run.out.find("DC/OS installer spellings (dcos_generate_config.sh), in the order of an "
+                         "install; -v and --verbose are accepted with them anywhere:\n"
+                         "  --validate-config   flightcheck validate-config\n"
+                         "  --genconf           flightcheck genconf\n"
+                         "  --preflight         flightcheck preflight\n"
+                         "  --deploy            flightcheck deploy\n"
+                         "  --postflight        flightcheck postflight\n"
+                         "  --uninstall         flightcheck uninstall\n"
+                         "  --hash-password     flightcheck hash-password\n"
+                         "Not done by flightcheck (each says what to run instead, exit 64): "
+                         "--install-prereqs, --offline, --web, --set-superuser-password, "
+                         "--aws-cloudformation, --generate-node-upgrade-script, "
+                         "--cli-telemetry-disabled\n"),
+            std::string::npos)
+      << run.out;
+}
+
+// A DC/OS installer flag flightcheck does not implement is a usage error saying what to run
+// instead, wherever it is; nothing runs.
+TEST(DcosSpellingsTest, FlagsFlightcheckDoesNotImplementSaySo) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"--install-prereqs"},
+       "--install-prereqs: flightcheck does not install prerequisites on the hosts: install "
+       "Docker and the packages DC/OS needs with your own tooling, then run `flightcheck "
+       "preflight`, which checks each of them"},
+      {{"--preflight", "--offline"},
+       "--offline: flightcheck has no web installer for --offline to change, and it downloads "
+       "nothing: run the command without --offline"},
+      {{"-v", "--web"},
+       "--web: flightcheck has no web installer: run `flightcheck validate-config`, `flightcheck "
+       "genconf`, `flightcheck preflight`, `flightcheck deploy` and `flightcheck postflight` in "
+       "turn"},
+      {{"--set-superuser-password", "hunter2"},
+       "--set-superuser-password: flightcheck does not edit config.yaml: run `flightcheck "
+       "hash-password` and set superuser_password_hash to the hash it prints"},
+      {{"--genconf", "--preflight"},
+       "--genconf and --preflight are 2 commands; run one at a time, in the order "
+       "validate-config, genconf, preflight, deploy, postflight"},
+  };
+  ScopedTempDir dir;
+  for (const auto& [args, message] : cases) {
+    const CliRun run = RunFlightcheck(args, dir.path());
+    EXPECT_EQ(run.exit_code, 64) << message;
+    EXPECT_EQ(run.err,
+              "flightcheck: error: " + message + "\nRun 'flightcheck --help' for usage.\n");
+    EXPECT_EQ(run.out, "");
+  }
+}
+
+// -v goes with the install driver's commands only; elsewhere it stays an unknown option.
+TEST(DcosSpellingsTest, VerboseOnlyWithInstallerCommands) {
+  ScopedTempDir dir;
+  const CliRun run = RunFlightcheck({"probes", "-v"}, dir.path());
+  EXPECT_EQ(run.exit_code, 64);
 }
 
 }  // namespace

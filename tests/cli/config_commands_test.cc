@@ -135,6 +135,24 @@ TEST_F(ConfigCommandsTest, ValidConfigPrintsASummary) {
   EXPECT_EQ(run.err, "");
 }
 
+// dcos_generate_config.sh runbooks: the command flag in any position, with -v or --verbose.
+TEST_F(ConfigCommandsTest, DcosSpellingsWithVerboseInAnyPosition) {
+  WriteConfig(kValidConfig);
+  const std::string expected = Run({"validate-config"}).out;
+  ASSERT_THAT(expected, HasSubstr("Configuration is valid: genconf/config.yaml"));
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"--validate-config"},
+           {"-v", "--validate-config"},
+           {"--validate-config", "--verbose"},
+           {"--verbose", "--validate-config", "--config", "genconf/config.yaml", "-v"},
+           {"validate-config", "-v"}}) {
+    const CliRun run = Run(args);
+    EXPECT_EQ(run.exit_code, 0) << ::testing::PrintToString(args) << run.err;
+    EXPECT_EQ(run.out, expected) << ::testing::PrintToString(args);
+    EXPECT_EQ(run.err, "") << ::testing::PrintToString(args);
+  }
+}
+
 TEST_F(ConfigCommandsTest, InvalidConfigListsEveryErrorAndExits65) {
   WriteConfig(R"(cluster_name: test
 bootstrap_url: http://192.0.2.1:8080/
@@ -150,9 +168,9 @@ ssh_port: abc
   EXPECT_EQ(run.out, "");
   EXPECT_EQ(run.err,
             "Validation of configuration parameters failed (genconf/config.yaml):\n"
-            "bootstrap_url: Must not end in a '/'\n"
-            "num_masters: Must have 1, 3, 5, 7, or 9 masters. Found 2\n"
-            "ssh_port: Must be an integer but got a str: abc\n"
+            "genconf/config.yaml:2:16: bootstrap_url: Must not end in a '/'\n"
+            "genconf/config.yaml:5:14: num_masters: Must have 1, 3, 5, 7, or 9 masters. Found 2\n"
+            "genconf/config.yaml:8:11: ssh_port: Must be an integer but got a str: abc\n"
             "3 errors, 0 warnings\n");
 }
 
@@ -168,10 +186,12 @@ TEST_F(ConfigCommandsTest, HostileValuesGetOneLineMessagesAndExit65) {
   EXPECT_EQ(
       run.err,
       "Validation of configuration parameters failed (genconf/config.yaml):\n"
-      "exhibitor_storage_backend: Must be one of 'agent_only_group_no_exhibitor', 'aws_s3', "
-      "'shared_filesystem', 'static', 'zookeeper', 'azure'. Got 'static\\nlines'.\n"
-      "ssh_port: Must be between 1 and 32000 inclusive\n"
-      "resolvers: Must be a JSON formatted list, but the given value `[1e400]` holds a number "
+      "genconf/config.yaml:4:28: exhibitor_storage_backend: Must be one of "
+      "'agent_only_group_no_exhibitor', 'aws_s3', 'shared_filesystem', 'static', 'zookeeper', "
+      "'azure'. Got 'static\\nlines'.\n"
+      "genconf/config.yaml:14:11: ssh_port: Must be between 1 and 32000 inclusive\n"
+      "genconf/config.yaml:15:12: resolvers: Must be a JSON formatted list, but the given value "
+      "`[1e400]` holds a number "
       "that is out of range\n"
       "3 errors, 0 warnings\n");
 }
@@ -234,9 +254,13 @@ TEST_F(ConfigCommandsTest, SshKeysAreValidated) {
   WriteConfig(kValidConfig);
   const CliRun run = Run({"validate-config"});
   EXPECT_EQ(run.exit_code, 65);
-  EXPECT_THAT(run.err, HasSubstr("\nssh_key_path: ssh_key_path must be only read / write"));
+  EXPECT_THAT(
+      run.err,
+      HasSubstr(
+          "\ngenconf/config.yaml:9:15: ssh_key_path: ssh_key_path must be only read / write"));
   EXPECT_THAT(run.err,
-              HasSubstr("\nssh_known_hosts_file: known hosts file `genconf/ssh_known_hosts`"
+              HasSubstr("\ngenconf/config.yaml:10:23: ssh_known_hosts_file: known hosts file "
+                        "`genconf/ssh_known_hosts`"
                         " must exist"));
   EXPECT_THAT(run.err, HasSubstr("\n2 errors, 0 warnings\n"));
 }
@@ -247,7 +271,8 @@ TEST_F(ConfigCommandsTest, UnknownKeyIsAWarningUnlessStrict) {
   EXPECT_EQ(run.exit_code, 0) << run.err;
   EXPECT_THAT(run.out, HasSubstr("Configuration is valid: genconf/config.yaml"));
   EXPECT_THAT(run.err,
-              MatchesRegex("warning: mastr_list: [^\n]*did you mean 'master_list'[^\n]*\n"));
+              MatchesRegex("genconf/config.yaml:14:1: warning: mastr_list: [^\n]*did you mean "
+                           "'master_list'[^\n]*\n"));
 
   run = Run({"validate-config", "--strict"});
   EXPECT_EQ(run.exit_code, 65);
@@ -255,7 +280,8 @@ TEST_F(ConfigCommandsTest, UnknownKeyIsAWarningUnlessStrict) {
   EXPECT_THAT(run.err,
               MatchesRegex("Validation of configuration parameters failed "
                            "\\(genconf/config.yaml\\):\n"
-                           "warning: mastr_list: [^\n]*did you mean 'master_list'[^\n]*\n"
+                           "genconf/config.yaml:14:1: warning: mastr_list: [^\n]*did you "
+                           "mean 'master_list'[^\n]*\n"
                            "0 errors, 1 warning \\(warnings are errors with --strict\\)\n"));
 }
 
@@ -423,7 +449,8 @@ TEST_F(ConfigCommandsTest, GenconfWritesNothingForAnInvalidConfig) {
   EXPECT_EQ(run.out, "");
   EXPECT_EQ(run.err,
             "Validation of configuration parameters failed (genconf/config.yaml):\n"
-            "check_time: Must be one of 'true', 'false'. Got 'maybe'.\n"
+            "genconf/config.yaml:14:13: check_time: Must be one of 'true', 'false'. Got "
+            "'maybe'.\n"
             "1 error, 0 warnings\n");
   EXPECT_FALSE(fs::exists(Serve()));
 

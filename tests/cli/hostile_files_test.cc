@@ -161,7 +161,7 @@ TEST_F(HostileFilesTest, AFifoAsAnSshKeyIsAConfigError) {
   EXPECT_EQ(run.exit_code, 65) << run.err;
   EXPECT_EQ(run.err,
             "Validation of configuration parameters failed (genconf/config.yaml):\n"
-            "ssh_key_path: '" +
+            "genconf/config.yaml:12:15: ssh_key_path: '" +
                 key.string() +
                 "' is a FIFO, not a regular file\n"
                 "1 error, 0 warnings\n");

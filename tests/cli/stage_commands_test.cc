@@ -57,6 +57,22 @@ TEST_F(StageCommandsTest, BadFlagsAreUsageErrors) {
   EXPECT_NE(run.err.find("did you mean '--force'"), std::string::npos) << run.err;
 }
 
+// The DC/OS spellings reach the stage commands with their flags, -v/--verbose anywhere.
+TEST_F(StageCommandsTest, DcosSpellingsWithVerbose) {
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{{"-v", "--preflight", "--format", "yaml"},
+                                             {"--preflight", "--verbose", "--format", "yaml"},
+                                             {"--format", "yaml", "--preflight", "-v"}}) {
+    const CliRun run = Flightcheck(args);
+    EXPECT_EQ(run.exit_code, 64) << run.err;
+    EXPECT_NE(run.err.find("--format: 'yaml' is not one of text, json"), std::string::npos)
+        << run.err;
+  }
+  const CliRun run = Flightcheck({"--deploy", "-v", "--froce"});
+  EXPECT_EQ(run.exit_code, 64);
+  EXPECT_NE(run.err.find("did you mean '--force'"), std::string::npos) << run.err;
+}
+
 TEST_F(StageCommandsTest, UninstallWithoutATerminalNeedsYes) {
   const CliRun run = Flightcheck({"uninstall"});
   EXPECT_EQ(run.exit_code, 64);

@@ -340,7 +340,8 @@ TEST_F(ArtifactTest, InvalidInputsAreRefused) {
   Result<Artifact> typo = WriteArtifact(inputs_, temp_.path() / "serve");
   ASSERT_FALSE(typo);
   EXPECT_EQ(typo.error().message(),
-            "skip entry 'clock.synched' names no preflight or postflight rule");
+            "skip entry 'clock.synched' names no preflight or postflight rule (did you mean "
+            "'clock.synced'?)");
   inputs_.skip_checks = {};
   inputs_.postflight_rules[0].text = "rules: [";
   Result<Artifact> broken = WriteArtifact(inputs_, temp_.path() / "serve");

@@ -10,6 +10,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "tests/testbed/ssh_hosts.h"
 #include "tests/testbed/temp_dir.h"
 
 namespace flightcheck {
@@ -222,10 +223,19 @@ TEST_F(ClusterConfigTest, ListItemsMustBeStrings) {
 
 TEST_F(ClusterConfigTest, ListKeyGivenAScalar) {
   EXPECT_THAT(Problems({{"master_list", "true"}}),
-              ElementsAre("master_list: Must be a JSON list. Got a bool"));
-  EXPECT_THAT(Problems({{"agent_list", "foo"}}),
+              ElementsAre("master_list: Must be a list, e.g. [10.0.0.1]; got a bool: true"));
+  EXPECT_THAT(Problems({{"agent_list", "10.0.0.2"}}),
+              ElementsAre("agent_list: Must be a list, e.g. [10.0.0.1]; got a str: 10.0.0.2"));
+  EXPECT_THAT(Problems({{"custom_rules", "genconf/site.yaml"}}),
+              ElementsAre("custom_rules: Must be a list, e.g. [genconf/site-rules.yaml]; got a "
+                          "str: genconf/site.yaml"));
+  EXPECT_THAT(Problems({{"no_proxy", "{a: b}"}}),
+              ElementsAre("no_proxy: Must be a list, e.g. [a, b]; got a map: {\"a\":\"b\"}"));
+  // A string that starts like DC/OS's JSON form gets the JSON error.
+  EXPECT_THAT(Problems({{"agent_list", "'[10.0.0.2'"}}),
               ElementsAre("agent_list: Must be a JSON formatted list, but couldn't be parsed the "
-                          "given value `foo` as one because of: invalid JSON near character 2"));
+                          "given value `[10.0.0.2` as one because of: invalid JSON near character "
+                          "6"));
 }
 
 TEST_F(ClusterConfigTest, JsonListInAStringIsAccepted) {
@@ -394,20 +404,99 @@ TEST_F(ClusterConfigTest, SshKeyReadableByOthers) {
                           "other."));
 }
 
-TEST_F(ClusterConfigTest, SshKeyEncrypted) {
-  WriteKey("-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\n");
-  EXPECT_THAT(Problems({}), ElementsAre("ssh_key_path: Encrypted SSH keys (which contain "
-                                        "passphrases) are not allowed. Use a key without a "
-                                        "passphrase."));
+// Real keys from ssh-keygen in each format it writes: OpenSSH's own (whose encrypted form has no
+// "ENCRYPTED" in its text), PEM and PKCS#8.
+TEST_F(ClusterConfigTest, SshKeyWithAPassphraseInEveryFormat) {
+  const std::vector<std::vector<std::string>> formats = {{"-t", "ed25519"},
+                                                         {"-t", "rsa", "-b", "1024"},
+                                                         {"-m", "PEM", "-t", "rsa", "-b", "1024"},
+                                                         {"-m", "PKCS8", "-t", "rsa", "-b", "1024"},
+                                                         {"-m", "PEM", "-t", "ecdsa"}};
+  const fs::path key = dir_.path() / "genconf/ssh_key";
+  for (const std::vector<std::string>& format : formats) {
+    SCOPED_TRACE(::testing::PrintToString(format));
+    std::vector<std::string> options = format;
+    options.insert(options.end(), {"-N", "passphrase"});
+    ASSERT_EQ(testing::GenerateSshKey(key, options), "");
+    EXPECT_THAT(Problems({}), ElementsAre("ssh_key_path: Encrypted SSH keys (which contain "
+                                          "passphrases) are not allowed. Use a key without a "
+                                          "passphrase."));
+    options = format;
+    options.insert(options.end(), {"-N", ""});
+    ASSERT_EQ(testing::GenerateSshKey(key, options), "");
+    EXPECT_THAT(Problems({}), IsEmpty());
+  }
+}
+
+// ssh keeps the first value of an option and flightcheck's own come first, so these would be
+// ignored without a word; they are refused, in every spelling ssh reads.
+TEST_F(ClusterConfigTest, ExtraSshOptionsMustNotWeakenHostKeyChecking) {
+  const std::string off =
+      " turns host-key checking off, which flightcheck does not do: add the hosts' keys to the "
+      "known-hosts file (ssh_known_hosts_file; without it ~/.ssh/known_hosts and "
+      "/etc/ssh/ssh_known_hosts), or set ssh_accept_new_host_keys: true to record unknown hosts' "
+      "keys on first connection";
+  const std::string discarded =
+      " throws the hosts' keys away, so none is ever checked, which flightcheck does not do: add "
+      "the hosts' keys to the known-hosts file (ssh_known_hosts_file; without it "
+      "~/.ssh/known_hosts and /etc/ssh/ssh_known_hosts), or set ssh_accept_new_host_keys: true to "
+      "record unknown hosts' keys on first connection";
+  const std::vector<Case> cases = {
+      {{"extra_ssh_options", "-o StrictHostKeyChecking=no"},
+       "extra_ssh_options: `-o StrictHostKeyChecking=no`" + off},
+      {{"extra_ssh_options", "-oStrictHostKeyChecking=off"},
+       "extra_ssh_options: `-oStrictHostKeyChecking=off`" + off},
+      {{"extra_ssh_options", "-o stricthostkeychecking NO"},
+       "extra_ssh_options: `-o stricthostkeychecking NO`" + off},
+      {{"extra_ssh_options", "['-o', 'StrictHostKeyChecking false']"},
+       "extra_ssh_options: `-o StrictHostKeyChecking false`" + off},
+      {{"extra_ssh_options", "['-o', 'StrictHostKeyChecking = \"no\"']"},
+       "extra_ssh_options: `-o StrictHostKeyChecking = \"no\"`" + off},
+      {{"extra_ssh_options", "-4 -o StrictHostKeyChecking=accept-new"},
+       "extra_ssh_options: `-o StrictHostKeyChecking=accept-new` is what "
+       "ssh_accept_new_host_keys: true does; set that instead"},
+      {{"extra_ssh_options", "-o UserKnownHostsFile=/dev/null"},
+       "extra_ssh_options: `-o UserKnownHostsFile=/dev/null`" + discarded},
+      {{"extra_ssh_options", "[-oGlobalKnownHostsFile=/dev/null]"},
+       "extra_ssh_options: `-oGlobalKnownHostsFile=/dev/null`" + discarded},
+  };
+  for (const Case& c : cases) {
+    EXPECT_THAT(Problems({c.override}), ElementsAre(c.problem)) << *c.override.yaml;
+  }
+  EXPECT_THAT(Problems({{"extra_ssh_options",
+                         "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null"}}),
+              ElementsAre("extra_ssh_options: `-o StrictHostKeyChecking=no`" + off,
+                          "extra_ssh_options: `-o UserKnownHostsFile=/dev/null`" + discarded));
+  // Options that keep checking on, and a value that merely mentions "no", are fine.
+  EXPECT_THAT(Problems({{"extra_ssh_options",
+                         "-o StrictHostKeyChecking=yes -o Compression=no -o "
+                         "UserKnownHostsFile=/etc/ssh/cluster_hosts -4"}}),
+              IsEmpty());
 }
 
 TEST_F(ClusterConfigTest, KnownHostsFileNeededUnlessNewKeysAccepted) {
   fs::remove(dir_.path() / "genconf/ssh_known_hosts");
-  EXPECT_THAT(Problems({}),
+  const Override named = {"ssh_known_hosts_file", "genconf/ssh_known_hosts"};
+  EXPECT_THAT(Problems({named}),
               ElementsAre("ssh_known_hosts_file: known hosts file `genconf/ssh_known_hosts` must "
                           "exist: add the hosts' keys to it, or set ssh_accept_new_host_keys: "
                           "true to record them on first connection"));
-  EXPECT_THAT(Problems({{"ssh_accept_new_host_keys", "true"}}), IsEmpty());
+  EXPECT_THAT(Problems({named, {"ssh_accept_new_host_keys", "true"}}), IsEmpty());
+}
+
+// A DC/OS 1.11 config has no ssh_known_hosts_file: it is valid, and host keys are checked as
+// strictly against the user's OpenSSH files (the empty path: ssh's defaults).
+TEST_F(ClusterConfigTest, WithoutKnownHostsKeySshDefaultsAreUsed) {
+  ConfigLoad load = Load({});
+  ASSERT_THAT(Format(load), IsEmpty());
+  EXPECT_EQ(load.config->ssh_known_hosts_path, dir_.path() / "genconf/ssh_known_hosts");
+
+  fs::remove(dir_.path() / "genconf/ssh_known_hosts");
+  load = Load({});
+  ASSERT_THAT(Format(load), IsEmpty());
+  EXPECT_EQ(load.config->ssh_known_hosts_path, fs::path());
+  EXPECT_FALSE(load.config->ssh_accept_new_host_keys);
+  EXPECT_FALSE(load.config->values.contains("ssh_known_hosts_file"));
 }
 
 TEST_F(ClusterConfigTest, SuperuserPasswordHash) {
@@ -419,8 +508,18 @@ TEST_F(ClusterConfigTest, SuperuserPasswordHash) {
   EXPECT_EQ(load.config->superuser_password_hash, "$6$saltsalt$abcdefghijklmnop");
 }
 
+constexpr const char* kSiteRules = R"(apiVersion: flightcheck/v1
+kind: RuleSet
+phase: preflight
+rules:
+  - id: site.marker
+    title: The site marker exists
+    probe: {file: {path: /etc/hostname}}
+    expect: {exists: true}
+)";
+
 TEST_F(ClusterConfigTest, InstallKeys) {
-  dir_.WriteFile("genconf/rules/extra.yaml", "");
+  dir_.WriteFile("genconf/rules/extra.yaml", kSiteRules);
   dir_.WriteFile("genconf/payload.tar.gz", "");
   EXPECT_THAT(Problems({{"payload", "genconf/payload.zip"}}),
               ElementsAre("payload: Must be a .tar, .tar.gz or .tgz archive"));
@@ -434,15 +533,49 @@ TEST_F(ClusterConfigTest, InstallKeys) {
   const ConfigLoad load = Load({{"payload", "genconf/payload.tar.gz"},
                                 {"custom_rules", "[genconf/rules/extra.yaml]"},
                                 {"builtin_rules", "false"},
-                                {"skip_checks", "[\"docker.*\", clock_sync]"},
+                                {"skip_checks", "[\"site.*\", site.marker]"},
                                 {"extra_ssh_options", "-o ServerAliveInterval=5  -4"}});
   ASSERT_THAT(Format(load), IsEmpty());
   const ClusterConfig& c = *load.config;
   EXPECT_EQ(c.payload_path, dir_.path() / "genconf/payload.tar.gz");
   EXPECT_EQ(c.custom_rules, std::vector<fs::path>{dir_.path() / "genconf/rules/extra.yaml"});
   EXPECT_FALSE(c.builtin_rules);
-  EXPECT_EQ(c.skip_checks, (std::vector<std::string>{"docker.*", "clock_sync"}));
+  EXPECT_EQ(c.skip_checks, (std::vector<std::string>{"site.*", "site.marker"}));
   EXPECT_EQ(c.extra_ssh_options, (std::vector<std::string>{"-o", "ServerAliveInterval=5", "-4"}));
+}
+
+// validate-config refuses what genconf would: a skip_checks entry that names no rule of the
+// rules it packs (the built-in sets unless builtin_rules: false, then custom_rules), and rule
+// files that do not load. genconf mode leaves both to genconf.
+TEST_F(ClusterConfigTest, SkipChecksMustNameARuleGenconfPacks) {
+  dir_.WriteFile("genconf/site.yaml", kSiteRules);
+  EXPECT_THAT(Problems({{"skip_checks", "[clock.synched, 'docker.*', ports.master]"}}),
+              ElementsAre("skip_checks: skip entry 'clock.synched' names no preflight or "
+                          "postflight rule (did you mean 'clock.synced'?)"));
+  EXPECT_THAT(Problems({{"skip_checks", "[clock.synched]"}}, ConfigMode::kGenconf), IsEmpty());
+  // Without the built-in sets only custom_rules count.
+  EXPECT_THAT(Problems({{"builtin_rules", "false"},
+                        {"custom_rules", "[genconf/site.yaml]"},
+                        {"skip_checks", "[site.markr, clock.synced, 'site.*']"}}),
+              ElementsAre("skip_checks: skip entry 'site.markr' names no preflight or postflight "
+                          "rule (did you mean 'site.marker'?)",
+                          "skip_checks: skip entry 'clock.synced' names no preflight or "
+                          "postflight rule"));
+  EXPECT_THAT(Problems({{"custom_rules", "[genconf/site.yaml]"},
+                        {"skip_checks", "['site.marker,clock.synced']"}}),
+              ElementsAre("skip_checks: skip entry 'site.marker,clock.synced' names no preflight "
+                          "or postflight rule"));
+}
+
+TEST_F(ClusterConfigTest, CustomRulesThatDoNotLoadAreErrors) {
+  dir_.WriteFile("genconf/broken.yaml", "apiVersion: flightcheck/v1\nkind: RuleSet\n");
+  const std::vector<std::string> problems =
+      Problems({{"custom_rules", "[genconf/broken.yaml]"}, {"skip_checks", "[nothing]"}});
+  ASSERT_THAT(problems, Not(IsEmpty()));
+  for (const std::string& problem : problems) {
+    EXPECT_THAT(problem, ::testing::StartsWith("custom_rules: " +
+                                               (dir_.path() / "genconf/broken.yaml").string()));
+  }
 }
 
 TEST_F(ClusterConfigTest, UnknownKeyIsAWarningWithASuggestion) {
@@ -456,6 +589,24 @@ TEST_F(ClusterConfigTest, UnknownKeyIsAWarningWithASuggestion) {
   EXPECT_EQ(load.config->values["frobnicate"], 1);
   EXPECT_EQ(load.problems[0].line, 9);
   EXPECT_EQ(load.problems[0].column, 1);
+}
+
+// Keys of the DC/OS 1.11-1.13 configuration reference that flightcheck does not use are known:
+// no "unknown key" warning, and they reach the nodes as written; a license key never does.
+TEST_F(ClusterConfigTest, DcosKeysFlightcheckDoesNotUseAreKnown) {
+  const ConfigLoad load = Load({{"master_external_loadbalancer", "lb.example.com"},
+                                {"ip6_detect_filename", "genconf/ip6-detect"},
+                                {"dcos_audit_logging", "true"},
+                                {"network_cni_root_dir_persist", "false"},
+                                {"cosmos_config", "{package_storage_uri: 'file:///var/c'}"},
+                                {"security", "strict"},
+                                {"license_key_contents", "LICENSE-1234"}});
+  ASSERT_THAT(Format(load), IsEmpty());
+  const std::string rendered = RenderNodeConfig(*load.config);
+  EXPECT_THAT(rendered, HasSubstr("\nmaster_external_loadbalancer: \"lb.example.com\"\n"));
+  EXPECT_THAT(rendered, HasSubstr("\ndcos_audit_logging: true\n"));
+  EXPECT_THAT(rendered, Not(HasSubstr("license_key_contents")));
+  EXPECT_THAT(rendered, Not(HasSubstr("LICENSE-1234")));
 }
 
 TEST_F(ClusterConfigTest, DuplicateKeyNamesBothLines) {
@@ -472,6 +623,23 @@ TEST_F(ClusterConfigTest, ProblemsCarryThePositionOfTheValue) {
   ASSERT_EQ(load.problems.size(), 1u);
   EXPECT_EQ(load.problems[0].line, 9);
   EXPECT_EQ(load.problems[0].column, 13);
+  EXPECT_EQ(FormatProblemAt(load.problems[0], "genconf/config.yaml"),
+            "genconf/config.yaml:9:13: ssh_port: Must be an integer but got a str: abc");
+}
+
+// As the commands print problems: the value's position first, as for the file's own problems;
+// a missing key has none, a file problem's message already starts with the path.
+TEST_F(ClusterConfigTest, FormatProblemAtPutsThePositionFirst) {
+  const ConfigLoad load = Load({{"cluster_name", std::nullopt}, {"mastr_list", "[10.0.0.1]"}});
+  ASSERT_EQ(load.problems.size(), 2u);
+  EXPECT_EQ(FormatProblemAt(load.problems[0], "c.yaml"),
+            "cluster_name: Must set cluster_name, no way to calculate value.");
+  EXPECT_EQ(FormatProblemAt(load.problems[1], "c.yaml"),
+            "c.yaml:8:1: warning: mastr_list: Unknown configuration key (did you mean "
+            "'master_list'?)");
+  const ConfigLoad file = Parse("- a\n");
+  ASSERT_EQ(file.problems.size(), 1u);
+  EXPECT_EQ(FormatProblemAt(file.problems[0], "c.yaml"), FormatProblem(file.problems[0]));
 }
 
 TEST_F(ClusterConfigTest, AllErrorsInOnePass) {
@@ -482,16 +650,14 @@ TEST_F(ClusterConfigTest, AllErrorsInOnePass) {
                                 {"ssh_port", "0"},
                                 {"check_time", "\"yes\""},
                                 {"dns_serach", "example.com"}});
-  EXPECT_THAT(
-      Format(load),
-      ElementsAre("cluster_name: Must set cluster_name, no way to calculate value.",
-                  "ip_detect_contents: ip-detect script `genconf/ip-detect` must exist",
-                  "master_list: List cannot contain duplicates: 10.0.0.1 appears 2 times",
-                  "agent_list: Must be a JSON formatted list, but couldn't be parsed the given "
-                  "value `foo` as one because of: invalid JSON near character 2",
-                  "ssh_port: Must be between 1 and 32000 inclusive",
-                  "check_time: Must be one of 'true', 'false'. Got 'yes'.",
-                  "dns_serach: Unknown configuration key (did you mean 'dns_search'?)"));
+  EXPECT_THAT(Format(load),
+              ElementsAre("cluster_name: Must set cluster_name, no way to calculate value.",
+                          "ip_detect_contents: ip-detect script `genconf/ip-detect` must exist",
+                          "master_list: List cannot contain duplicates: 10.0.0.1 appears 2 times",
+                          "agent_list: Must be a list, e.g. [10.0.0.1]; got a str: foo",
+                          "ssh_port: Must be between 1 and 32000 inclusive",
+                          "check_time: Must be one of 'true', 'false'. Got 'yes'.",
+                          "dns_serach: Unknown configuration key (did you mean 'dns_search'?)"));
   EXPECT_FALSE(load.config);
 }
 
@@ -556,7 +722,8 @@ TEST_F(ClusterConfigTest, ClusterVariables) {
 TEST_F(ClusterConfigTest, SecretKeys) {
   for (const char* key :
        {"superuser_password_hash", "aws_secret_access_key", "exhibitor_azure_account_key",
-        "cluster_docker_credentials", "registry_password", "api_token"}) {
+        "cluster_docker_credentials", "registry_password", "api_token", "license_key_contents",
+        "zk_super_credentials", "aws_template_storage_secret_access_key"}) {
     EXPECT_TRUE(IsSecretConfigKey(key)) << key;
   }
   for (const char* key : {"ssh_key_path", "aws_access_key_id", "cluster_name"}) {

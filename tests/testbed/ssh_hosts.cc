@@ -183,21 +183,27 @@ std::string SshHosts::Log(int i) const {
   return ReadTextFile(dir_.path() / fmt::format("sshd_{}.log", i));
 }
 
-bool SshHosts::GenerateKey(const std::filesystem::path& path, const std::string& comment) {
+std::string GenerateSshKey(const std::filesystem::path& path,
+                           const std::vector<std::string>& options) {
   // ssh-keygen asks before overwriting: remove any old pair first.
   std::error_code ec;
   std::filesystem::remove(path, ec);
   std::filesystem::remove(path.string() + ".pub", ec);
-  const CommandResult keygen = Capture(
-      Bounded(std::chrono::seconds(20),
-              {kSshKeygen, "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", path.string()}),
-      std::chrono::seconds(20));
-  if (keygen.exit_code != 0) {
-    error_ = fmt::format("ssh-keygen for {} failed ({}): {}", path.string(), keygen.exit_code,
-                         keygen.output);
-    return false;
-  }
-  return true;
+  std::vector<std::string> argv = {kSshKeygen, "-q"};
+  argv.insert(argv.end(), options.begin(), options.end());
+  argv.insert(argv.end(), {"-f", path.string()});
+  const SshHosts::CommandResult keygen =
+      Capture(Bounded(std::chrono::seconds(20), argv), std::chrono::seconds(20));
+  if (keygen.exit_code == 0) return "";
+  return fmt::format("ssh-keygen for {} failed ({}): {}", path.string(), keygen.exit_code,
+                     keygen.output);
+}
+
+bool SshHosts::GenerateKey(const std::filesystem::path& path, const std::string& comment) {
+  std::string error = GenerateSshKey(path, {"-t", "ed25519", "-N", "", "-C", comment});
+  if (error.empty()) return true;
+  error_ = std::move(error);
+  return false;
 }
 
 void SshHosts::WriteConfig(int i) {

@@ -27,6 +27,12 @@
 
 namespace flightcheck::testing {
 
+// Runs `ssh-keygen -q <options> -f path` (options such as {"-t", "ed25519", "-N", ""}), replacing
+// any old pair at path. Needs no root. "" on success, otherwise what went wrong with ssh-keygen's
+// output.
+std::string GenerateSshKey(const std::filesystem::path& path,
+                           const std::vector<std::string>& options);
+
 class SshHosts {
  public:
   struct CommandResult {
