@@ -19,6 +19,7 @@
 #include "checks/text.h"
 #include "installer/artifact_rules.h"
 #include "installer/cluster_config_keys.h"
+#include "runner/secret_policy.h"
 #include "installer/ssh_options_policy.h"
 #include "installer/ssh_private_key.h"
 #include "runner/rule_loader.h"
@@ -366,8 +367,15 @@ class Validator {
       config_.dns_search = *search;
     }
     if (BoolOr("use_proxy", false)) {
-      ReadString("http_proxy", true);
-      ReadString("https_proxy", true);
+      for (const char* key : {"http_proxy", "https_proxy"}) {
+        const std::optional<std::string> url = ReadString(key, true);
+        if (url && HasUrlCredentials(*url)) {
+          Warning(key,
+                  "the user and password in this URL stay on the coordinator: the artifact is "
+                  "served to the nodes without them. Give the nodes the proxy credentials "
+                  "another way, or use a proxy that does not need them.");
+        }
+      }
     }
     ReadList("no_proxy");
 
@@ -491,6 +499,14 @@ class Validator {
     problems_.push_back(
         {std::string(key), EscapeControl(message), false, at ? at->line : 0, at ? at->column : 0});
     failed_.insert(std::string(key));
+  }
+
+  // A warning on key, placed at its value.
+  void Warning(std::string_view key, std::string message) {
+    const auto it = entries_.find(key);
+    const YamlNode* at = it == entries_.end() ? nullptr : it->second.value;
+    problems_.push_back(
+        {std::string(key), EscapeControl(message), true, at ? at->line : 0, at ? at->column : 0});
   }
 
   void RequirePresent(std::string_view key) {

@@ -4,6 +4,7 @@
 #include <iterator>
 
 #include "installer/cluster_config.h"
+#include "runner/secret_policy.h"
 
 namespace flightcheck {
 namespace {
@@ -154,11 +155,6 @@ constexpr ConfigKey kConfigKeys[] = {
     {"skip_checks", kList},
     {"postflight_timeout", kInt, kCoordinator},
 };
-
-bool HasSecretName(std::string_view key) {
-  return key.ends_with("_password") || key.ends_with("_secret") || key.ends_with("_key") ||
-         key.ends_with("_token") || key.ends_with("_credentials");
-}
 
 }  // namespace
 

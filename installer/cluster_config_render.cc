@@ -13,6 +13,7 @@
 #include "checks/sha256.h"
 #include "checks/text.h"
 #include "installer/cluster_config_keys.h"
+#include "runner/secret_policy.h"
 
 namespace flightcheck {
 namespace {
@@ -73,21 +74,26 @@ std::string RenderNodeConfig(const ClusterConfig& config) {
   std::string text = "# Rendered by flightcheck: secrets and coordinator-only keys removed.\n";
   for (auto it = config.values.begin(); it != config.values.end(); ++it) {
     if (UseOfConfigKey(it.key()) != ConfigKeyUse::kRendered) continue;
-    text += RenderKey(it.key()) + ": " + DumpJson(it.value()) + "\n";
+    // The artifact is served to anyone who can reach the bootstrap node: a password inside a URL
+    // (http_proxy: http://user:password@proxy) stays on the coordinator.
+    text += RenderKey(it.key()) + ": " + RemoveUrlCredentials(DumpJson(it.value())) + "\n";
   }
   return text;
 }
 
 std::string ConfigHash(const ClusterConfig& config) {
-  // What genconf packs from the config (the node config, the rules' variables, the files' bytes)
-  // and the secrets, which are not packed but change what a node is given by other means.
-  nlohmann::json secrets = nlohmann::json::object();
+  // Every value but the coordinator's own (secrets and credentials in URLs included: they are not
+  // packed, but change what a node is given by other means), the rules' variables, and the bytes
+  // of the files genconf packs in place of their paths.
+  nlohmann::json values = nlohmann::json::object();
   for (auto it = config.values.begin(); it != config.values.end(); ++it) {
-    if (UseOfConfigKey(it.key()) == ConfigKeyUse::kSecret) secrets[it.key()] = it.value();
+    const ConfigKeyUse use = UseOfConfigKey(it.key());
+    if (use != ConfigKeyUse::kCoordinator && use != ConfigKeyUse::kPacked) {
+      values[it.key()] = it.value();
+    }
   }
-  std::string canonical = RenderNodeConfig(config) + "\n" +
-                          DumpJson(json(ClusterVariables(config))) + "\n" + DumpJson(secrets) +
-                          "\n";
+  std::string canonical =
+      DumpJson(values) + "\n" + DumpJson(json(ClusterVariables(config))) + "\n";
   for (const auto& [key, path] : PackedFiles(config)) {
     // An unreadable file hashes as such: the stage then asks for genconf, which names the error.
     Result<std::string> digest = Sha256FileHex(path);

@@ -793,5 +793,70 @@ TEST_F(ClusterConfigTest, ConfigHash) {
   EXPECT_THAT(ConfigHash(*secret_changed.config), Not(hash));
 }
 
+TEST_F(ClusterConfigTest, ConfigHashCoversPackedFilesButNotCoordinatorKeys) {
+  const ConfigLoad base = Load(kFullOverrides);
+  ASSERT_TRUE(base.config);
+  const std::string hash = ConfigHash(*base.config);
+  ASSERT_EQ(ClusterHash(*base.config).size(), 64u);
+
+  // Keys that steer only the coordinator: a passing preflight stays valid.
+  std::vector<Override> coordinator = kFullOverrides;
+  coordinator.push_back({"ssh_parallelism", "3"});
+  coordinator.push_back({"process_timeout", "300"});
+  coordinator.push_back({"ssh_connect_timeout", "30"});
+  coordinator.push_back({"postflight_timeout", "60"});
+  const ConfigLoad steered = Load(coordinator);
+  ASSERT_TRUE(steered.config) << ::testing::PrintToString(Format(steered));
+  EXPECT_EQ(ConfigHash(*steered.config), hash);
+
+  // The bytes of a packed file: an edited ip-detect script is a new configuration.
+  const std::filesystem::path ip_detect = base.config->ip_detect_path;
+  dir_.WriteFile(ip_detect.lexically_relative(dir_.path()).string(),
+                 "#!/bin/sh\necho 10.0.0.9 # edited\n");
+  EXPECT_THAT(ConfigHash(*base.config), Not(hash));
+
+  // Adding an agent changes the config hash, not the cluster hash.
+  std::vector<Override> scaled = kFullOverrides;
+  scaled.push_back({"agent_list", "[10.0.0.2, 10.0.0.3, 10.0.0.9]"});
+  const ConfigLoad a = Load(kFullOverrides);
+  const ConfigLoad b = Load(scaled);
+  ASSERT_TRUE(a.config && b.config);
+  EXPECT_THAT(ConfigHash(*b.config), Not(ConfigHash(*a.config)));
+  EXPECT_EQ(ClusterHash(*b.config), ClusterHash(*a.config));
+  std::vector<Override> other = kFullOverrides;
+  other.push_back({"resolvers", "[10.0.0.54]"});
+  const ConfigLoad c = Load(other);
+  ASSERT_TRUE(c.config);
+  EXPECT_THAT(ClusterHash(*c.config), Not(ClusterHash(*a.config)));
+}
+
+TEST_F(ClusterConfigTest, NoCredentialsOrLicenseReachTheNodeConfig) {
+  std::vector<Override> overrides = kFullOverrides;
+  overrides.push_back({"use_proxy", "true"});
+  overrides.push_back({"http_proxy", "http://proxyuser:s3cret@proxy.example:3128"});
+  overrides.push_back({"https_proxy", "http://proxy.example:3128"});
+  overrides.push_back({"license_key_contents", "LICENSE-0123456789"});
+  const ConfigLoad load = Load(overrides);
+  ASSERT_TRUE(load.config) << ::testing::PrintToString(Format(load));
+  const std::string rendered = RenderNodeConfig(*load.config);
+  EXPECT_THAT(rendered, HasSubstr("http_proxy: \"http://proxy.example:3128\"\n"));
+  EXPECT_THAT(rendered, Not(HasSubstr("s3cret")));
+  EXPECT_THAT(rendered, Not(HasSubstr("proxyuser")));
+  EXPECT_THAT(rendered, Not(HasSubstr("LICENSE-0123456789")));
+  EXPECT_THAT(rendered, Not(HasSubstr("$6$")));
+  EXPECT_THAT(Format(load),
+              ::testing::Contains(HasSubstr(
+                  "http_proxy: the user and password in this URL stay on the coordinator: the "
+                  "artifact is served to the nodes without them.")));
+  // The credentials are still part of the configuration: changing them is a new one.
+  std::vector<Override> changed = overrides;
+  for (Override& entry : changed) {
+    if (entry.key == "http_proxy") entry.yaml = "http://proxyuser:other@proxy.example:3128";
+  }
+  const ConfigLoad other = Load(changed);
+  ASSERT_TRUE(other.config);
+  EXPECT_THAT(ConfigHash(*other.config), Not(ConfigHash(*load.config)));
+}
+
 }  // namespace
 }  // namespace flightcheck
