@@ -146,11 +146,19 @@ do_install() {
     }
   fi
   rc=0
-  run_checks preflight || rc=$?
+  checks_out=$(mktemp)
+  run_checks preflight >"$checks_out" 2>&1 || rc=$?
+  cat "$checks_out"
   if [ "$rc" -ne 0 ]; then
-    echo "Preflight checks failed; nothing was installed." >&2
+    # The rules that refused, from the report's FAIL/ERROR lines, so the coordinator's one-line
+    # message says why.
+    refused=$(sed -n 's/^\(FAIL\|ERROR\)  *\([^ ]*\).*/\2/p' "$checks_out" | paste -sd, - |
+      sed 's/,/, /g')
+    rm -f "$checks_out"
+    echo "Preflight checks failed on this host${refused:+ ($refused)}; nothing was installed." >&2
     exit "$rc"
   fi
+  rm -f "$checks_out"
   # A public agent's address as the outside world reaches it, for its hooks.
   public_ip=
   if [ "$role" = public_agent ]; then public_ip=$(detect ip-detect-public) || exit 3; fi

@@ -1,5 +1,6 @@
 #include "installer/stage_report.h"
 
+#include <algorithm>
 #include <map>
 
 #include <fmt/format.h>
@@ -22,6 +23,10 @@ std::string Observed(const nlohmann::json& result) {
   if (Text(result, "status") == "error") return Text(result, "error");
   const std::string detail = Text(result, "detail");
   if (!detail.empty()) return detail;
+  // The engine's message names the fact, its value with its unit and the expectation
+  // ("cpus is 2, expected >= 4"); older reports may lack it.
+  const std::string message = Text(result, "message");
+  if (!message.empty()) return message;
   const nlohmann::json& facts = result.contains("facts") ? result["facts"] : nlohmann::json();
   const nlohmann::json& expect = result.contains("expect") ? result["expect"] : nlohmann::json();
   std::string observed;
@@ -100,8 +105,8 @@ void PrintStageOutcome(const StageState& state, const StageOptions& options, int
 std::string GroupFailuresByRule(const StageState& state) {
   struct Group {
     std::string hint;
-    int evaluated = 0;
-    std::vector<std::string> hosts;  // "10.0.0.4 (1.12.6)"
+    std::vector<std::string> addresses;
+    std::vector<std::string> observed;  // per address: "cpus is 2, expected >= 4"
   };
   // One map per status, in the order people read them.
   const std::vector<std::pair<std::string, std::string>> kinds = {
@@ -109,7 +114,10 @@ std::string GroupFailuresByRule(const StageState& state) {
   std::map<std::string, std::map<std::string, Group>> groups;
   std::map<std::string, int> evaluated;
   for (const HostState& host : state.hosts) {
-    if (!host.report.is_object() || !host.report["results"].is_array()) continue;
+    if (!host.report.is_object() || !host.report.contains("results") ||
+        !host.report["results"].is_array()) {
+      continue;
+    }
     for (const nlohmann::json& result : host.report["results"]) {
       if (!result.is_object()) continue;
       const std::string id = Text(result, "id");
@@ -118,18 +126,36 @@ std::string GroupFailuresByRule(const StageState& state) {
       if (status != "fail" && status != "error" && status != "warn") continue;
       Group& group = groups[status][id];
       group.hint = Text(result, "hint");
-      const std::string observed = Observed(result);
-      group.hosts.push_back(observed.empty() ? host.address
-                                             : fmt::format("{} ({})", host.address, observed));
+      group.addresses.push_back(host.address);
+      group.observed.push_back(Observed(result));
     }
   }
   std::string text;
   for (const auto& [status, verb] : kinds) {
     for (const auto& [id, group] : groups[status]) {
-      text += fmt::format("{} {} {} of {} hosts: {}\n", id, verb, group.hosts.size(), evaluated[id],
-                          fmt::join(group.hosts, ", "));
-      if (!group.hint.empty() && status != "warn")
+      const size_t count = group.addresses.size();
+      const bool agree = std::all_of(group.observed.begin(), group.observed.end(),
+                                     [&](const std::string& o) { return o == group.observed[0]; });
+      std::string where = fmt::format("{} {} of {} hosts", verb, count, evaluated[id]);
+      if (agree && !group.observed[0].empty()) {
+        // Said once: what every one of these hosts has, and what was expected. Hosts are named
+        // unless the rule did this on every host that ran it.
+        if (static_cast<int>(count) != evaluated[id]) {
+          where += fmt::format(" ({})", fmt::join(group.addresses, ", "));
+        }
+        text += fmt::format("{} {}: {}\n", id, where, group.observed[0]);
+      } else {
+        std::vector<std::string> hosts;
+        for (size_t i = 0; i < count; ++i) {
+          hosts.push_back(group.observed[i].empty()
+                              ? group.addresses[i]
+                              : fmt::format("{} ({})", group.addresses[i], group.observed[i]));
+        }
+        text += fmt::format("{} {}: {}\n", id, where, fmt::join(hosts, ", "));
+      }
+      if (!group.hint.empty() && status != "warn") {
         text += fmt::format("      hint: {}\n", group.hint);
+      }
     }
   }
   return text;

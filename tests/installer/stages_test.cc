@@ -7,11 +7,11 @@
 namespace flightcheck {
 namespace {
 
-nlohmann::json Result(const std::string& id, const std::string& status, nlohmann::json facts,
-                      nlohmann::json expect, const std::string& extra_key = "",
-                      const std::string& extra_value = "") {
-  nlohmann::json result = {{"id", id},         {"status", status},  {"facts", facts},
-                           {"expect", expect}, {"hint", "Fix it."}, {"message", "the message"}};
+// A result as the engine reports it: its message names the fact, the value and the expectation.
+nlohmann::json Result(const std::string& id, const std::string& status, const std::string& message,
+                      const std::string& extra_key = "", const std::string& extra_value = "") {
+  nlohmann::json result = {
+      {"id", id}, {"status", status}, {"hint", "Fix it."}, {"message", message}};
   if (!extra_key.empty()) result[extra_key] = extra_value;
   return result;
 }
@@ -25,40 +25,56 @@ HostState Host(const std::string& address, std::vector<nlohmann::json> results) 
   return host;
 }
 
-TEST(GroupFailuresByRuleTest, OneLinePerRuleWithHostsAndObservedValues) {
+TEST(GroupFailuresByRuleTest, OneLinePerRuleSaidOnceWhenTheHostsAgree) {
   StageState state;
-  const nlohmann::json ok = Result("docker.version", "pass", {{"server_version", "24.0.5"}},
-                                   {{"server_version", ">= 1.13.1"}});
-  const auto old_docker = [](const std::string& version) {
-    return Result("docker.version", "fail", {{"server_version", version}},
-                  {{"server_version", ">= 1.13.1"}});
+  const nlohmann::json ok = Result("docker.version", "pass", "server_version 24.0.5");
+  const auto docker = [](const std::string& version) {
+    return Result("docker.version", "fail",
+                  "server_version is " + version + ", expected >= 1.13.1");
   };
-  state.hosts.push_back(Host("10.0.0.1", {ok}));
-  state.hosts.push_back(Host("10.0.0.4", {old_docker("1.12.6")}));
-  state.hosts.push_back(Host("10.0.0.5", {old_docker("1.12.6")}));
-  state.hosts.push_back(
-      Host("10.0.0.6", {ok, Result("dns.resolvers-answer", "error", nullptr, nullptr, "error",
-                                   "timeout: no answer within 5s")}));
-  state.hosts.push_back(Host("10.0.0.7", {Result("zookeeper.quorum", "fail", nullptr, nullptr,
+  const nlohmann::json small = Result("resources.master", "warn", "cpus is 2, expected >= 4");
+  state.hosts.push_back(Host("10.0.0.1", {ok, small}));
+  state.hosts.push_back(Host("10.0.0.4", {docker("1.12.6"), small}));
+  state.hosts.push_back(Host("10.0.0.5", {docker("1.12.6"), small}));
+  state.hosts.push_back(Host("10.0.0.6", {ok, Result("dns.resolvers-answer", "error", "", "error",
+                                                     "timeout: no answer within 5s")}));
+  state.hosts.push_back(Host("10.0.0.7", {docker("1.11.2")}));
+  state.hosts.push_back(Host("10.0.0.8", {docker("1.10.0")}));
+  state.hosts.push_back(Host("10.0.0.9", {Result("zookeeper.quorum", "fail", "quorum false",
                                                  "detail", "2 of 3 servers down")}));
   HostState unreachable;
-  unreachable.address = "10.0.0.9";
+  unreachable.address = "10.0.0.10";
   unreachable.status = HostStatus::kUnreachable;
   state.hosts.push_back(unreachable);
+  // What a host may send instead of a report entry does not stop the grouping.
+  state.hosts.push_back(Host("10.0.0.11", {nlohmann::json("garbage"), {{"id", 5}}}));
 
   EXPECT_EQ(GroupFailuresByRule(state),
-            "docker.version failed on 2 of 4 hosts: 10.0.0.4 (1.12.6), 10.0.0.5 (1.12.6)\n"
+            "docker.version failed on 4 of 6 hosts: 10.0.0.4 (server_version is 1.12.6, "
+            "expected >= 1.13.1), 10.0.0.5 (server_version is 1.12.6, expected >= 1.13.1), "
+            "10.0.0.7 (server_version is 1.11.2, expected >= 1.13.1), 10.0.0.8 (server_version "
+            "is 1.10.0, expected >= 1.13.1)\n"
             "      hint: Fix it.\n"
-            "zookeeper.quorum failed on 1 of 1 hosts: 10.0.0.7 (2 of 3 servers down)\n"
+            "zookeeper.quorum failed on 1 of 1 hosts: 2 of 3 servers down\n"
             "      hint: Fix it.\n"
-            "dns.resolvers-answer could not be evaluated on 1 of 1 hosts: 10.0.0.6 (timeout: no "
-            "answer within 5s)\n"
-            "      hint: Fix it.\n");
+            "dns.resolvers-answer could not be evaluated on 1 of 1 hosts: timeout: no answer "
+            "within 5s\n"
+            "      hint: Fix it.\n"
+            "resources.master warned on 3 of 3 hosts: cpus is 2, expected >= 4\n");
+
+  // Agreeing hosts that are not all of them are named once, before what they share.
+  state.hosts.resize(3);
+  state.hosts.push_back(Host("10.0.0.6", {ok}));
+  EXPECT_EQ(GroupFailuresByRule(state),
+            "docker.version failed on 2 of 4 hosts (10.0.0.4, 10.0.0.5): server_version is "
+            "1.12.6, expected >= 1.13.1\n"
+            "      hint: Fix it.\n"
+            "resources.master warned on 3 of 3 hosts: cpus is 2, expected >= 4\n");
 }
 
 TEST(GroupFailuresByRuleTest, NothingWhenEveryRulePassed) {
   StageState state;
-  state.hosts.push_back(Host("10.0.0.1", {Result("a", "pass", nullptr, nullptr)}));
+  state.hosts.push_back(Host("10.0.0.1", {Result("a", "pass", "fine")}));
   EXPECT_EQ(GroupFailuresByRule(state), "");
 }
 

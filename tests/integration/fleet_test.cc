@@ -330,8 +330,8 @@ TEST_F(FleetTest, ForcedDeployIsRecordedAndRetryFailedRedeploysOnlyTheFailedHost
                                         hosts_->address(3))),
             std::string::npos)
       << forced.err;
-  EXPECT_NE(forced.out.find(fmt::format("{} (agent): failed: Preflight checks failed; nothing was "
-                                        "installed.",
+  EXPECT_NE(forced.out.find(fmt::format("{} (agent): failed: Preflight checks failed on this host "
+                                        "(install.absent); nothing was installed.",
                                         hosts_->address(3))),
             std::string::npos)
       << forced.out;
