@@ -19,10 +19,10 @@
 #include "checks/text.h"
 #include "installer/artifact_rules.h"
 #include "installer/cluster_config_keys.h"
-#include "runner/secret_policy.h"
 #include "installer/ssh_options_policy.h"
 #include "installer/ssh_private_key.h"
 #include "runner/rule_loader.h"
+#include "runner/secret_policy.h"
 #include "runner/spellcheck.h"
 #include "runner/yaml_document.h"
 

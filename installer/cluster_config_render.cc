@@ -92,8 +92,7 @@ std::string ConfigHash(const ClusterConfig& config) {
       values[it.key()] = it.value();
     }
   }
-  std::string canonical =
-      DumpJson(values) + "\n" + DumpJson(json(ClusterVariables(config))) + "\n";
+  std::string canonical = DumpJson(values) + "\n" + DumpJson(json(ClusterVariables(config))) + "\n";
   for (const auto& [key, path] : PackedFiles(config)) {
     // An unreadable file hashes as such: the stage then asks for genconf, which names the error.
     Result<std::string> digest = Sha256FileHex(path);

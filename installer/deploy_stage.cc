@@ -74,17 +74,7 @@ int RunDeployStage(const ClusterConfig& config, const StageOptions& options) {
     // What the host runs decides: this cluster already (nothing to do, no hook runs again), another
     // configuration (never replaced behind the operator's back), or nothing (install; install.sh
     // itself clears what an interrupted install left).
-    const InstallComparison installed = co_await run->CompareWithInstalled(host, connection);
-    if (installed.match == InstallMatch::kSame || installed.match == InstallMatch::kSameCluster) {
-      host.status = HostStatus::kSuccess;
-      host.message = installed.message;
-      co_return;
-    }
-    if (installed.match == InstallMatch::kOther) {
-      host.status = HostStatus::kFailed;
-      host.message = installed.message;
-      co_return;
-    }
+    if (co_await run->SettleByInstallRecord(host, connection, HostStatus::kSuccess)) co_return;
     if (run->fan_out().stopping()) co_return;
     const RemoteResult result = co_await run->RunInstallScript(
         host, connection, "install " + host.role, run->command_timeout());

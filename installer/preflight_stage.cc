@@ -20,18 +20,8 @@ int RunPreflightStage(const ClusterConfig& config, const StageOptions& options) 
       indexes, [&](HostState& host, SshConnection& connection) -> asio::awaitable<void> {
         // A host that already runs this cluster would fail the rules that look for a clean host
         // (install.absent): it has nothing to be checked for, and deploy skips it.
-        const InstallComparison installed = co_await run->CompareWithInstalled(host, connection);
-        if (installed.match == InstallMatch::kSame ||
-            installed.match == InstallMatch::kSameCluster) {
-          host.status = HostStatus::kInstalled;
-          host.message = installed.message;
+        if (co_await run->SettleByInstallRecord(host, connection, HostStatus::kInstalled))
           co_return;
-        }
-        if (installed.match == InstallMatch::kOther) {
-          host.status = HostStatus::kFailed;
-          host.message = installed.message;
-          co_return;
-        }
         const RemoteResult result = co_await run->RunInstallScript(
             host, connection,
             fmt::format("preflight {} --format json --color never --var config_host_ip={}",

@@ -134,8 +134,10 @@ std::string GroupFailuresByRule(const StageState& state) {
   for (const auto& [status, verb] : kinds) {
     for (const auto& [id, group] : groups[status]) {
       const size_t count = group.addresses.size();
-      const bool agree = std::all_of(group.observed.begin(), group.observed.end(),
-                                     [&](const std::string& o) { return o == group.observed[0]; });
+      // (A plain reference: clang 14 cannot capture a structured binding.)
+      const std::vector<std::string>& observed = group.observed;
+      const bool agree = std::all_of(observed.begin(), observed.end(),
+                                     [&](const std::string& o) { return o == observed[0]; });
       std::string where = fmt::format("{} {} of {} hosts", verb, count, evaluated[id]);
       if (agree && !group.observed[0].empty()) {
         // Said once: what every one of these hosts has, and what was expected. Hosts are named

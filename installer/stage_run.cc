@@ -193,8 +193,8 @@ asio::awaitable<RemoteResult> StageRun::RunInstallScript(HostState& host, SshCon
   co_return co_await fan_out_.RunStep(host, connection, step, command, timeout);
 }
 
-asio::awaitable<InstallComparison> StageRun::CompareWithInstalled(HostState& host,
-                                                                  SshConnection& connection) {
+asio::awaitable<bool> StageRun::SettleByInstallRecord(HostState& host, SshConnection& connection,
+                                                      HostStatus already) {
   const RemoteResult read = co_await fan_out_.RunStep(
       host, connection, "read install record",
       fmt::format("cat {} 2>/dev/null; exit 0",
@@ -202,8 +202,14 @@ asio::awaitable<InstallComparison> StageRun::CompareWithInstalled(HostState& hos
       command_timeout());
   const std::optional<InstallRecord> record =
       read.exit_code == 0 ? ParseInstallRecord(read.stdout_text) : std::nullopt;
-  co_return CompareInstall(record, artifact_.stem, state().config_hash, cluster_hash_, host.role,
-                           host.address);
+  const InstallComparison installed = CompareInstall(record, artifact_.stem, state().config_hash,
+                                                     cluster_hash_, host.role, host.address);
+  if (installed.match == InstallMatch::kNone) co_return false;
+  const bool ours =
+      installed.match == InstallMatch::kSame || installed.match == InstallMatch::kSameCluster;
+  host.status = ours ? already : HostStatus::kFailed;
+  host.message = installed.message;
+  co_return true;
 }
 
 int StageRun::Conclude(bool with_reports) {

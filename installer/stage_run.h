@@ -55,10 +55,13 @@ class StageRun {
                                                         const std::string& args,
                                                         std::chrono::milliseconds timeout);
 
-  // The host's install record (install_record.h), compared with this artifact and config. A host
-  // whose record cannot be read is compared as having none; the step is logged.
-  boost::asio::awaitable<InstallComparison> CompareWithInstalled(HostState& host,
-                                                                 SshConnection& connection);
+  // Reads the host's install record (install_record.h) and compares it with this artifact and
+  // config; a record that cannot be read counts as none (the step is logged). When the host
+  // already runs this cluster it is given status `already` and the comparison's message; when it
+  // runs another configuration it fails with that message. Returns true when it settled the host
+  // that way, false when nothing is installed there.
+  boost::asio::awaitable<bool> SettleByInstallRecord(HostState& host, SshConnection& connection,
+                                                     HostStatus already);
 
   // Finishes the state, prints the outcome (text or JSON; with_reports groups the per-host check
   // reports by rule) and returns the exit code (128 + the signal after a stop).
