@@ -108,6 +108,9 @@ ProbeDescriptor Descriptor() {
           {{"listening", FactType::ListOf(FactKind::kInt),
             "requested ports with a listener (TCP LISTEN or bound unconnected UDP, any address, "
             "IPv4 or IPv6), sorted"},
+           {"taken", FactType::ListOf(FactKind::kString),
+            "the requested ports with a listener, with their protocol (\"53/udp\", \"2181/tcp\"), "
+            "sorted by port: what a report should name"},
            {"listeners", FactType::ListOf(FactKind::kString),
             "the listening sockets on requested ports (every listening socket when no port is "
             "requested), like \"tcp 127.0.0.1:2181\", \"tcp6 [::]:8080\", \"udp 127.0.0.53:53\""},
@@ -253,6 +256,7 @@ Result<Facts> Probe(const Params& params, const HostContext& host, Deadline) {
       {"tcp", true, false}, {"tcp6", true, true}, {"udp", false, false}, {"udp6", false, true}};
   std::set<Listener> listeners;
   std::set<int> listening;
+  std::set<std::pair<int, std::string>> taken;  // (port, "tcp" or "udp")
   for (const Table& table : tables) {
     const std::set<int>& wanted = table.tcp ? tcp_wanted : udp_wanted;
     if (!all && wanted.empty()) continue;  // a protocol not asked about need not be readable
@@ -266,11 +270,16 @@ Result<Facts> Probe(const Params& params, const HostContext& host, Deadline) {
       if (!conflicts(socket.local_address)) continue;
       listeners.insert({socket.port, table.protocol, socket.local_address});
       if (!all) listening.insert(socket.port);
+      if (!all) taken.insert({socket.port, table.tcp ? "tcp" : "udp"});
     }
   }
 
   Facts facts;
   facts["listening"] = std::vector<int>(listening.begin(), listening.end());
+  facts["taken"] = nlohmann::json::array();
+  for (const auto& [port, protocol] : taken) {
+    facts["taken"].push_back(fmt::format("{}/{}", port, protocol));
+  }
   facts["listeners"] = nlohmann::json::array();
   for (const Listener& listener : listeners) facts["listeners"].push_back(listener.ToString());
   facts["free"] = nullptr;

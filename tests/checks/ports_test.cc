@@ -10,6 +10,7 @@
 #include <cstring>
 #include <tuple>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "checks/probe.h"
@@ -113,6 +114,8 @@ TEST(PortsProbeTest, FixtureRoot) {
                {{"tcp", {53, 80, 2181, 5050, 5051, 8080}}, {"udp", {53}}, {"bind_test", true}});
   ASSERT_TRUE(facts) << facts.error().ToString();
   EXPECT_EQ((*facts)["listening"], nlohmann::json({53, 2181, 8080}));
+  EXPECT_EQ((*facts)["taken"], nlohmann::json({"53/udp", "2181/tcp", "8080/tcp"}))
+      << "53/tcp is only ESTABLISHED: the protocol says which 53 is taken";
   EXPECT_EQ((*facts)["listeners"],
             nlohmann::json({"udp 127.0.0.53:53", "tcp 127.0.0.11:2181", "tcp6 [::]:8080"}));
   // Not the live host: no bind test.
@@ -296,6 +299,10 @@ TEST(PortsProbeTest, LiveListenersAreReported) {
   EXPECT_NE(std::find(listening.begin(), listening.end(), dns.port()), listening.end())
       << listening;
   EXPECT_EQ(std::find(listening.begin(), listening.end(), unused), listening.end()) << listening;
+  const auto& taken = (*facts)["taken"];
+  EXPECT_NE(std::find(taken.begin(), taken.end(), fmt::format("{}/udp", dns.port())), taken.end())
+      << taken;
+  EXPECT_NE(std::find(taken.begin(), taken.end(), "2181/tcp"), taken.end()) << taken;
   const auto& listeners = (*facts)["listeners"];
   for (const std::string& expected :
        {std::string("tcp 127.0.0.1:2181"), std::string("tcp 127.0.0.1:8080"),

@@ -43,7 +43,7 @@ rules:
     title: ZooKeeper's ports are free on this host's address
     roles: [master]
     probe: {ports: {address: "${host_ip}", tcp: [2181, 2888, 3888]}}
-    expect: {listening: {empty: true}}
+    expect: {taken: {empty: true}}
     hint: Stop whatever listens on these ports (ss -ltnp shows the owner).
   - id: binaries.required
     title: tar and java are installed
@@ -236,7 +236,7 @@ TEST_F(FleetTest, FullInstallScenarioAcrossFiveHosts) {
   CliRun preflight = Flightcheck({"preflight"});
   EXPECT_EQ(preflight.exit_code, 2) << preflight.out << preflight.err;
   EXPECT_NE(preflight.out.find(fmt::format("ports.zookeeper failed on 1 of 3 hosts ({}): "
-                                           "listening is [2181], expected empty\n",
+                                           "taken is [\"2181/tcp\"], expected empty\n",
                                            hosts_->address(2))),
             std::string::npos)
       << preflight.out << preflight.err;
