@@ -23,9 +23,11 @@ int RunDeployStage(const ClusterConfig& config, const StageOptions& options) {
   // --retry-failed: the hosts whose last record is not success; the others' records are kept.
   std::vector<TargetHost> targets = all;
   std::vector<HostState> kept;
+  // The last deploy of this configuration, if any: a host it installed keeps its record.
+  Result<StageState> previous = ReadStageState(state_dir / "deploy.json");
+  const bool same_configuration = previous && previous->config_hash == run->state().config_hash;
   if (options.retry_failed) {
-    Result<StageState> previous = ReadStageState(state_dir / "deploy.json");
-    if (!previous || previous->config_hash != run->state().config_hash) {
+    if (!same_configuration) {
       fmt::print(options.err,
                  "flightcheck: error: --retry-failed: no earlier deploy of this configuration "
                  "in {}; run deploy without it\n",
@@ -74,7 +76,14 @@ int RunDeployStage(const ClusterConfig& config, const StageOptions& options) {
     // What the host runs decides: this cluster already (nothing to do, no hook runs again), another
     // configuration (never replaced behind the operator's back), or nothing (install; install.sh
     // itself clears what an interrupted install left).
-    if (co_await run->SettleByInstallRecord(host, connection, HostStatus::kSuccess)) co_return;
+    if (co_await run->SettleByInstallRecord(host, connection, HostStatus::kSuccess)) {
+      const HostState* before = same_configuration ? previous->Find(host.address) : nullptr;
+      if (host.status == HostStatus::kSuccess && before != nullptr &&
+          before->status == HostStatus::kSuccess) {
+        run->fan_out().KeepRecord(host, *before);
+      }
+      co_return;
+    }
     if (run->fan_out().stopping()) co_return;
     const RemoteResult result = co_await run->RunInstallScript(
         host, connection, "install " + host.role, run->command_timeout());

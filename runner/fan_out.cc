@@ -91,6 +91,10 @@ size_t FanOut::AddHost(const FanOutTarget& target) {
   return state_.hosts.size() - 1;
 }
 
+void FanOut::KeepRecord(const HostState& host, HostState record) {
+  kept_records_.insert_or_assign(&host, std::move(record));
+}
+
 size_t FanOut::KeepHost(HostState record) {
   state_.hosts.push_back(std::move(record));
   return state_.hosts.size() - 1;
@@ -175,6 +179,11 @@ asio::awaitable<void> FanOut::RunHost(HostState& host, const HostBody& body) {
   if (interrupted_.contains(&host)) {
     host.status = HostStatus::kTerminated;
     host.message = fmt::format("stopped by {} during {}", StopCause(), host.step);
+  } else if (const auto kept = kept_records_.find(&host); kept != kept_records_.end()) {
+    host = kept->second;
+    Save();
+    Progress();
+    co_return;
   }
   host.finished_at = NowRfc3339();
   host.seconds = std::chrono::duration<double>(Clock::now() - started).count();

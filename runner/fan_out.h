@@ -78,6 +78,9 @@ class FanOut {
   size_t AddHost(const FanOutTarget& target);
   // Adds an earlier record that this run does not work on, kept exactly as it was.
   size_t KeepHost(HostState record);
+  // From a body: when it returns, the host's entry becomes record, exactly as it was (a host this
+  // run found had nothing to do: its earlier record stands).
+  void KeepRecord(const HostState& host, HostState record);
 
   // Works on the hosts at indexes (into state().hosts), `parallelism` at a time: connects, then
   // runs body, which sets the host's status and message. Returns when all are done or stopped.
@@ -124,9 +127,10 @@ class FanOut {
   std::string run_name_;  // this run's log directory: its start time, e.g. 20261201T101500Z
   boost::asio::io_context io_;
   ProcessReaper reaper_;
-  std::map<HostState*, SshConnection*> connected_;  // hosts with a live connection
-  std::set<HostState*> in_step_;                    // hosts whose remote command is running
-  std::set<HostState*> interrupted_;                // a step of theirs was cut or refused
+  std::map<HostState*, SshConnection*> connected_;      // hosts with a live connection
+  std::set<HostState*> in_step_;                        // hosts whose remote command is running
+  std::set<HostState*> interrupted_;                    // a step of theirs was cut or refused
+  std::map<const HostState*, HostState> kept_records_;  // KeepRecord
 };
 
 }  // namespace flightcheck
