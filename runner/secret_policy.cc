@@ -17,9 +17,7 @@ bool HasSecretName(std::string_view key) {
          key.ends_with("_token") || key.ends_with("_credentials");
 }
 
-bool HasUrlCredentials(std::string_view text) {
-  return RemoveUrlCredentials(text) != text;
-}
+bool HasUrlCredentials(std::string_view text) { return RemoveUrlCredentials(text) != text; }
 
 std::string RemoveUrlCredentials(std::string_view text) {
   std::string out;

@@ -529,7 +529,9 @@ TEST_F(InstallScriptTest, FailingPreflightInstallsNothing) {
   const std::vector<std::string> before = Listing(base() / "root");
   CommandResult result = InstallSh("install master");
   EXPECT_EQ(result.exit_code, 2) << result.output;
-  EXPECT_THAT(result.output, HasSubstr("Preflight checks failed on this host (test.marker); nothing was installed."));
+  EXPECT_THAT(
+      result.output,
+      HasSubstr("Preflight checks failed on this host (test.marker); nothing was installed."));
   EXPECT_EQ(Listing(base() / "root"), before);
   EXPECT_TRUE(fs::is_empty(base() / "hooklog"));
 }
