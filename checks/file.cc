@@ -118,10 +118,17 @@ Result<Facts> Probe(const Params& params, const HostContext& host, Deadline) {
     return Status::InvalidArgument(
         fmt::format("parameter 'path' must be an absolute path, got '{}'", path));
   }
-  Facts facts = {{"exists", false},  {"type", ""},        {"is_symlink", false},
-                 {"mode", nullptr},  {"uid", nullptr},    {"gid", nullptr},
-                 {"size", nullptr},  {"sha256", nullptr}, {"contents", nullptr},
-                 {"lines", nullptr}, {"entries", nullptr}};
+  // Built as an object_t: nlohmann's initializer-list form builds and converts a two-element
+  // array per pair, which was a third of this probe's time.
+  nlohmann::json::object_t initial;
+  initial.emplace("exists", false);
+  initial.emplace("type", "");
+  initial.emplace("is_symlink", false);
+  for (const char* unknown_yet :
+       {"mode", "uid", "gid", "size", "sha256", "contents", "lines", "entries"}) {
+    initial.emplace(unknown_yet, nullptr);
+  }
+  Facts facts(std::move(initial));
   // Every component but the last resolved under the root; the last is lstat'ed, so that
   // is_symlink describes the path itself.
   Result<std::filesystem::path> where = host.LocalPath(path, /*follow_last=*/false);

@@ -15,9 +15,26 @@
 
 namespace flightcheck {
 
+// Lexical, because probes ask on every path: two stat(2) calls per question were a tenth of a
+// file probe's time. Callers that take a root from a user map the live root to "/" first
+// (LiveRootAsSlash).
 bool HostContext::IsLiveRoot() const {
+  const std::string& text = root.native();
+  if (text.empty() || text.front() != '/') return false;
+  // Every component empty, "." or ".." (which stays at the root): "/", "//", "/.", "/..".
+  for (size_t start = 1; start <= text.size();) {
+    size_t end = text.find('/', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string_view component(text.data() + start, end - start);
+    if (!component.empty() && component != "." && component != "..") return false;
+    start = end + 1;
+  }
+  return true;
+}
+
+std::filesystem::path HostContext::LiveRootAsSlash(const std::filesystem::path& root) {
   std::error_code ec;
-  return std::filesystem::equivalent(root, "/", ec);
+  return std::filesystem::equivalent(root, "/", ec) ? std::filesystem::path("/") : root;
 }
 
 std::filesystem::path HostContext::HostPath(std::string_view absolute_path) const {
@@ -78,6 +95,17 @@ void PushComponents(std::string_view path, std::vector<std::string>& stack) {
   for (auto it = parts.rbegin(); it != parts.rend(); ++it) stack.emplace_back(*it);
 }
 
+// The file HostPath(host_path) names, by concatenation: this runs for every component of every path
+// a probe resolves, and std::filesystem::path splits its text into components on every operation.
+std::string LocalString(const std::string& root, std::string_view host_path) {
+  std::string local = root;
+  while (local.size() > 1 && local.back() == '/') local.pop_back();
+  while (!host_path.empty() && host_path.front() == '/') host_path.remove_prefix(1);
+  if (local != "/") local += '/';
+  local += host_path;
+  return local;
+}
+
 std::string JoinComponents(const std::vector<std::string>& parts) {
   std::string path;
   for (const std::string& part : parts) path += "/" + part;
@@ -103,7 +131,7 @@ Result<std::string> HostContext::ResolvePath(std::string_view path, bool follow_
     resolved.push_back(std::move(part));
     if (missing || (pending.empty() && !follow_last)) continue;
     const std::string host_path = JoinComponents(resolved);
-    const std::string local = HostPath(host_path).string();
+    const std::string local = LocalString(root.native(), host_path);
     char target[PATH_MAX];
     const ssize_t n = ::readlink(local.c_str(), target, sizeof target);
     if (n < 0) {

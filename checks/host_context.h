@@ -34,9 +34,15 @@ struct HostContext {
   std::string journal_directory{};
   const CommandRunner* commands = nullptr;  // not owned; must be set before probes run
 
-  // True when probes look at the live host this process runs on (root is "/"). Some facts
-  // (syscalls such as adjtimex, NSS, getifaddrs, bind tests) only exist for the live host.
+  // True when probes look at the live host this process runs on: root is "/" (lexically, "//"
+  // and "/." too). Some facts (syscalls such as adjtimex, NSS, getifaddrs, bind tests) only exist
+  // for the live host. A root that names "/" by another path (a symlink to it) counts as a root
+  // other than "/" unless it was passed through LiveRootAsSlash.
   bool IsLiveRoot() const;
+
+  // "/" when root is the live root by any name (same device and inode), root itself otherwise.
+  // For roots given by a user (--root).
+  static std::filesystem::path LiveRootAsSlash(const std::filesystem::path& root);
 
   // Maps an absolute host path to the path under root lexically: "/etc/os-release" →
   // root/etc/os-release. Symbolic links are not resolved, so under a root other than "/" the

@@ -46,7 +46,7 @@ int RunCheck(CheckFlags& flags) {
   if (!options) return UsageError(options.error().message());
 
   HostContext host;
-  host.root = flags.root;
+  host.root = HostContext::LiveRootAsSlash(flags.root);
   host.docker_socket = flags.docker_socket;
   host.commands = &LocalCommandRunner::Shared();
 

@@ -6,6 +6,7 @@
 #include <re2/re2.h>
 
 #include "checks/text.h"
+#include "runner/json_writer.h"
 
 namespace flightcheck {
 namespace {
@@ -72,15 +73,11 @@ Truth Equal(const nlohmann::json& observed, const nlohmann::json& expected) {
   return observed == expected ? Truth::kTrue : Truth::kFalse;
 }
 
-std::string Dump(const nlohmann::json& value) {
-  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
 std::string DumpList(const nlohmann::json& list) {
   std::string text = "[";
   for (size_t i = 0; i < list.size(); ++i) {
     if (i > 0) text += ", ";
-    text += Dump(list[i]);
+    text += JsonText(list[i]);
   }
   return text + "]";
 }
@@ -101,7 +98,7 @@ std::string FormatObserved(const nlohmann::json& value, QuantityKind kind) {
     if (value.size() > kShown) text += fmt::format(", ... {} more", value.size() - kShown);
     return text + "]";
   }
-  std::string text = Dump(value);
+  std::string text = JsonText(value);
   constexpr size_t kMaxLength = 160;
   if (text.size() > kMaxLength) text = text.substr(0, kMaxLength - 3) + "...";
   return text;
@@ -192,9 +189,9 @@ std::string Matcher::Describe() const {
   };
   switch (kind_) {
     case Kind::kEq:
-      return Dump(operand_);
+      return JsonText(operand_);
     case Kind::kNe:
-      return "not " + Dump(operand_);
+      return "not " + JsonText(operand_);
     case Kind::kIn:
       return "one of " + DumpList(operand_);
     case Kind::kNotIn:
@@ -212,7 +209,7 @@ std::string Matcher::Describe() const {
     case Kind::kRegex:
       return "a match of /" + text_ + "/";
     case Kind::kContains:
-      return "to contain " + Dump(operand_);
+      return "to contain " + JsonText(operand_);
     case Kind::kEmpty:
       return want_empty_ ? "empty" : "not empty";
     case Kind::kAllOf:
@@ -248,7 +245,7 @@ Matcher::Judgement Matcher::Judge(const nlohmann::json& observed) const {
       const Truth equal = Equal(observed, operand_);
       if (equal == Truth::kUnknown) {
         return unknown(fmt::format("{}, not comparable with {}", ClassWords(ClassOf(observed)),
-                                   Dump(operand_)));
+                                   JsonText(operand_)));
       }
       return verdict((equal == Truth::kTrue) == (kind_ == Kind::kEq));
     }
@@ -290,7 +287,7 @@ Matcher::Judgement Matcher::Judge(const nlohmann::json& observed) const {
     case Kind::kContains:
       if (observed.is_string()) {
         if (!operand_.is_string()) {
-          return unknown(fmt::format("a string, which cannot contain {}", Dump(operand_)));
+          return unknown(fmt::format("a string, which cannot contain {}", JsonText(operand_)));
         }
         return verdict(observed.get_ref<const std::string&>().find(
                            operand_.get_ref<const std::string&>()) != std::string::npos);

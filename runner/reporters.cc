@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "checks/text.h"
+#include "runner/json_writer.h"
 #include "runner/spellcheck.h"
 
 namespace flightcheck {
@@ -53,10 +54,6 @@ std::string PromLabel(std::string_view text) {
     }
   }
   return out;
-}
-
-std::string Dump(const nlohmann::json& value) {
-  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string OneLine(std::string text) {
@@ -121,8 +118,8 @@ std::string RenderTap(const Report& report) {
     if (r.status == RuleStatus::kSkip) continue;
     tap += "  ---\n";
     tap += fmt::format("  status: {}\n", StatusName(r.status));
-    tap += fmt::format("  message: {}\n", nlohmann::json(OneLine(r.message)).dump());
-    if (!r.hint.empty()) tap += fmt::format("  hint: {}\n", nlohmann::json(r.hint).dump());
+    tap += fmt::format("  message: {}\n", JsonText(OneLine(r.message)));
+    if (!r.hint.empty()) tap += fmt::format("  hint: {}\n", JsonText(r.hint));
     tap += "  ...\n";
   }
   return tap;
@@ -192,47 +189,99 @@ std::string RenderNagios(const Report& report) {
 
 }  // namespace
 
-// Written directly rather than through a json tree: a tree of 1,000 results costs more than
-// running the rules (bench/README.md). Facts are already json and are dumped in place.
+// Written directly into one buffer rather than through a json tree or a dump() per value: both
+// cost more than running 1,000 cheap rules (bench/README.md). Facts are already json and are
+// appended in place.
 std::string RenderJson(const Report& report, bool strict) {
-  auto str = [](std::string_view text) { return Dump(nlohmann::json(text)); };
-  auto list = [&str](const std::vector<std::string>& items) {
-    std::string out = "[";
-    for (size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + str(items[i]);
-    return out + "]";
+  std::string out;
+  out.reserve(512 + 640 * report.results.size());
+  auto field = [&out](std::string_view name) {
+    out += ", \"";
+    out += name;
+    out += "\": ";
+  };
+  auto list = [&out](const std::vector<std::string>& items) {
+    out += '[';
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (i) out += ", ";
+      AppendJsonString(out, items[i]);
+    }
+    out += ']';
+  };
+  auto top = [&out](std::string_view name) {
+    out += "  \"";
+    out += name;
+    out += "\": ";
   };
   const StatusCounts counts = report.Counts();
-  std::string out = "{\n";
-  out += fmt::format("  \"schema\": {},\n", str(Report::kSchema));
-  out += fmt::format("  \"host\": {},\n", str(report.host));
-  out += fmt::format("  \"phase\": {},\n", str(report.phase));
-  out += fmt::format("  \"role\": {},\n", str(report.role));
-  out += fmt::format("  \"started_at\": {},\n", str(report.started_at));
-  out += fmt::format("  \"duration_seconds\": {},\n", report.duration_seconds);
-  out += fmt::format(
-      "  \"summary\": {{\"total\": {}, \"pass\": {}, \"warn\": {}, \"fail\": {}, \"skip\": {}, "
-      "\"error\": {}, \"unchecked\": {}, \"unselected\": {}}},\n",
-      counts.total(), counts.pass, counts.warn, counts.fail, counts.skip, counts.error,
-      counts.unchecked, report.unselected);
-  out += fmt::format("  \"pulled_in\": {},\n", list(report.pulled_in));
-  out += fmt::format("  \"stopped\": {},\n", report.stopped);
-  out += fmt::format("  \"exit_code\": {},\n", ExitCodeFor(report, strict));
+  out += "{\n";
+  const std::pair<std::string_view, std::string_view> heading[] = {
+      {"schema", Report::kSchema},
+      {"host", report.host},
+      {"phase", report.phase},
+      {"role", report.role},
+      {"started_at", report.started_at}};
+  for (const auto& [name, value] : heading) {
+    top(name);
+    AppendJsonString(out, value);
+    out += ",\n";
+  }
+  fmt::format_to(std::back_inserter(out), "  \"duration_seconds\": {},\n", report.duration_seconds);
+  fmt::format_to(std::back_inserter(out),
+                 "  \"summary\": {{\"total\": {}, \"pass\": {}, \"warn\": {}, \"fail\": {}, "
+                 "\"skip\": {}, \"error\": {}, \"unchecked\": {}, \"unselected\": {}}},\n",
+                 counts.total(), counts.pass, counts.warn, counts.fail, counts.skip, counts.error,
+                 counts.unchecked, report.unselected);
+  top("pulled_in");
+  list(report.pulled_in);
+  fmt::format_to(std::back_inserter(out), ",\n  \"stopped\": {},\n  \"exit_code\": {},\n",
+                 report.stopped, ExitCodeFor(report, strict));
   out += "  \"results\": [";
   for (size_t i = 0; i < report.results.size(); ++i) {
     const RuleResult& r = report.results[i];
     out += i ? ",\n    " : "\n    ";
-    out += fmt::format(
-        "{{\"id\": {}, \"title\": {}, \"status\": {}, \"severity\": {}, \"ignored\": {}, "
-        "\"expectation_met\": {}, \"message\": {}, \"hint\": {}, \"probe\": {}, "
-        "\"params\": {}, \"phase\": {}, \"roles\": {}, \"tags\": {}, \"facts\": {}, "
-        "\"expect\": {}, \"error\": {}, \"attempts\": {}, \"duration_seconds\": {}",
-        str(r.id), str(r.title), str(StatusName(r.status)), str(SeverityName(r.severity)),
-        r.ignored, r.expectation_met, str(r.message), str(r.hint), str(r.probe), Dump(r.params),
-        str(r.phase), list(r.roles), list(r.tags), Dump(r.facts), Dump(r.expect), str(r.error),
-        r.attempts, r.duration_seconds);
-    if (r.status == RuleStatus::kSkip)
-      out += ", \"skip_cause\": " + str(SkipCauseName(r.skip_cause));
-    if (!r.detail.empty()) out += ", \"detail\": " + str(r.detail);
+    out += "{\"id\": ";
+    AppendJsonString(out, r.id);
+    const std::pair<std::string_view, std::string_view> texts[] = {
+        {"title", r.title},
+        {"status", StatusName(r.status)},
+        {"severity", SeverityName(r.severity)}};
+    for (const auto& [name, value] : texts) {
+      field(name);
+      AppendJsonString(out, value);
+    }
+    fmt::format_to(std::back_inserter(out), ", \"ignored\": {}, \"expectation_met\": {}", r.ignored,
+                   r.expectation_met);
+    field("message");
+    AppendJsonString(out, r.message);
+    field("hint");
+    AppendJsonString(out, r.hint);
+    field("probe");
+    AppendJsonString(out, r.probe);
+    field("params");
+    AppendJson(out, r.params);
+    field("phase");
+    AppendJsonString(out, r.phase);
+    field("roles");
+    list(r.roles);
+    field("tags");
+    list(r.tags);
+    field("facts");
+    AppendJson(out, r.facts);
+    field("expect");
+    AppendJson(out, r.expect);
+    field("error");
+    AppendJsonString(out, r.error);
+    fmt::format_to(std::back_inserter(out), ", \"attempts\": {}, \"duration_seconds\": {}",
+                   r.attempts, r.duration_seconds);
+    if (r.status == RuleStatus::kSkip) {
+      field("skip_cause");
+      AppendJsonString(out, SkipCauseName(r.skip_cause));
+    }
+    if (!r.detail.empty()) {
+      field("detail");
+      AppendJsonString(out, r.detail);
+    }
     out += "}";
   }
   out += report.results.empty() ? "]\n}\n" : "\n  ]\n}\n";

@@ -205,6 +205,7 @@ class TreeBuilder {
       }
       case YAML_MAPPING_START_EVENT: {
         node->kind = YamlNode::Kind::kMap;
+        node->pairs.reserve(4);  // most maps of a rule file are this small: one allocation
         const yaml_char_t* anchor = e.data.mapping_start.anchor;
         std::string anchor_name = anchor ? reinterpret_cast<const char*>(anchor) : "";
         for (;;) {

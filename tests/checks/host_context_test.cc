@@ -17,6 +17,48 @@ TEST(HostContextTest, PathsAreUnderTheRoot) {
   EXPECT_TRUE(HostContext{}.IsLiveRoot());
 }
 
+TEST(HostContextTest, TheLiveRootByAnotherNameBecomesSlash) {
+  testing::ScopedTempDir dir;
+  const std::filesystem::path link = dir.path() / "slash";
+  std::filesystem::create_directory_symlink("/", link);
+  EXPECT_FALSE(HostContext{.root = link}.IsLiveRoot());
+  EXPECT_EQ(HostContext::LiveRootAsSlash(link), "/");
+  EXPECT_EQ(HostContext::LiveRootAsSlash("/."), "/");
+  EXPECT_TRUE(HostContext{.root = "//"}.IsLiveRoot());
+  EXPECT_TRUE(HostContext{.root = "/./"}.IsLiveRoot());
+  EXPECT_TRUE(HostContext{.root = "/.."}.IsLiveRoot());  // ".." stays at the root
+  EXPECT_FALSE(HostContext{.root = "/tmp"}.IsLiveRoot());
+  EXPECT_FALSE(HostContext{.root = "."}.IsLiveRoot());
+  EXPECT_EQ(HostContext::LiveRootAsSlash(dir.path()), dir.path());
+  EXPECT_EQ(HostContext::LiveRootAsSlash(dir.path() / "absent"), dir.path() / "absent");
+}
+
+// Links are resolved under the root however the root is spelled (trailing slashes, relative).
+TEST(HostContextTest, ResolvePathFollowsLinksUnderTheRoot) {
+  testing::ScopedTempDir dir;
+  dir.WriteFile("data/opt/file", "x");
+  std::filesystem::create_directory_symlink("/data/opt", dir.path() / "opt");     // absolute
+  std::filesystem::create_directory_symlink("../data", dir.path() / "etc-data");  // relative
+  std::filesystem::create_symlink("loop-b", dir.path() / "loop-a");
+  std::filesystem::create_symlink("loop-a", dir.path() / "loop-b");
+  const std::filesystem::path relative =
+      std::filesystem::relative(dir.path(), std::filesystem::current_path());
+  for (const std::filesystem::path& root :
+       {dir.path(), std::filesystem::path(dir.path().string() + "//"), relative}) {
+    SCOPED_TRACE(root.string());
+    const HostContext host{.root = root};
+    EXPECT_EQ(*host.ResolvePath("/opt/file"), "/data/opt/file");
+    EXPECT_EQ(*host.ResolvePath("/etc-data/opt/file"), "/data/opt/file");
+    EXPECT_EQ(*host.ResolvePath("/opt", /*follow_last=*/false), "/opt");
+    EXPECT_EQ(*host.ResolvePath("/../../opt/./file"), "/data/opt/file");
+    // After a component that does not exist, the rest is kept as written (not followed).
+    EXPECT_EQ(*host.ResolvePath("/absent/../opt"), "/opt");
+    EXPECT_EQ(host.ResolvePath("/loop-a").error().ToString(),
+              "invalid argument: resolving /loop-a: Too many levels of symbolic links");
+    EXPECT_EQ(*host.LocalPath("/opt/file"), host.HostPath("/data/opt/file"));
+  }
+}
+
 TEST(HostContextTest, ReadFileDistinguishesAbsentFromUnreadableAndTooLarge) {
   testing::ScopedTempDir root;
   root.WriteFile("etc/small", "abc");
