@@ -11,5 +11,6 @@ void AddProbesCommand(CLI::App& app, int* exit_code);
 // validate-config, hash-password and genconf.
 void AddConfigCommands(CLI::App& app, int* exit_code);
 void AddStageCommands(CLI::App& app, int* exit_code);
+void AddServeCommand(CLI::App& app, int* exit_code);
 
 }  // namespace flightcheck::cli

@@ -8,11 +8,15 @@
 // signal, as it does without an instance (KillCommandsOnTermination). The handler only writes
 // to a pipe; a watcher thread does the rest, so nothing unsafe runs in signal context.
 //
+// With an on_reload callback (a daemon), SIGHUP is not a stop: each one calls on_reload on the
+// watcher thread, as daemons reload their configuration on SIGHUP.
+//
 // One instance at a time per process; the destructor restores the previous handlers and joins the
 // watcher. Thread-safety: token() and signal() may be called from any thread.
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <stop_token>
 #include <thread>
 
@@ -21,6 +25,7 @@ namespace flightcheck {
 class StopSignals {
  public:
   StopSignals();
+  explicit StopSignals(std::function<void()> on_reload);
   ~StopSignals();
   StopSignals(const StopSignals&) = delete;
   StopSignals& operator=(const StopSignals&) = delete;
@@ -35,6 +40,7 @@ class StopSignals {
  private:
   void Watch();
 
+  std::function<void()> on_reload_;
   std::stop_source source_;
   std::atomic<int> signal_{0};
   int pipe_[2] = {-1, -1};
