@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <functional>
@@ -134,6 +135,23 @@ class GuardedStream : public httplib::Stream {
     }
   }
 
+  // After a refusal: stops sending and reads (and drops) what the client is still sending, for a
+  // moment, so that closing does not reset the connection before the client read the answer.
+  // Bounded: 500 ms and 4 MiB, whatever the client declared.
+  void Drain() {
+    ::shutdown(fd_, SHUT_WR);
+    buffer_.clear();
+    begin_ = 0;
+    char chunk[16384];
+    size_t drained = 0;
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+    while (drained < (4u << 20) && std::chrono::steady_clock::now() < until && WaitReadable(50)) {
+      const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+      if (n <= 0) break;
+      drained += static_cast<size_t>(n);
+    }
+  }
+
   // Drops what was consumed, so the buffer holds only the next request's bytes.
   void Compact() {
     buffer_.erase(0, begin_);
@@ -205,6 +223,7 @@ class GuardedServer : public httplib::Server {
         "{}\r\nConnection: close\r\n\r\n{}",
         status, ReasonPhrase(status), body.size(), body);
     stream.write(response.data(), response.size());
+    stream.Drain();
   }
 
   HttpServerOptions options_;
@@ -244,6 +263,12 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(const HttpServerOptions& 
   server->set_keep_alive_max_count(static_cast<size_t>(options.keep_alive_requests));
   server->set_payload_max_length(options.limits.body_bytes);
   server->set_tcp_nodelay(true);
+  // SO_REUSEADDR only: cpp-httplib's default adds SO_REUSEPORT, with which a second daemon (or
+  // another program of the same user) binds the same port and silently shares its traffic.
+  server->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(server), options));
 }
 

@@ -1,0 +1,597 @@
+// `flightcheck serve` over real HTTP: the binary as systemd would run it, its routes read with a
+// real HTTP client, its limits hit with raw sockets, its aggregation over several daemons on
+// loopback addresses, and its metrics checked by promtool and scraped by a real Prometheus.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/cli/run_flightcheck.h"
+#include "tests/testbed/http_responder.h"
+#include "tests/testbed/process.h"
+#include "tests/testbed/temp_dir.h"
+
+namespace flightcheck::testing {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::steady_clock;
+
+constexpr char kRules[] = R"(apiVersion: flightcheck/v1
+kind: RuleSet
+phase: health
+rules:
+  - id: smoke.etc-exists
+    title: /etc exists
+    probe: {file: {path: /etc}}
+    expect: {exists: true}
+  - id: smoke.absent
+    title: a file that is not there
+    probe: {file: {path: /nonexistent-flightcheck-serve-test}}
+    expect: {exists: true}
+)";
+
+constexpr char kPassingRules[] = R"(apiVersion: flightcheck/v1
+kind: RuleSet
+phase: health
+rules:
+  - id: smoke.etc-exists
+    probe: {file: {path: /etc}}
+    expect: {exists: true}
+)";
+
+const std::string kUsageHint = "Run 'flightcheck --help' for usage.\n";
+
+constexpr char kToken[] = "0123456789abcdef0123456789abcdef";
+
+// A `flightcheck serve` child on host:<port the kernel picks>, found in its log.
+class Serve {
+ public:
+  bool Start(const ScopedTempDir& dir, const std::string& name, std::vector<std::string> args,
+             const std::string& host = "127.0.0.1") {
+    log_ = dir.path() / (name + ".log");
+    std::vector<std::string> argv = {FLIGHTCHECK_BINARY, "serve",      "--listen",
+                                     host + ":0",        "--interval", "1s"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    if (!process_.Start(argv, log_)) return false;
+    host_ = host;
+    const auto until = steady_clock::now() + milliseconds(10000);
+    const std::regex serving(R"(serving on [^ ]+:(\d+) )");
+    while (steady_clock::now() < until && process_.running()) {
+      std::smatch match;
+      const std::string log = Log();
+      if (std::regex_search(log, match, serving)) {
+        port_ = std::stoi(match[1].str());
+        return true;
+      }
+      std::this_thread::sleep_for(milliseconds(20));
+    }
+    return false;
+  }
+
+  // Waits until the first health run was published (/healthz is no longer "starting").
+  bool WaitForFirstRun(const httplib::Headers& headers = {}) {
+    const auto until = steady_clock::now() + milliseconds(10000);
+    while (steady_clock::now() < until) {
+      httplib::Client client = Client();
+      if (auto res = client.Get("/healthz", headers);
+          res && res->body.find("starting") == std::string::npos) {
+        return true;
+      }
+      std::this_thread::sleep_for(milliseconds(20));
+    }
+    return false;
+  }
+
+  httplib::Client Client() const {
+    httplib::Client client(host_, port_);
+    client.set_read_timeout(10, 0);
+    return client;
+  }
+  std::string Log() const {
+    std::ifstream in(log_);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  int port() const { return port_; }
+  const std::string& host() const { return host_; }
+  ChildProcess& process() { return process_; }
+
+  // VmRSS in KiB, from /proc.
+  long RssKib() const {
+    std::ifstream status(fmt::format("/proc/{}/status", process_.pid()));
+    std::string line;
+    while (std::getline(status, line)) {
+      if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    }
+    return -1;
+  }
+
+ private:
+  ChildProcess process_;
+  std::filesystem::path log_;
+  std::string host_;
+  int port_ = 0;
+};
+
+// Sends raw bytes and returns the status line of the answer ("" when none came).
+std::string RawRequest(int port, const std::string& head, size_t body_bytes = 0) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    ::close(fd);
+    return "";
+  }
+  timeval timeout{.tv_sec = 10, .tv_usec = 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+  // The server answers and closes as soon as it has seen enough; sending stops then.
+  size_t sent = 0;
+  while (sent < head.size()) {
+    const ssize_t n = ::send(fd, head.data() + sent, head.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;
+    sent += static_cast<size_t>(n);
+  }
+  const std::string chunk(64 << 10, 'x');
+  for (size_t body = 0; body < body_bytes && sent == head.size();) {
+    const ssize_t n =
+        ::send(fd, chunk.data(), std::min(chunk.size(), body_bytes - body), MSG_NOSIGNAL);
+    if (n <= 0) break;
+    body += static_cast<size_t>(n);
+  }
+  std::string answer;
+  char buffer[4096];
+  ssize_t n;
+  while ((n = ::recv(fd, buffer, sizeof buffer, 0)) > 0) answer.append(buffer, n);
+  ::close(fd);
+  return answer.substr(0, answer.find("\r\n"));
+}
+
+class ServeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    rules_ = dir_.WriteFile("health.yaml", kRules).string();
+    token_file_ = dir_.WriteFile("token", kToken).string();
+    ::chmod(token_file_.c_str(), 0600);
+  }
+  ScopedTempDir dir_;
+  std::string rules_, token_file_;
+};
+
+TEST_F(ServeTest, ServesTheNodeReportHealthzMetricsAndResults) {
+  Serve serve;
+  ASSERT_TRUE(serve.Start(dir_, "serve", {"--role", "master", "--rules", rules_})) << serve.Log();
+  ASSERT_TRUE(serve.WaitForFirstRun()) << serve.Log();
+  httplib::Client client = serve.Client();
+
+  auto healthz = client.Get("/healthz");
+  ASSERT_TRUE(healthz);
+  EXPECT_EQ(healthz->status, 503);
+  const nlohmann::json health = nlohmann::json::parse(healthz->body);
+  EXPECT_EQ(health["failing"], nlohmann::json({"smoke.absent"}));
+
+  auto node = client.Get("/system/health/v1");
+  ASSERT_TRUE(node);
+  ASSERT_EQ(node->status, 200);
+  const nlohmann::json report = nlohmann::json::parse(node->body);
+  EXPECT_EQ(report.size(), 7u) << report.dump();
+  EXPECT_EQ(report["node_role"], "master");
+  EXPECT_EQ(report["ip"], "127.0.0.1");
+
+  auto results = client.Get("/api/v1/results");
+  ASSERT_TRUE(results);
+  const nlohmann::json json = nlohmann::json::parse(results->body);
+  EXPECT_EQ(json["schema"], "flightcheck/report/v1");
+  EXPECT_EQ(json["summary"]["fail"], 1);
+  EXPECT_EQ(json["phase"], "health");
+
+  auto metrics = client.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find(
+                R"(flightcheck_rule_status{rule="smoke.absent",phase="health",status="fail"} 1)"),
+            std::string::npos);
+  EXPECT_NE(metrics->body.find("flightcheck_health_runs_total "), std::string::npos);
+
+  // The runs go on: the counter grows with the interval (1 s).
+  auto runs = [&client] {
+    auto res = client.Get("/metrics");
+    std::smatch match;
+    const std::string body = res ? res->body : "";
+    return std::regex_search(body, match, std::regex(R"(flightcheck_health_runs_total (\d+))"))
+               ? std::stoi(match[1].str())
+               : -1;
+  };
+  const int before = runs();
+  std::this_thread::sleep_for(milliseconds(2500));
+  EXPECT_GE(runs(), before + 1);
+
+  // The 3DT tree of this node alone; unknown ids are 404 with 3DT's text.
+  auto nodes = client.Get("/system/health/v1/nodes");
+  ASSERT_TRUE(nodes);
+  EXPECT_EQ(nlohmann::json::parse(nodes->body)["nodes"][0]["host_ip"], "127.0.0.1");
+  auto unknown = client.Get("/system/health/v1/units/nope.service");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 404);
+  EXPECT_EQ(unknown->body, "nope.service not found\n");
+}
+
+TEST_F(ServeTest, TheCheckRunnerListsAndRuns) {
+  Serve serve;
+  ASSERT_TRUE(serve.Start(dir_, "serve", {"--role", "agent", "--rules", rules_})) << serve.Log();
+  httplib::Client client = serve.Client();
+  auto list = client.Get("/system/checks/v1/node/");
+  ASSERT_TRUE(list);
+  EXPECT_EQ(nlohmann::json::parse(list->body)["smoke.absent"]["description"],
+            "a file that is not there");
+  auto run = client.Post("/system/checks/v1/node/", R"({"check": ["smoke.etc-exists"]})",
+                         "application/json");
+  ASSERT_TRUE(run);
+  EXPECT_EQ(
+      nlohmann::json::parse(run->body),
+      nlohmann::json::parse(
+          R"({"status": 0, "checks": {"smoke.etc-exists": {"output": "exists true", "status": 0}}})"));
+  auto all = client.Post("/system/checks/v1/node/", "", "");  // no body: every check
+  ASSERT_TRUE(all);
+  EXPECT_EQ(nlohmann::json::parse(all->body)["status"], 2);
+  auto missing =
+      client.Post("/system/checks/v1/node/", R"({"check": ["nope"]})", "application/json");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 404);
+  EXPECT_EQ(missing->body, "missing checks: [nope]\n");
+  auto bad_type = client.Post("/system/checks/v1/node/", "x", "text/plain");
+  ASSERT_TRUE(bad_type);
+  EXPECT_EQ(bad_type->status, 415);
+  auto bad_json = client.Post("/system/checks/v1/node/", "{", "application/json");
+  ASSERT_TRUE(bad_json);
+  EXPECT_EQ(bad_json->status, 400);
+  auto wrong_kind = client.Get("/system/checks/v1/galaxy/");
+  ASSERT_TRUE(wrong_kind);
+  EXPECT_EQ(wrong_kind->status, 404);
+  EXPECT_EQ(wrong_kind->body, "unrecognized check type: galaxy\n");
+  auto cluster = client.Post("/system/checks/v1/cluster/", "", "");
+  ASSERT_TRUE(cluster);
+  EXPECT_EQ(nlohmann::json::parse(cluster->body)["status"], 3);  // nothing to run is not OK
+  // Read-only everywhere else.
+  auto post = client.Post("/metrics", "", "");
+  ASSERT_TRUE(post);
+  EXPECT_EQ(post->status, 405);
+  auto del = client.Delete("/system/health/v1");
+  ASSERT_TRUE(del);
+  EXPECT_EQ(del->status, 405);
+}
+
+TEST_F(ServeTest, ATokenIsRequiredOnEveryRouteButHealthz) {
+  Serve serve;
+  ASSERT_TRUE(serve.Start(dir_, "serve",
+                          {"--role", "master", "--rules", rules_, "--token-file", token_file_}))
+      << serve.Log();
+  httplib::Client client = serve.Client();
+  for (const std::string path : {"/system/health/v1", "/metrics", "/api/v1/results",
+                                 "/system/health/v1/units", "/system/checks/v1/node/"}) {
+    auto none = client.Get(path);
+    ASSERT_TRUE(none);
+    EXPECT_EQ(none->status, 401) << path;
+    EXPECT_EQ(none->get_header_value("WWW-Authenticate"), "Bearer realm=\"flightcheck\"");
+    auto wrong = client.Get(path, {{"Authorization", "Bearer 0123456789abcdef0123456789abcdeX"}});
+    ASSERT_TRUE(wrong);
+    EXPECT_EQ(wrong->status, 401) << path;
+    auto right = client.Get(path, {{"Authorization", std::string("Bearer ") + kToken}});
+    ASSERT_TRUE(right);
+    EXPECT_EQ(right->status, 200) << path;
+    auto dcos = client.Get(path, {{"Authorization", std::string("token=") + kToken}});
+    ASSERT_TRUE(dcos);
+    EXPECT_EQ(dcos->status, 200) << path;
+  }
+  auto post = client.Post("/system/checks/v1/node/", "", "");
+  ASSERT_TRUE(post);
+  EXPECT_EQ(post->status, 401);
+  ASSERT_TRUE(serve.WaitForFirstRun());
+  auto healthz = client.Get("/healthz");  // for load balancers, which send no token
+  ASSERT_TRUE(healthz);
+  EXPECT_EQ(healthz->status, 503);
+  EXPECT_EQ(serve.Log().find(kToken), std::string::npos);  // never logged
+}
+
+TEST_F(ServeTest, BadStartsAreRefusedWithTheReason) {
+  const CliRun open = RunFlightcheck({"serve", "--role", "master", "--listen", "0.0.0.0:18999"});
+  EXPECT_EQ(open.exit_code, 64);
+  EXPECT_EQ(open.err,
+            "flightcheck: error: --listen 0.0.0.0:18999: a non-loopback address needs "
+            "--token-file (clients send \"Authorization: Bearer <token>\"); without one, bind "
+            "127.0.0.1 and put a proxy with authentication in front\n" +
+                kUsageHint);
+  ::chmod(token_file_.c_str(), 0644);
+  const CliRun readable = RunFlightcheck(
+      {"serve", "--role", "master", "--listen", "0.0.0.0:18999", "--token-file", token_file_});
+  EXPECT_EQ(readable.exit_code, 64);
+  EXPECT_EQ(readable.err, fmt::format("flightcheck: error: --token-file: '{}' is readable by "
+                                      "others (mode 0644); chmod 600 it\n",
+                                      token_file_) +
+                              kUsageHint);
+  const std::string short_token = dir_.WriteFile("short", "abc\n").string();
+  ::chmod(short_token.c_str(), 0600);
+  EXPECT_EQ(RunFlightcheck({"serve", "--role", "master", "--token-file", short_token}).exit_code,
+            64);
+  const CliRun listen = RunFlightcheck({"serve", "--role", "master", "--listen", "localhost"});
+  EXPECT_EQ(listen.exit_code, 64);
+  EXPECT_EQ(listen.err,
+            "flightcheck: error: --listen: 'localhost' is not HOST:PORT (e.g. 127.0.0.1:1050, "
+            "[::1]:1050, 0.0.0.0:1050)\n" +
+                kUsageHint);
+  const CliRun interval = RunFlightcheck({"serve", "--role", "master", "--interval", "10ms"});
+  EXPECT_EQ(interval.exit_code, 64);
+  EXPECT_EQ(interval.err,
+            "flightcheck: error: --interval: '10ms' is not a duration of at least 1s (e.g. 60s)\n" +
+                kUsageHint);
+  const CliRun nodes =
+      RunFlightcheck({"serve", "--role", "master", "--rules", rules_, "--nodes", "10.0.0.1=boss"});
+  EXPECT_EQ(nodes.exit_code, 64);
+  EXPECT_EQ(nodes.err,
+            "flightcheck: error: --nodes: '10.0.0.1=boss': role must be master, agent or "
+            "public_agent\n" +
+                kUsageHint);
+  // The port is taken: the daemon says so and exits non-zero.
+  Serve first;
+  ASSERT_TRUE(first.Start(dir_, "first", {"--role", "master", "--rules", rules_}));
+  const CliRun taken = RunFlightcheck({"serve", "--role", "master", "--rules", rules_, "--listen",
+                                       fmt::format("127.0.0.1:{}", first.port())});
+  EXPECT_EQ(taken.exit_code, 3);
+  EXPECT_NE(taken.err.find(fmt::format("cannot listen on 127.0.0.1:{}", first.port())),
+            std::string::npos)
+      << taken.err;
+}
+
+TEST_F(ServeTest, EveryPathParameterRefusesTraversal) {
+  Serve serve;
+  ASSERT_TRUE(serve.Start(dir_, "serve", {"--role", "master", "--rules", rules_}));
+  ASSERT_TRUE(serve.WaitForFirstRun());
+  const std::vector<std::string> patterns = {"/system/health/v1/units/{}",
+                                             "/system/health/v1/units/{}/nodes",
+                                             "/system/health/v1/units/{}/nodes/x",
+                                             "/system/health/v1/units/x/nodes/{}",
+                                             "/system/health/v1/nodes/{}",
+                                             "/system/health/v1/nodes/{}/units",
+                                             "/system/health/v1/nodes/{}/units/x",
+                                             "/system/health/v1/nodes/x/units/{}",
+                                             "/system/checks/v1/{}/"};
+  const std::vector<std::string> hostile = {"..",
+                                            "%2e%2e",
+                                            "%2E%2E",
+                                            "a%00b",
+                                            "%00",
+                                            "..%2f..%2fetc%2fpasswd",
+                                            "%2fetc%2fpasswd",
+                                            "/etc/passwd",
+                                            "..%5c.."};
+  httplib::Client client = serve.Client();
+  for (const std::string& pattern : patterns) {
+    for (const std::string& id : hostile) {
+      const std::string path = fmt::format(fmt::runtime(pattern), id);
+      auto res = client.Get(path);
+      ASSERT_TRUE(res) << path;
+      EXPECT_GE(res->status, 400) << path;
+      EXPECT_LT(res->status, 500) << path;
+      EXPECT_EQ(res->body.find("root:"), std::string::npos) << path;
+    }
+  }
+}
+
+TEST_F(ServeTest, OversizedRequestsAreRefusedWithoutTheDaemonGrowing) {
+  Serve serve;
+  ASSERT_TRUE(serve.Start(dir_, "serve", {"--role", "master", "--rules", rules_}));
+  ASSERT_TRUE(serve.WaitForFirstRun());
+  // Warm up the worker threads, then measure.
+  for (int i = 0; i < 20; ++i) serve.Client().Get("/system/health/v1");
+  const long before = serve.RssKib();
+  const std::string huge_header =
+      "GET /system/health/v1 HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(8 << 20, 'a') +
+      "\r\n\r\n";
+  const std::string many_headers = [] {
+    std::string head = "GET /metrics HTTP/1.1\r\n";
+    for (int i = 0; i < 1000; ++i) head += fmt::format("X-H{}: {}\r\n", i, std::string(8000, 'b'));
+    return head + "\r\n";
+  }();
+  for (int round = 0; round < 3; ++round) {
+    EXPECT_EQ(RawRequest(serve.port(), huge_header),
+              "HTTP/1.1 431 Request Header Fields Too Large");
+    EXPECT_EQ(RawRequest(serve.port(), many_headers),
+              "HTTP/1.1 431 Request Header Fields Too Large");
+    EXPECT_EQ(RawRequest(serve.port(),
+                         "POST /system/checks/v1/node/ HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                         "application/json\r\nContent-Length: 104857600\r\n\r\n",
+                         100 << 20),
+              "HTTP/1.1 413 Payload Too Large");
+    EXPECT_EQ(RawRequest(serve.port(), "GET /" + std::string(20000, 'u') + " HTTP/1.1\r\n\r\n"),
+              "HTTP/1.1 414 URI Too Long");
+  }
+  const long after = serve.RssKib();
+  ASSERT_GT(before, 0);
+  EXPECT_LT(after - before, 2048) << "RSS grew from " << before << " KiB to " << after << " KiB";
+  auto still = serve.Client().Get("/system/health/v1");
+  ASSERT_TRUE(still);
+  EXPECT_EQ(still->status, 200);
+}
+
+TEST_F(ServeTest, SigtermEndsARunInProgressWithinASecondAndExitsZero) {
+  const std::string slow = dir_.WriteFile("slow.yaml", R"(apiVersion: flightcheck/v1
+kind: RuleSet
+phase: health
+rules:
+  - id: slow.sleep
+    probe: {command: {argv: [sleep, "30"]}}
+    timeout: 60s
+    expect: {exit_code: 0}
+)")
+                               .string();
+  Serve serve;
+  ASSERT_TRUE(serve.Start(dir_, "serve", {"--role", "agent", "--rules", slow}));
+  std::this_thread::sleep_for(milliseconds(300));  // the run is in `sleep 30` now
+  const auto started = steady_clock::now();
+  ASSERT_EQ(::kill(serve.process().pid(), SIGTERM), 0);
+  int status = 0;
+  pid_t reaped = 0;
+  while (steady_clock::now() - started < milliseconds(3000) &&
+         (reaped = ::waitpid(serve.process().pid(), &status, WNOHANG)) == 0) {
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  const auto took = steady_clock::now() - started;
+  ASSERT_EQ(reaped, serve.process().pid()) << serve.Log();
+  EXPECT_LT(took, milliseconds(1000));
+  EXPECT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << serve.Log();
+  EXPECT_EQ(::system("pgrep -f '^sleep 30$' >/dev/null"), 256) << "the probe's sleep survived";
+}
+
+TEST_F(ServeTest, SighupReloadsTheRules) {
+  const std::string rules = dir_.WriteFile("reload.yaml", kPassingRules).string();
+  Serve serve;
+  ASSERT_TRUE(serve.Start(dir_, "serve", {"--role", "agent", "--rules", rules}));
+  ASSERT_TRUE(serve.WaitForFirstRun());
+  ASSERT_EQ(serve.Client().Get("/healthz")->status, 200);
+  dir_.WriteFile("reload.yaml", kRules);
+  ASSERT_EQ(::kill(serve.process().pid(), SIGHUP), 0);
+  const auto until = steady_clock::now() + milliseconds(5000);
+  int status = 200;
+  while (steady_clock::now() < until && (status = serve.Client().Get("/healthz")->status) == 200) {
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  EXPECT_EQ(status, 503);
+  EXPECT_NE(serve.Log().find("reloaded the rules and the node list"), std::string::npos);
+  // A broken file on reload keeps the rules that were running.
+  dir_.WriteFile("reload.yaml", "rules: [");
+  ASSERT_EQ(::kill(serve.process().pid(), SIGHUP), 0);
+  std::this_thread::sleep_for(milliseconds(1500));
+  EXPECT_NE(serve.Log().find("reload failed, the previous rules stay"), std::string::npos);
+  EXPECT_TRUE(serve.process().running());
+  EXPECT_EQ(serve.Client().Get("/healthz")->status, 503);
+}
+
+// Five nodes: two healthy daemons, one daemon stopped, one node answering 500 and one that
+// never answers within the timeout (stand-ins, the two last: a daemon cannot be made to do that).
+TEST_F(ServeTest, AggregationListsUnansweringNodesAsUnknown) {
+  const std::string passing = dir_.WriteFile("passing.yaml", kPassingRules).string();
+  Serve healthy1, healthy2, stopped;
+  ASSERT_TRUE(healthy1.Start(dir_, "n1", {"--role", "agent", "--rules", passing}, "127.0.0.41"));
+  ASSERT_TRUE(healthy2.Start(dir_, "n2", {"--role", "agent", "--rules", passing}, "127.0.0.42"));
+  ASSERT_TRUE(stopped.Start(dir_, "n3", {"--role", "agent", "--rules", passing}, "127.0.0.43"));
+  const int stopped_port = stopped.port();
+  stopped.process().Stop();
+  HttpResponder failing, slow;
+  ASSERT_TRUE(failing.ListenTcp());
+  ASSERT_TRUE(slow.ListenTcp());
+  failing.Start([](const std::string&) { return HttpResponder::Answer(500, "boom"); });
+  slow.Start([](const std::string&) { return HttpResponder::Hang(); });
+  const std::string nodes = fmt::format(
+      "127.0.0.41:{}=agent,127.0.0.42:{}=public_agent,127.0.0.43:{}=agent,127.0.0.1:{}=agent,"
+      "127.0.0.1:{}=master",
+      healthy1.port(), healthy2.port(), stopped_port, failing.port(), slow.port());
+  Serve master;
+  ASSERT_TRUE(master.Start(
+      dir_, "master",
+      {"--role", "master", "--rules", passing, "--nodes", nodes, "--pull-timeout", "1s"}))
+      << master.Log();
+  ASSERT_TRUE(healthy1.WaitForFirstRun());
+  ASSERT_TRUE(healthy2.WaitForFirstRun());
+  httplib::Client client = master.Client();
+  const auto started = steady_clock::now();
+  auto res = client.Get("/system/health/v1/nodes?cache=0");  // a fresh pull, waited for
+  const auto took = steady_clock::now() - started;
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  EXPECT_LT(took, milliseconds(4000));
+  EXPECT_FALSE(res->get_header_value("Last-Modified-3DT").empty());
+  const nlohmann::json listed = nlohmann::json::parse(res->body)["nodes"];
+  ASSERT_EQ(listed.size(), 5u) << res->body;
+  std::map<std::string, int> health;
+  for (const nlohmann::json& node : listed) {
+    health[fmt::format("{}:{}", node["host_ip"].get<std::string>(),
+                       node["role"].get<std::string>())] = node["health"];
+  }
+  EXPECT_EQ(health["127.0.0.41:agent"], 0);
+  EXPECT_EQ(health["127.0.0.42:agent_public"], 0);
+  EXPECT_EQ(health["127.0.0.43:agent"], 3);
+  EXPECT_EQ(health["127.0.0.1:agent"], 3);
+  EXPECT_EQ(health["127.0.0.1:master"], 3);
+  const nlohmann::json report = nlohmann::json::parse(client.Get("/system/health/v1/report")->body);
+  EXPECT_NE(report["Nodes"]["127.0.0.43"]["Error"].get<std::string>().find("cannot reach"),
+            std::string::npos)
+      << report.dump();
+  auto metrics = client.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("flightcheck_cluster_nodes{health=\"3\"} 3"), std::string::npos);
+  EXPECT_NE(metrics->body.find("flightcheck_cluster_nodes{health=\"0\"} 2"), std::string::npos);
+}
+
+TEST_F(ServeTest, PromtoolAcceptsTheMetricsAndPrometheusScrapesThem) {
+  Serve serve;
+  ASSERT_TRUE(serve.Start(dir_, "serve", {"--role", "master", "--rules", rules_}));
+  ASSERT_TRUE(serve.WaitForFirstRun());
+  const std::string metrics = serve.Client().Get("/metrics")->body;
+  const std::filesystem::path file = dir_.WriteFile("metrics.txt", metrics);
+  EXPECT_EQ(::system(fmt::format("promtool check metrics < {} > {} 2>&1", file.string(),
+                                 (dir_.path() / "promtool.out").string())
+                         .c_str()),
+            0)
+      << std::ifstream(dir_.path() / "promtool.out").rdbuf();
+
+  const int prometheus_port = 19090;
+  dir_.WriteFile("prometheus.yml", fmt::format(R"(global:
+  scrape_interval: 1s
+scrape_configs:
+  - job_name: flightcheck
+    static_configs:
+      - targets: ["127.0.0.1:{}"]
+)",
+                                               serve.port()));
+  ChildProcess prometheus;
+  ASSERT_TRUE(
+      prometheus.Start({"prometheus", "--config.file=" + (dir_.path() / "prometheus.yml").string(),
+                        "--storage.tsdb.path=" + (dir_.path() / "tsdb").string(),
+                        fmt::format("--web.listen-address=127.0.0.1:{}", prometheus_port)},
+                       dir_.path() / "prometheus.log"));
+  ASSERT_TRUE(WaitForTcp("127.0.0.1", prometheus_port, milliseconds(20000)));
+  httplib::Client api("127.0.0.1", prometheus_port);
+  auto query = [&api](const std::string& expr) {
+    auto res = api.Get("/api/v1/query", httplib::Params{{"query", expr}}, httplib::Headers{});
+    return res ? nlohmann::json::parse(res->body, nullptr, false) : nlohmann::json();
+  };
+  nlohmann::json up;
+  const auto until = steady_clock::now() + milliseconds(30000);
+  while (steady_clock::now() < until) {
+    up = query("up{job=\"flightcheck\"}");
+    if (up.is_object() && !up["data"]["result"].empty() &&
+        up["data"]["result"][0]["value"][1] == "1") {
+      break;
+    }
+    std::this_thread::sleep_for(milliseconds(250));
+  }
+  ASSERT_TRUE(up.is_object()) << std::ifstream(dir_.path() / "prometheus.log").rdbuf();
+  ASSERT_FALSE(up["data"]["result"].empty()) << up.dump();
+  EXPECT_EQ(up["data"]["result"][0]["value"][1], "1");
+  const nlohmann::json failing =
+      query("flightcheck_rule_status{rule=\"smoke.absent\",status=\"fail\"}");
+  ASSERT_FALSE(failing["data"]["result"].empty()) << failing.dump();
+  EXPECT_EQ(failing["data"]["result"][0]["value"][1], "1");
+  const nlohmann::json runs = query("flightcheck_health_runs_total");
+  ASSERT_FALSE(runs["data"]["result"].empty()) << runs.dump();
+}
+
+}  // namespace
+}  // namespace flightcheck::testing
