@@ -4,6 +4,7 @@
 // server/.
 #include <arpa/inet.h>
 #include <ifaddrs.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
@@ -226,6 +227,9 @@ Result<server::HealthRunSetup> LoadSetup(const ServeFlags& flags) {
 }
 
 int RunServe(ServeFlags& flags) {
+  // Two malloc arenas, not eight per core: the request threads allocate little, and a daemon that
+  // runs for the cluster's life should not hold an arena per thread it ever ran.
+  ::mallopt(M_ARENA_MAX, 2);
   Result<ListenAddress> listen = ParseListen(flags.listen);
   if (!listen) return UsageError(listen.error().message());
   if (flags.request.role.empty()) {

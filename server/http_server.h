@@ -26,7 +26,7 @@ struct HttpServerOptions {
   std::string tls_certificate;  // PEM files; both or neither
   std::string tls_key;
   HeadLimits limits;
-  int threads = 16;              // connections served at once; more wait in the kernel backlog
+  int threads = 64;  // connections served at once (keep-alive holds one); more wait in the backlog
   int read_timeout_seconds = 5;  // a client that stops sending mid-request is dropped
   int keep_alive_seconds = 5;
   int keep_alive_requests = 100;
