@@ -141,7 +141,10 @@ class Manager {
     BusHandle bus(raw);
     const std::string what = "connecting to the systemd manager at " + address;
     r = sd_bus_set_address(raw, address.c_str());
-    if (r < 0) return BusFailure(what, r, nullptr).WithContext("bad address");
+    if (r < 0) {
+      return Status::InvalidArgument(
+          fmt::format("systemd bus address {}: {}", QuoteForMessage(address), std::strerror(-r)));
+    }
     if (deadline.expired()) return Status::Timeout(what + ": deadline passed");
     r = sd_bus_start(raw);
     if (r < 0) {
@@ -402,7 +405,8 @@ ProbeDescriptor Descriptor() {
             "active/inactive/activating, ExecMainStatus != 0, auto-restart that never was active "
             "or is flapping; an inactive unit is healthy only when it is a oneshot service that "
             "ran and exited 0 or is triggered by a timer), output (\"\" when healthy; otherwise "
-            "why, then a newline and the unit's last 50 journal lines)"},
+            "why, then a newline and the unit's last 50 journal lines, or a note that the "
+            "journal could not be read)"},
            {"count", FactType::Int(),
             "units matched; a plain name the manager does not know counts, as load_state "
             "not-found"},
