@@ -411,7 +411,10 @@ ProbeDescriptor Descriptor() {
             "units matched; a plain name the manager does not know counts, as load_state "
             "not-found"},
            {"unhealthy", FactType::ListOf(FactKind::kString), "ids of the units with health 1"},
-           {"all_healthy", FactType::Bool(), "count > 0 and no unit is unhealthy"}},
+           {"all_healthy", FactType::Bool(), "count > 0 and no unit is unhealthy"},
+           {"detail", FactType::String(),
+            "one line for messages: \"no unit matches <names>\", \"<n> of <m> units "
+            "unhealthy: <id> (<active_state>/<sub_state>), ...\", \"\" when all are healthy"}},
       .default_timeout = Milliseconds(10000),
   };
 }
@@ -467,9 +470,12 @@ Result<Facts> Probe(const Params& params, const HostContext& host, Deadline dead
 
   Facts units = nlohmann::json::array();
   std::vector<std::string> unhealthy;
+  std::vector<std::string> unhealthy_states;
   for (auto& [unit, verdict] : judged) {
     if (verdict.health != 0) {
       unhealthy.push_back(unit.id);
+      unhealthy_states.push_back(
+          fmt::format("{} ({}/{})", unit.id, unit.active_state, unit.sub_state));
       JournalQuery query;
       query.unit = unit.id;
       query.max_lines = kJournalTail;
@@ -498,6 +504,14 @@ Result<Facts> Probe(const Params& params, const HostContext& host, Deadline dead
     });
   }
   Facts facts;
+  if (units.empty()) {
+    facts["detail"] = "no unit matches " + JoinStrings(requested);
+  } else if (!unhealthy.empty()) {
+    facts["detail"] = fmt::format("{} of {} unit{} unhealthy: {}", unhealthy.size(), units.size(),
+                                  units.size() == 1 ? "" : "s", JoinStrings(unhealthy_states));
+  } else {
+    facts["detail"] = "";
+  }
   facts["count"] = units.size();
   facts["all_healthy"] = !units.empty() && unhealthy.empty();
   facts["units"] = std::move(units);

@@ -171,6 +171,7 @@ TEST_F(SystemdIntegrationTest, RunningServiceIsHealthy) {
   EXPECT_EQ(unit["output"], "");
   EXPECT_EQ((*facts)["unhealthy"], Facts::array());
   EXPECT_EQ((*facts)["all_healthy"], true);
+  EXPECT_EQ((*facts)["detail"], "");
 }
 
 TEST_F(SystemdIntegrationTest, FailedServiceIsUnhealthyWithItsJournal) {
@@ -193,6 +194,7 @@ TEST_F(SystemdIntegrationTest, FailedServiceIsUnhealthyWithItsJournal) {
   EXPECT_TRUE(Contains(output, "FC-FAIL-MARKER before failing")) << output;
   EXPECT_EQ((*facts)["unhealthy"], Facts::array({"fc-fail.service"}));
   EXPECT_EQ((*facts)["all_healthy"], false);
+  EXPECT_EQ((*facts)["detail"], "1 of 1 unit unhealthy: fc-fail.service (failed/failed)");
 }
 
 TEST_F(SystemdIntegrationTest, AutoRestartingServiceIsUnhealthy) {
@@ -294,6 +296,7 @@ TEST_F(SystemdIntegrationTest, GlobsAndLists) {
   EXPECT_EQ((*none)["count"], 0);
   EXPECT_EQ((*none)["units"], Facts::array());
   EXPECT_EQ((*none)["all_healthy"], false) << "no unit matched: not all healthy";
+  EXPECT_EQ((*none)["detail"], "no unit matches nothing-here-*.service");
 }
 
 TEST_F(SystemdIntegrationTest, AbsentBusFailsFastWithinTheDeadline) {
@@ -408,6 +411,8 @@ TEST_F(SystemdIntegrationTest, HealthUnitsRuleEndToEnd) {
   ASSERT_EQ(report["results"].size(), 1u) << run.out;
   EXPECT_EQ(report["results"][0]["status"], "fail") << run.out;
   EXPECT_TRUE(Contains(run.out, "FC-FAIL-MARKER")) << "the facts carry the failed unit's journal";
+  const std::string detail = report["results"][0].value("detail", "");
+  EXPECT_TRUE(Contains(detail, "fc-fail.service (failed/failed)")) << run.out;
 }
 
 TEST_F(SystemdIntegrationTest, HarnessLeavesNoProcessBehind) {
