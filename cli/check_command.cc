@@ -23,6 +23,8 @@ struct CheckFlags {
   std::vector<std::string> rules;
   std::string root = "/";
   std::string docker_socket = "/var/run/docker.sock";
+  std::string systemd_bus = HostContext().systemd_bus;
+  std::string journal_directory;
   std::string format = "text";
   std::string output;
   bool strict = false;
@@ -48,6 +50,8 @@ int RunCheck(CheckFlags& flags) {
   HostContext host;
   host.root = HostContext::LiveRootAsSlash(flags.root);
   host.docker_socket = flags.docker_socket;
+  host.systemd_bus = flags.systemd_bus;
+  host.journal_directory = flags.journal_directory;
   host.commands = &LocalCommandRunner::Shared();
 
   // A live progress line on a terminal (stderr), so a long wait-until rule shows it is alive.
@@ -99,6 +103,10 @@ void AddCheckCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--tag", request.tags, "Only rules with one of these tags (repeatable)");
   cmd->add_option("--root", flags->root, "Read host files under DIR (default /)");
   cmd->add_option("--docker-socket", flags->docker_socket, "Docker Engine API socket");
+  cmd->add_option("--systemd-bus", flags->systemd_bus,
+                  "systemd manager D-Bus address (default unix:path=/run/systemd/private)");
+  cmd->add_option("--journal-dir", flags->journal_directory,
+                  "Read journal files from DIR (default: the host's journal)");
   cmd->add_option("--var", request.vars, "NAME=VALUE for ${NAME} in rules; commas make a list");
   cmd->add_option("--vars-file", request.vars_file,
                   "JSON object of variables (e.g. an artifact's variables.json); --var wins");

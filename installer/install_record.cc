@@ -6,23 +6,6 @@
 
 namespace flightcheck {
 
-std::optional<InstallRecord> ParseInstallRecord(std::string_view text) {
-  text = text.substr(0, size_t{64} << 10);
-  InstallRecord record;
-  for (std::string_view line : SplitFields(text, "\n")) {
-    const size_t equals = line.find('=');
-    if (equals == std::string_view::npos) continue;
-    const std::string_view key = line.substr(0, equals);
-    const std::string value(Trim(line.substr(equals + 1)));
-    if (key == "artifact") record.artifact = value;
-    if (key == "config_hash") record.config_hash = value;
-    if (key == "cluster_hash") record.cluster_hash = value;
-    if (key == "role") record.role = value;
-  }
-  if (record.artifact.empty()) return std::nullopt;
-  return record;
-}
-
 InstallComparison CompareInstall(const std::optional<InstallRecord>& installed,
                                  std::string_view artifact, std::string_view config_hash,
                                  std::string_view cluster_hash, std::string_view role,

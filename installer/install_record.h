@@ -1,8 +1,7 @@
-// What install.sh leaves on a host when an install finished:
-// $INSTALL_PREFIX/.flightcheck-installed, "key=value" lines (artifact, config_hash, cluster_hash,
-// role). The stages read it to decide what a host needs: nothing (this very artifact is installed),
-// nothing either (an earlier artifact of the same cluster, from before agents were added), or a
-// refusal (another configuration, which is never silently replaced).
+// What a host's install record (checks/install_record.h: the file install.sh leaves when an install
+// finished) means for a stage: nothing to do (this very artifact is installed), nothing either (an
+// earlier artifact of the same cluster, from before agents were added), or a refusal (another
+// configuration, which is never silently replaced).
 //
 // Pure values and functions; thread-compatible.
 #pragma once
@@ -11,18 +10,9 @@
 #include <string>
 #include <string_view>
 
+#include "checks/install_record.h"
+
 namespace flightcheck {
-
-struct InstallRecord {
-  std::string artifact;  // flightcheck-<hash>: the artifact's directory name
-  std::string config_hash;
-  std::string cluster_hash;
-  std::string role;
-};
-
-// The record in text; nullopt when there is none (empty text) or it lacks the artifact line.
-// Unknown lines are ignored; at most the first 64 KiB are read.
-std::optional<InstallRecord> ParseInstallRecord(std::string_view text);
 
 enum class InstallMatch {
   kNone,         // nothing installed

@@ -200,8 +200,18 @@ asio::awaitable<bool> StageRun::SettleByInstallRecord(HostState& host, SshConnec
       fmt::format("cat {} 2>/dev/null; exit 0",
                   ShellQuote(config_.install_prefix + "/.flightcheck-installed")),
       command_timeout());
-  const std::optional<InstallRecord> record =
-      read.exit_code == 0 ? ParseInstallRecord(read.stdout_text) : std::nullopt;
+  std::optional<InstallRecord> record;
+  if (read.exit_code == 0) {
+    Result<std::optional<InstallRecord>> parsed = ParseInstallRecord(read.stdout_text);
+    if (!parsed) {
+      // Something is installed, but what is unknown: never install over it.
+      host.status = HostStatus::kFailed;
+      host.message = fmt::format("cannot read the install record {}/.flightcheck-installed: {}",
+                                 config_.install_prefix, parsed.error().message());
+      co_return true;
+    }
+    record = std::move(*parsed);
+  }
   const InstallComparison installed = CompareInstall(record, artifact_.stem, state().config_hash,
                                                      cluster_hash_, host.role, host.address);
   if (installed.match == InstallMatch::kNone) co_return false;

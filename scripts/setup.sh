@@ -15,6 +15,9 @@ packages=(
   # the real services the integration tests and benchmarks run (TESTBED.md)
   docker.io zookeeper dnsmasq openssh-server openssh-client sudo netcat-openbsd iproute2 util-linux
   procps
+  # systemd user manager and systemd-journald in a mount namespace (TESTBED.md; PID 1 need not be
+  # systemd)
+  systemd
   # benchmarks: hyperfine times; dig and adjtimex let the shell baseline check DNS and the clock
   hyperfine bind9-dnsutils adjtimex pssh jq time
 )

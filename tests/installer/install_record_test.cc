@@ -5,21 +5,8 @@
 namespace flightcheck {
 namespace {
 
-TEST(InstallRecordTest, ParsesTheLinesInstallShWrites) {
-  const std::optional<InstallRecord> record = ParseInstallRecord(
-      "artifact=flightcheck-0123\nconfig_hash=aaa\ncluster_hash=ccc\nrole=master\nfuture=x\n");
-  ASSERT_TRUE(record);
-  EXPECT_EQ(record->artifact, "flightcheck-0123");
-  EXPECT_EQ(record->config_hash, "aaa");
-  EXPECT_EQ(record->cluster_hash, "ccc");
-  EXPECT_EQ(record->role, "master");
-  EXPECT_FALSE(ParseInstallRecord(""));
-  EXPECT_FALSE(ParseInstallRecord("role=master\n")) << "no artifact: not a record";
-  EXPECT_FALSE(ParseInstallRecord(std::string(1 << 20, '=')));
-}
-
 TEST(InstallRecordTest, ComparisonSaysWhatTheHostNeeds) {
-  const InstallRecord record{"flightcheck-0123", "aaaaaaaaaaaaaaaa", "cccc", "agent"};
+  const InstallRecord record{"flightcheck-0123", "aaaaaaaaaaaaaaaa", "cccc", "agent", ""};
   EXPECT_EQ(CompareInstall(std::nullopt, "flightcheck-0123", "aaaaaaaaaaaaaaaa", "cccc", "agent",
                            "10.0.0.2")
                 .match,

@@ -1,0 +1,58 @@
+// Reads a unit's journal entries over sd-journal: the journal probe, the systemd_unit probe's
+// output tail, and support bundles use it.
+//
+// A reader call owns the sd_journal handle it opens and closes it before returning; there is no
+// shared state, so calls may run concurrently from any thread. Failures (a journal that cannot be
+// opened or read, a deadline that passes) come back as a non-OK Status, never as "no entries".
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "checks/deadline.h"
+#include "checks/host_context.h"
+#include "checks/status.h"
+
+namespace flightcheck {
+
+struct JournalEntry {
+  uint64_t realtime_usec = 0;  // __REALTIME_TIMESTAMP: µs since the Unix epoch
+  std::string identifier;      // SYSLOG_IDENTIFIER, else _COMM, else "unknown"
+  std::string pid;             // SYSLOG_PID, else _PID; "" when the entry has neither
+  std::string message;         // MESSAGE, made valid UTF-8
+};
+
+struct JournalQuery {
+  std::string unit;  // "dcos-mesos-master.service"
+  size_t max_lines = 50;
+  // Only entries at or after this realtime (µs since the epoch); nullopt for all of them.
+  std::optional<uint64_t> since_realtime_usec;
+};
+
+// "2026-12-01T16:29:37.123456Z sh[16329]: MARKER" (RFC 3339 in UTC with microseconds; no
+// "[pid]" when the entry has none). Pure.
+std::string FormatJournalLine(const JournalEntry& entry);
+
+// A duration for `since`: a positive integer followed by s, m, h or d ("90s", "30m", "1h", "2d").
+// InvalidArgument otherwise. Pure.
+Result<std::chrono::seconds> ParseJournalAge(std::string_view text);
+
+// The last query.max_lines entries of query.unit, oldest first: entries with
+// _SYSTEMD_UNIT=<unit> (what the unit's processes logged) or UNIT=<unit> (what the manager said
+// about it), and their user-manager counterparts _SYSTEMD_USER_UNIT and USER_UNIT, as
+// `journalctl -u` / `--user-unit` select them (without their _PID/_UID restrictions).
+//
+// Where it reads: host.journal_directory when set (sd_journal_open_directory); otherwise the
+// host's own journal (sd_journal_open, SD_JOURNAL_LOCAL_ONLY) on the live root, or the journal
+// files of the OS tree under host.root (SD_JOURNAL_OS_ROOT). Gives up with Timeout when the
+// deadline passes; an unreadable journal is Unavailable or PermissionDenied. A journal without
+// entries for the unit is an empty list, not an error.
+Result<std::vector<JournalEntry>> ReadUnitJournal(const HostContext& host,
+                                                  const JournalQuery& query, Deadline deadline);
+
+}  // namespace flightcheck
