@@ -110,7 +110,7 @@ using MessageHandle = std::unique_ptr<sd_bus_message, MessageUnref>;
 
 // Frees an sd_bus_error on scope exit.
 struct ScopedBusError {
-  sd_bus_error error = SD_BUS_ERROR_NULL;
+  sd_bus_error error{};  // SD_BUS_ERROR_NULL, without its C99 compound literal
   ~ScopedBusError() { sd_bus_error_free(&error); }
 };
 

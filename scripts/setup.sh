@@ -9,7 +9,7 @@ packages=(
   # libraries (DESIGN.md: Debian packages only)
   libboost-dev libsystemd-dev nlohmann-json3-dev libyaml-dev libspdlog-dev libfmt-dev
   libcli11-dev libgtest-dev libgmock-dev libc-ares-dev libcurl4-openssl-dev libssl-dev
-  libarchive-dev libcrypt-dev libre2-dev
+  libarchive-dev libcrypt-dev libre2-dev libcpp-httplib-dev
   # fuzzing: libFuzzer through clang, run for a bounded time by test.sh
   clang libclang-rt-14-dev libfuzzer-14-dev
   # the real services the integration tests and benchmarks run (TESTBED.md)
@@ -20,6 +20,9 @@ packages=(
   systemd
   # benchmarks: hyperfine times; dig and adjtimex let the shell baseline check DNS and the clock
   hyperfine bind9-dnsutils adjtimex pssh jq time
+  # the health daemon's consumers and peers: promtool and a real Prometheus scrape /metrics, wrk
+  # loads it, node_exporter is the peer the benchmark compares it with
+  prometheus prometheus-node-exporter wrk
 )
 
 missing=()

@@ -1,5 +1,7 @@
 #include "server/health_snapshot.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "runner/json_writer.h"
@@ -69,10 +71,21 @@ HealthSnapshot BuildSnapshot(Report report, uint64_t runs, double finished_unix,
       AppendJsonString(failing_list, failing[i]);
     }
     failing_list += "]";
+    // Why each failing rule failed, in its own words (a unit rule names the units).
+    std::string reasons = "{";
+    for (const RuleResult& result : report.results) {
+      if (std::find(failing.begin(), failing.end(), result.id) == failing.end()) continue;
+      if (reasons.size() > 1) reasons += ", ";
+      AppendJsonString(reasons, result.id);
+      reasons += ": ";
+      AppendJsonString(reasons, result.detail.empty() ? result.message : result.detail);
+    }
+    reasons += "}";
     snapshot.healthz_status = failing.empty() && !report.results.empty() ? 200 : 503;
     snapshot.healthz = fmt::format(
-        "{{\"status\": \"{}\", \"failing\": {}, \"run_started_at\": \"{}\", \"rules\": {}}}\n",
-        snapshot.healthz_status == 200 ? "ok" : "failing", failing_list, report.started_at,
+        "{{\"status\": \"{}\", \"failing\": {}, \"reasons\": {}, \"run_started_at\": \"{}\", "
+        "\"rules\": {}}}\n",
+        snapshot.healthz_status == 200 ? "ok" : "failing", failing_list, reasons, report.started_at,
         report.results.size());
   }
   snapshot.report = std::move(report);

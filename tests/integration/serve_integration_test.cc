@@ -24,6 +24,7 @@
 #include "tests/cli/run_flightcheck.h"
 #include "tests/testbed/http_responder.h"
 #include "tests/testbed/process.h"
+#include "tests/testbed/systemd_user_manager.h"
 #include "tests/testbed/temp_dir.h"
 
 namespace flightcheck::testing {
@@ -591,6 +592,141 @@ scrape_configs:
   EXPECT_EQ(failing["data"]["result"][0]["value"][1], "1");
   const nlohmann::json runs = query("flightcheck_health_runs_total");
   ASSERT_FALSE(runs["data"]["result"].empty()) << runs.dump();
+}
+
+// The node report of a real systemd user manager and its journald: a healthy and a failed unit,
+// the failed one's journal lines in its output, and /healthz naming it.
+TEST_F(ServeTest, UnitsOfARealSystemdManagerInTheNodeReportAndHealthz) {
+  SystemdUserManager manager;
+  ASSERT_EQ(manager.Start(), "");
+  manager.WriteUnit("fcs-sleep.service",
+                    "[Unit]\nDescription=Sleeper: sleeps for the test\n"
+                    "[Service]\nExecStart=/bin/sleep 1000\n");
+  // Stays 0.3 s after printing, so that journald can still attribute the line to the unit.
+  manager.WriteUnit("fcs-fail.service",
+                    "[Unit]\nDescription=fails at once\n[Service]\nExecStart=/bin/sh -c 'echo "
+                    "FCS-FAIL-MARKER before failing; sleep 0.3; exec /bin/false'\n");
+  ASSERT_EQ(manager.Systemctl({"daemon-reload"}), 0);
+  ASSERT_EQ(manager.Systemctl({"start", "fcs-sleep.service"}), 0);
+  (void)manager.Systemctl({"start", "fcs-fail.service"});
+  ASSERT_TRUE(manager.WaitForProperty("fcs-sleep.service", "SubState", "running"));
+  ASSERT_TRUE(manager.WaitForProperty("fcs-fail.service", "ActiveState", "failed"));
+  const std::string rules = dir_.WriteFile("units.yaml", R"(apiVersion: flightcheck/v1
+kind: RuleSet
+phase: health
+rules:
+  - id: svc.units
+    probe: {systemd_unit: {name: "fcs-*.service"}}
+    expect: {all_healthy: true}
+)")
+                                .string();
+  Serve serve;
+  ASSERT_TRUE(
+      serve.Start(dir_, "serve",
+                  {"--role", "agent", "--rules", rules, "--systemd-bus", manager.bus_address(),
+                   "--journal-directory", manager.journal_directory().string()}))
+      << serve.Log();
+  ASSERT_TRUE(serve.WaitForFirstRun());
+  httplib::Client client = serve.Client();
+  // journald writes asynchronously: the marker reaches the output within a few runs.
+  nlohmann::json units;
+  const auto until = steady_clock::now() + milliseconds(15000);
+  while (steady_clock::now() < until) {
+    units = nlohmann::json::parse(client.Get("/system/health/v1")->body)["units"];
+    if (units.size() == 2 &&
+        units[0]["output"].get<std::string>().find("FCS-FAIL-MARKER") != std::string::npos) {
+      break;
+    }
+    std::this_thread::sleep_for(milliseconds(200));
+  }
+  ASSERT_EQ(units.size(), 2u) << units.dump(2);
+  EXPECT_EQ(units[0]["id"], "fcs-fail.service");
+  EXPECT_EQ(units[0]["health"], 1);
+  EXPECT_NE(units[0]["output"].get<std::string>().find("FCS-FAIL-MARKER"), std::string::npos)
+      << units[0].dump(2);
+  EXPECT_EQ(units[0].size(), 6u);
+  EXPECT_EQ(units[1]["id"], "fcs-sleep.service");
+  EXPECT_EQ(units[1]["health"], 0);
+  EXPECT_EQ(units[1]["name"], "Sleeper");
+  EXPECT_EQ(units[1]["description"], "sleeps for the test");
+  EXPECT_EQ(units[1]["output"], "");
+
+  const nlohmann::json list =
+      nlohmann::json::parse(client.Get("/system/health/v1/units")->body)["units"];
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0], nlohmann::json({{"id", "fcs-fail.service"},
+                                     {"name", "fcs-fail.service"},
+                                     {"health", 1},
+                                     {"description", "fails at once"}}));
+  const nlohmann::json nodes =
+      nlohmann::json::parse(client.Get("/system/health/v1/units/fcs-fail.service/nodes")->body);
+  EXPECT_EQ(nodes["nodes"][0]["health"], 1);
+  auto on_node = client.Get("/system/health/v1/units/fcs-fail.service/nodes/127.0.0.1");
+  ASSERT_TRUE(on_node);
+  EXPECT_NE(on_node->body.find("FCS-FAIL-MARKER"), std::string::npos);
+
+  auto healthz = client.Get("/healthz");
+  ASSERT_TRUE(healthz);
+  EXPECT_EQ(healthz->status, 503);
+  const nlohmann::json health = nlohmann::json::parse(healthz->body);
+  EXPECT_EQ(health["failing"], nlohmann::json({"svc.units"}));
+  EXPECT_NE(health["reasons"]["svc.units"].get<std::string>().find("fcs-fail.service"),
+            std::string::npos)
+      << healthz->body;
+}
+
+// The shipped unit file: `systemd-analyze verify` finds nothing to say about it, and the real
+// systemd user manager runs it as Type=notify (READY=1 ends `systemctl start`), keeps it alive
+// through its watchdog, reloads it with SIGHUP and stops it cleanly. The hardening options are
+// left out under the user manager, which cannot apply them without privileges.
+TEST_F(ServeTest, TheShippedUnitFileRunsUnderARealSystemdManager) {
+  std::ifstream in(std::filesystem::path(FLIGHTCHECK_SOURCE_DIR) / "dist" /
+                   "flightcheck-health@.service");
+  ASSERT_TRUE(in) << "dist/flightcheck-health@.service";
+  const std::string shipped(std::istreambuf_iterator<char>(in), {});
+  const std::string binary = FLIGHTCHECK_BINARY;
+  std::string unit = std::regex_replace(shipped, std::regex("/usr/local/bin/flightcheck"), binary);
+  const std::filesystem::path verify_dir = dir_.path() / "verify";
+  std::filesystem::create_directories(verify_dir);
+  dir_.WriteFile("verify/flightcheck-health@master.service", unit);
+  const CliRun verify = RunFlightcheckScript(
+      fmt::format("systemd-analyze verify --man=no {}/flightcheck-health@master.service 2>&1",
+                  verify_dir.string()));
+  EXPECT_EQ(verify.exit_code, 0) << verify.out;
+  EXPECT_EQ(verify.out, "") << "systemd-analyze has objections";
+
+  SystemdUserManager manager;
+  ASSERT_EQ(manager.Start(), "");
+  // The user manager's copy: test rules, a port of its own, a short watchdog, no hardening.
+  const int port = 18771;
+  unit = std::regex_replace(
+      unit, std::regex("ExecStart=.*"),
+      fmt::format("ExecStart={} serve --role %i --listen 127.0.0.1:{} --rules {} --interval 1s",
+                  binary, port, rules_));
+  unit = std::regex_replace(unit, std::regex("WatchdogSec=.*"), "WatchdogSec=2s");
+  unit = unit.substr(0, unit.find("# Hardening")) + unit.substr(unit.find("[Install]"));
+  manager.WriteUnit("flightcheck-health@.service", unit);
+  ASSERT_EQ(manager.Systemctl({"daemon-reload"}), 0);
+  std::string output;
+  ASSERT_EQ(manager.Systemctl({"start", "flightcheck-health@agent.service"}, &output), 0)
+      << output << manager.log();
+  EXPECT_EQ(manager.Property("flightcheck-health@agent.service", "ActiveState"), "active");
+  EXPECT_EQ(manager.Property("flightcheck-health@agent.service", "NotifyAccess"), "main");
+  httplib::Client client("127.0.0.1", port);
+  auto report = client.Get("/system/health/v1");
+  ASSERT_TRUE(report);
+  EXPECT_EQ(nlohmann::json::parse(report->body)["node_role"], "agent");
+  // Three watchdog periods: a daemon that did not ping would have been killed and restarted.
+  const std::string pid = manager.Property("flightcheck-health@agent.service", "MainPID");
+  std::this_thread::sleep_for(milliseconds(6000));
+  EXPECT_EQ(manager.Property("flightcheck-health@agent.service", "ActiveState"), "active");
+  EXPECT_EQ(manager.Property("flightcheck-health@agent.service", "MainPID"), pid);
+  EXPECT_EQ(manager.Property("flightcheck-health@agent.service", "NRestarts"), "0");
+  ASSERT_EQ(manager.Systemctl({"reload", "flightcheck-health@agent.service"}, &output), 0)
+      << output;
+  ASSERT_EQ(manager.Systemctl({"stop", "flightcheck-health@agent.service"}, &output), 0) << output;
+  EXPECT_EQ(manager.Property("flightcheck-health@agent.service", "Result"), "success");
+  EXPECT_EQ(manager.Property("flightcheck-health@agent.service", "ExecMainStatus"), "0");
 }
 
 }  // namespace
