@@ -354,8 +354,10 @@ int RunServe(ServeFlags& flags) {
   }
   sd_notify(0, "STOPPING=1");
   log->info(fmt::format("signal {}: stopping", signals.signal()));
-  server.Stop();
+  // The daemon first: its stop token also ends a check-runner run that a request is waiting for,
+  // so that no request thread holds up the exit.
   daemon.Stop();
+  server.Stop();
   http_thread.join();
   KillRunningCommandGroups();
   return kExitOk;

@@ -16,9 +16,21 @@ std::vector<UnitHealth> UnitsOfReport(const Report& report) {
   std::vector<UnitHealth> units;
   std::set<std::string> seen;
   for (const RuleResult& result : report.results) {
-    if (result.probe != "systemd_unit" || !result.facts.is_object()) continue;
-    const auto list = result.facts.find("units");
-    if (list == result.facts.end() || !list->is_array()) continue;
+    if (result.probe != "systemd_unit") continue;
+    const auto list = result.facts.is_object() ? result.facts.find("units") : result.facts.end();
+    if (list == result.facts.end() || !list->is_array()) {
+      // The units could not be read (no bus, a timeout): not "no units, so healthy". The rule
+      // stands in as an unhealthy unit, so that the node and the cluster tree say so.
+      if (seen.insert(result.id).second) {
+        units.push_back({.id = result.id,
+                         .name = result.title.empty() ? result.id : result.title,
+                         .description = "the units of this rule could not be read",
+                         .health = 1,
+                         .output = "could not check: " +
+                                   (result.error.empty() ? result.message : result.error)});
+      }
+      continue;
+    }
     for (const nlohmann::json& unit : *list) {
       if (!unit.is_object()) continue;
       UnitHealth health;

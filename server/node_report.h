@@ -4,7 +4,10 @@
 // help, name). DC/OS's UI, CLI and the masters' pullers read this shape.
 //
 // Units come from the `units` fact of every result whose probe is `systemd_unit` (the probe
-// computes health and output by 3DT's rules). A unit named by two rules is listed once.
+// computes health and output by 3DT's rules). A unit named by two rules is listed once. A
+// systemd_unit rule that could not read its units (an error: no bus, a timeout) is listed as an
+// unhealthy unit named by the rule id, with "could not check: <why>" as its output: 3DT dropped
+// such units silently, which a master then counted as healthy.
 //
 // Pure functions; thread-safe.
 #pragma once

@@ -729,5 +729,36 @@ TEST_F(ServeTest, TheShippedUnitFileRunsUnderARealSystemdManager) {
   EXPECT_EQ(manager.Property("flightcheck-health@agent.service", "ExecMainStatus"), "0");
 }
 
+// No manager to ask: the node is not "healthy with no units" but unhealthy, saying why.
+TEST_F(ServeTest, UnitsThatCannotBeReadMakeTheNodeUnhealthy) {
+  const std::string rules = dir_.WriteFile("units.yaml", R"(apiVersion: flightcheck/v1
+kind: RuleSet
+phase: health
+rules:
+  - id: svc.units
+    probe: {systemd_unit: {name: "dcos-*.service"}}
+    timeout: 2s
+    expect: {all_healthy: true}
+)")
+                                .string();
+  Serve serve;
+  ASSERT_TRUE(serve.Start(dir_, "serve",
+                          {"--role", "agent", "--rules", rules, "--systemd-bus",
+                           "unix:path=" + (dir_.path() / "no-such-bus").string()}))
+      << serve.Log();
+  ASSERT_TRUE(serve.WaitForFirstRun());
+  httplib::Client client = serve.Client();
+  const nlohmann::json units =
+      nlohmann::json::parse(client.Get("/system/health/v1")->body)["units"];
+  ASSERT_EQ(units.size(), 1u) << units.dump();
+  EXPECT_EQ(units[0]["id"], "svc.units");
+  EXPECT_EQ(units[0]["health"], 1);
+  EXPECT_EQ(units[0]["output"].get<std::string>().rfind("could not check: ", 0), 0u)
+      << units[0].dump();
+  EXPECT_EQ(
+      nlohmann::json::parse(client.Get("/system/health/v1/nodes")->body)["nodes"][0]["health"], 1);
+  EXPECT_EQ(client.Get("/healthz")->status, 503);
+}
+
 }  // namespace
 }  // namespace flightcheck::testing

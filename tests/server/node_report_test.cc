@@ -49,6 +49,23 @@ TEST(NodeReportTest, ExactlyThe3dtKeys) {
   EXPECT_EQ(json["units"][1]["health"], 1);
 }
 
+TEST(NodeReportTest, UnitsThatCouldNotBeReadAreUnhealthyNotMissing) {
+  Report report;
+  RuleResult errored;
+  errored.id = "health.units";
+  errored.title = "The product's systemd units are healthy";
+  errored.probe = "systemd_unit";
+  errored.status = RuleStatus::kError;
+  errored.error = "unavailable: cannot connect to the systemd manager at unix:path=/x";
+  report.results.push_back(errored);
+  const std::vector<UnitHealth> units = UnitsOfReport(report);
+  ASSERT_EQ(units.size(), 1u);
+  EXPECT_EQ(units[0].id, "health.units");
+  EXPECT_EQ(units[0].health, 1);
+  EXPECT_EQ(units[0].output,
+            "could not check: unavailable: cannot connect to the systemd manager at unix:path=/x");
+}
+
 TEST(NodeReportTest, RoleWords) {
   EXPECT_EQ(DcosRoleName("public_agent"), "agent_public");
   EXPECT_EQ(DcosRoleName("slave_public"), "agent_public");
