@@ -435,9 +435,9 @@ TEST_F(DockerPreflightTest, WholeMasterPreflightOnThisHostRunsEveryRule) {
   EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()), expected);
   EXPECT_EQ(ids.size(), expected.size());
   EXPECT_EQ(report["summary"]["total"], expected.size());
-  // Not selected: ports.agent, the bootstrap and agent resource and disk rules, and the
-  // postflight zookeeper.quorum.
-  EXPECT_EQ(report["summary"]["unselected"], 6);
+  // Not selected: ports.agent, the bootstrap and agent resource and disk rules, the postflight
+  // zookeeper.quorum and units.healthy, and the five health rules.
+  EXPECT_EQ(report["summary"]["unselected"], 12);
 
   for (const char* id :
        {"docker.installed", "docker.running", "docker.version", "docker.storage-driver"}) {
