@@ -1,6 +1,5 @@
 #include "checks/http_client.h"
 
-#include <curl/curl.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,24 +11,23 @@
 
 #include <fmt/format.h>
 
+#include "checks/curl_library.h"
+
 namespace flightcheck {
 namespace {
 
+// Each deleter holds the library it came from: libcurl is loaded at run time
+// (checks/curl_library.h).
 struct CurlDeleter {
-  void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
+  const CurlLibrary* curl;
+  void operator()(CURL* handle) const { curl->easy_cleanup(handle); }
 };
 struct SlistDeleter {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+  const CurlLibrary* curl;
+  void operator()(curl_slist* list) const { curl->slist_free_all(list); }
 };
 using CurlHandle = std::unique_ptr<CURL, CurlDeleter>;
 using CurlList = std::unique_ptr<curl_slist, SlistDeleter>;
-
-// curl_easy handles are only thread-safe once curl_global_init has run, and it must run once:
-// a function-local static gives both without a global constructor.
-bool CurlReady() {
-  static const bool ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
-  return ready;
-}
 
 struct BodySink {
   std::string* body;
@@ -79,14 +77,14 @@ Status CheckUnixSocket(const std::string& path) {
   return Status::Ok();
 }
 
-Status MapCurlError(CURLcode code, long os_errno, const char* error_buffer, const std::string& url,
-                    const HttpOptions& options, double seconds) {
+Status MapCurlError(const CurlLibrary& curl, CURLcode code, long os_errno, const char* error_buffer,
+                    const std::string& url, const HttpOptions& options, double seconds) {
   const bool unix_socket = !options.unix_socket.empty();
   const std::string what =
       unix_socket ? fmt::format("GET {} on {}", url, options.unix_socket) : "GET " + url;
   const std::string target = unix_socket ? options.unix_socket : url;
   const std::string detail =
-      error_buffer[0] != '\0' ? std::string(error_buffer) : curl_easy_strerror(code);
+      error_buffer[0] != '\0' ? std::string(error_buffer) : curl.easy_strerror(code);
   switch (code) {
     case CURLE_OPERATION_TIMEDOUT:
       return Status::Timeout(fmt::format("{}: no complete answer within {}", what,
@@ -122,62 +120,64 @@ Result<HttpResponse> HttpGet(const std::string& url, Deadline deadline,
     if (Status status = CheckUnixSocket(options.unix_socket); !status.ok()) return status;
   }
   if (deadline.expired()) return Status::Timeout(fmt::format("GET {}: deadline passed", url));
-  if (!CurlReady()) return Status::Internal("curl_global_init failed");
-  CurlHandle curl(curl_easy_init());
-  if (!curl) return Status::Internal("curl_easy_init failed");
-  CURL* handle = curl.get();
+  Result<const CurlLibrary*> loaded = Curl();
+  if (!loaded) return loaded.error();
+  const CurlLibrary& curl = **loaded;
+  CurlHandle easy(curl.easy_init(), CurlDeleter{&curl});
+  if (!easy) return Status::Internal("curl_easy_init failed");
+  CURL* handle = easy.get();
 
   HttpResponse response;
   BodySink sink{&response.body, options.max_body};
   char error_buffer[CURL_ERROR_SIZE] = {};
-  CurlList headers;
+  CurlList headers(nullptr, SlistDeleter{&curl});
   for (const std::string& header : options.headers) {
     // Appending returns the list head (the same one after the first item), or null and leaves
     // the list untouched.
-    curl_slist* head = curl_slist_append(headers.get(), header.c_str());
+    curl_slist* head = curl.slist_append(headers.get(), header.c_str());
     if (head == nullptr) return Status::Internal("curl_slist_append failed");
     if (head != headers.get()) headers.reset(head);
   }
 
-  curl_easy_setopt(handle, CURLOPT_URL, url.c_str());
+  curl.easy_setopt(handle, CURLOPT_URL, url.c_str());
   // Probes run on worker threads: no SIGALRM-based DNS timeouts.
-  curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
+  curl.easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
 #if LIBCURL_VERSION_NUM >= 0x075500
-  curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl.easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
 #else
-  curl_easy_setopt(handle, CURLOPT_PROTOCOLS, static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+  curl.easy_setopt(handle, CURLOPT_PROTOCOLS, static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
   if (!deadline.infinite()) {
     const long timeout_ms = std::max<long>(1, static_cast<long>(deadline.remaining().count()));
-    curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+    curl.easy_setopt(handle, CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl.easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
   }
   if (!options.unix_socket.empty()) {
-    curl_easy_setopt(handle, CURLOPT_UNIX_SOCKET_PATH, options.unix_socket.c_str());
+    curl.easy_setopt(handle, CURLOPT_UNIX_SOCKET_PATH, options.unix_socket.c_str());
     // A local socket is never reached through a proxy, whatever http_proxy says.
-    curl_easy_setopt(handle, CURLOPT_PROXY, "");
+    curl.easy_setopt(handle, CURLOPT_PROXY, "");
   }
   if (!options.verify_tls) {
-    curl_easy_setopt(handle, CURLOPT_SSL_VERIFYPEER, 0L);
-    curl_easy_setopt(handle, CURLOPT_SSL_VERIFYHOST, 0L);
+    curl.easy_setopt(handle, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl.easy_setopt(handle, CURLOPT_SSL_VERIFYHOST, 0L);
   }
-  if (headers) curl_easy_setopt(handle, CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(handle, CURLOPT_USERAGENT, "flightcheck");
-  curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, error_buffer);
-  curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, &WriteBody);
-  curl_easy_setopt(handle, CURLOPT_WRITEDATA, &sink);
+  if (headers) curl.easy_setopt(handle, CURLOPT_HTTPHEADER, headers.get());
+  curl.easy_setopt(handle, CURLOPT_USERAGENT, "flightcheck");
+  curl.easy_setopt(handle, CURLOPT_ERRORBUFFER, error_buffer);
+  curl.easy_setopt(handle, CURLOPT_WRITEFUNCTION, &WriteBody);
+  curl.easy_setopt(handle, CURLOPT_WRITEDATA, &sink);
 
-  const CURLcode code = curl_easy_perform(handle);
+  const CURLcode code = curl.easy_perform(handle);
   response.seconds = std::chrono::duration<double>(SteadyClock::now() - started).count();
   response.truncated = sink.truncated;
   if (code != CURLE_OK && !(code == CURLE_WRITE_ERROR && sink.truncated)) {
     long os_errno = 0;
-    curl_easy_getinfo(handle, CURLINFO_OS_ERRNO, &os_errno);
-    return MapCurlError(code, os_errno, error_buffer, url, options, response.seconds);
+    curl.easy_getinfo(handle, CURLINFO_OS_ERRNO, &os_errno);
+    return MapCurlError(curl, code, os_errno, error_buffer, url, options, response.seconds);
   }
-  curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &response.status);
+  curl.easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &response.status);
   const char* content_type = nullptr;
-  if (curl_easy_getinfo(handle, CURLINFO_CONTENT_TYPE, &content_type) == CURLE_OK &&
+  if (curl.easy_getinfo(handle, CURLINFO_CONTENT_TYPE, &content_type) == CURLE_OK &&
       content_type != nullptr) {
     response.content_type = content_type;
   }

@@ -1,7 +1,5 @@
 #include "installer/artifact.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "checks/archive_library.h"
 #include "checks/file_io.h"
 #include "checks/probe.h"
 #include "checks/scoped_fd.h"
@@ -72,11 +71,14 @@ Entry FileEntry(std::string path, fs::path source, std::string what, mode_t mode
   return entry;
 }
 
+// libarchive is loaded at run time (checks/archive_library.h): each deleter holds it.
 struct ArchiveFree {
-  void operator()(archive* a) const { archive_write_free(a); }
+  const ArchiveLibrary* la;
+  void operator()(archive* a) const { la->write_free(a); }
 };
 struct EntryFree {
-  void operator()(archive_entry* e) const { archive_entry_free(e); }
+  const ArchiveLibrary* la;
+  void operator()(archive_entry* e) const { la->entry_free(e); }
 };
 
 // Where libarchive's output goes: every byte is hashed and counted, and written to file when there
@@ -110,13 +112,13 @@ class Sink {
   Status error_;
 };
 
-Status ArchiveError(archive* a, std::string_view what) {
-  const char* message = archive_error_string(a);
+Status ArchiveError(const ArchiveLibrary& la, archive* a, std::string_view what) {
+  const char* message = la.error_string(a);
   return Status::Internal(fmt::format("{}: {}", what, message ? message : "libarchive error"));
 }
 
 // Writes one entry with the fixed metadata that makes the bytes reproducible.
-Status WriteEntry(archive* a, const Entry& entry) {
+Status WriteEntry(const ArchiveLibrary& la, archive* a, const Entry& entry) {
   ScopedFd source;
   int64_t size = static_cast<int64_t>(entry.text.size());
   if (!entry.source.empty()) {
@@ -128,23 +130,22 @@ Status WriteEntry(archive* a, const Entry& entry) {
     if (::fstat(source.get(), &st) != 0) return Status::FromErrno("cannot read " + name, errno);
     size = st.st_size;
   }
-  std::unique_ptr<archive_entry, EntryFree> header(archive_entry_new());
-  archive_entry_set_pathname(header.get(), entry.path.c_str());
-  archive_entry_set_filetype(header.get(), entry.directory ? AE_IFDIR : AE_IFREG);
-  archive_entry_set_perm(header.get(), entry.mode);
-  archive_entry_set_size(header.get(), entry.directory ? 0 : size);
-  archive_entry_set_mtime(header.get(), 0, 0);
-  archive_entry_set_uid(header.get(), 0);
-  archive_entry_set_gid(header.get(), 0);
-  archive_entry_set_uname(header.get(), "root");
-  archive_entry_set_gname(header.get(), "root");
-  if (archive_write_header(a, header.get()) != ARCHIVE_OK) {
-    return ArchiveError(a, "cannot add " + entry.path);
+  std::unique_ptr<archive_entry, EntryFree> header(la.entry_new(), EntryFree{&la});
+  la.entry_set_pathname(header.get(), entry.path.c_str());
+  la.entry_set_filetype(header.get(), entry.directory ? AE_IFDIR : AE_IFREG);
+  la.entry_set_perm(header.get(), entry.mode);
+  la.entry_set_size(header.get(), entry.directory ? 0 : size);
+  la.entry_set_mtime(header.get(), 0, 0);
+  la.entry_set_uid(header.get(), 0);
+  la.entry_set_gid(header.get(), 0);
+  la.entry_set_uname(header.get(), "root");
+  la.entry_set_gname(header.get(), "root");
+  if (la.write_header(a, header.get()) != ARCHIVE_OK) {
+    return ArchiveError(la, a, "cannot add " + entry.path);
   }
   if (entry.source.empty()) {
-    if (!entry.text.empty() &&
-        archive_write_data(a, entry.text.data(), entry.text.size()) != size) {
-      return ArchiveError(a, "cannot add " + entry.path);
+    if (!entry.text.empty() && la.write_data(a, entry.text.data(), entry.text.size()) != size) {
+      return ArchiveError(la, a, "cannot add " + entry.path);
     }
     return Status::Ok();
   }
@@ -156,8 +157,8 @@ Status WriteEntry(archive* a, const Entry& entry) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return Status::FromErrno("cannot read " + entry.source.string(), errno);
     if (n == 0) return Status::Internal(entry.source.string() + " shrank while it was copied");
-    if (archive_write_data(a, buffer, static_cast<size_t>(n)) != n) {
-      return ArchiveError(a, "cannot add " + entry.path);
+    if (la.write_data(a, buffer, static_cast<size_t>(n)) != n) {
+      return ArchiveError(la, a, "cannot add " + entry.path);
     }
     left -= n;
   }
@@ -166,30 +167,34 @@ Status WriteEntry(archive* a, const Entry& entry) {
 
 // Writes the whole tarball (gzipped or not) into sink.
 Status WriteTar(const std::vector<Entry>& entries, bool gzip, Sink* sink) {
-  std::unique_ptr<archive, ArchiveFree> a(archive_write_new());
+  Result<const ArchiveLibrary*> loaded = Archive();
+  if (!loaded) return loaded.error();
+  const ArchiveLibrary& la = **loaded;
+  std::unique_ptr<archive, ArchiveFree> a(la.write_new(), ArchiveFree{&la});
   if (!a) return Status::Internal("cannot create a libarchive writer");
   // pax_restricted is plain ustar unless an entry needs more; gzip's default header carries the
   // time of writing, which would make every artifact different. Level 1: the binary's debug
   // information dominates, and the fastest level shrinks it nearly as well as the default at a
   // fraction of the time.
-  if (archive_write_set_format_pax_restricted(a.get()) != ARCHIVE_OK ||
-      (gzip ? archive_write_add_filter_gzip(a.get()) != ARCHIVE_OK ||
-                  archive_write_set_filter_option(a.get(), "gzip", "timestamp", nullptr) !=
-                      ARCHIVE_OK ||
-                  archive_write_set_filter_option(a.get(), "gzip", "compression-level", "1") !=
-                      ARCHIVE_OK
-            : archive_write_add_filter_none(a.get()) != ARCHIVE_OK)) {
-    return ArchiveError(a.get(), "cannot set up the tar writer");
+  if (la.write_set_format_pax_restricted(a.get()) != ARCHIVE_OK ||
+      (gzip
+           ? la.write_add_filter_gzip(a.get()) != ARCHIVE_OK ||
+                 la.write_set_filter_option(a.get(), "gzip", "timestamp", nullptr) != ARCHIVE_OK ||
+                 la.write_set_filter_option(a.get(), "gzip", "compression-level", "1") != ARCHIVE_OK
+           : la.write_add_filter_none(a.get()) != ARCHIVE_OK)) {
+    return ArchiveError(la, a.get(), "cannot set up the tar writer");
   }
-  if (archive_write_open2(a.get(), sink, nullptr, &Sink::Write, nullptr, nullptr) != ARCHIVE_OK) {
-    return sink->error().ok() ? ArchiveError(a.get(), "cannot start the tarball") : sink->error();
+  if (la.write_open2(a.get(), sink, nullptr, &Sink::Write, nullptr, nullptr) != ARCHIVE_OK) {
+    return sink->error().ok() ? ArchiveError(la, a.get(), "cannot start the tarball")
+                              : sink->error();
   }
   for (const Entry& entry : entries) {
-    Status status = WriteEntry(a.get(), entry);
+    Status status = WriteEntry(la, a.get(), entry);
     if (!status.ok()) return sink->error().ok() ? status : sink->error();
   }
-  if (archive_write_close(a.get()) != ARCHIVE_OK) {
-    return sink->error().ok() ? ArchiveError(a.get(), "cannot finish the tarball") : sink->error();
+  if (la.write_close(a.get()) != ARCHIVE_OK) {
+    return sink->error().ok() ? ArchiveError(la, a.get(), "cannot finish the tarball")
+                              : sink->error();
   }
   return sink->error();
 }

@@ -15,6 +15,8 @@
 
 #include <fmt/format.h>
 
+#include "server/elastic_thread_pool.h"
+
 namespace flightcheck::server {
 namespace {
 
@@ -256,7 +258,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(const HttpServerOptions& 
     server = std::make_unique<GuardedServer>(options);
   }
   const size_t threads = static_cast<size_t>(std::max(1, options.threads));
-  server->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  server->new_task_queue = [threads] { return new ElasticThreadPool(threads); };
   server->set_read_timeout(options.read_timeout_seconds, 0);
   server->set_write_timeout(options.read_timeout_seconds, 0);
   server->set_keep_alive_timeout(options.keep_alive_seconds);

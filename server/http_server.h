@@ -26,7 +26,8 @@ struct HttpServerOptions {
   std::string tls_certificate;  // PEM files; both or neither
   std::string tls_key;
   HeadLimits limits;
-  int threads = 64;  // connections served at once (keep-alive holds one); more wait in the backlog
+  int threads = 64;  // at most this many connections served at once (keep-alive holds one);
+                     // threads start as connections need them (ElasticThreadPool)
   int read_timeout_seconds = 5;  // a client that stops sending mid-request is dropped
   int keep_alive_seconds = 5;
   int keep_alive_requests = 100;

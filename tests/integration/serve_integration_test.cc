@@ -112,6 +112,12 @@ class Serve {
   const std::string& host() const { return host_; }
   ChildProcess& process() { return process_; }
 
+  // The daemon's memory map, from /proc: which shared objects it has loaded.
+  std::string Maps() const {
+    std::ifstream in(fmt::format("/proc/{}/maps", process_.pid()));
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+
   // VmRSS in KiB, from /proc.
   long RssKib() const {
     std::ifstream status(fmt::format("/proc/{}/status", process_.pid()));
@@ -231,6 +237,13 @@ TEST_F(ServeTest, ServesTheNodeReportHealthzMetricsAndResults) {
   ASSERT_TRUE(unknown);
   EXPECT_EQ(unknown->status, 404);
   EXPECT_EQ(unknown->body, "nope.service not found\n");
+
+  // No rule fetched a URL and nothing wrote an archive: libcurl and libarchive (and their closure
+  // of GnuTLS, Kerberos, ICU...) were never loaded (checks/shared_library.h).
+  const std::string maps = serve.Maps();
+  EXPECT_EQ(maps.find("libcurl"), std::string::npos) << maps;
+  EXPECT_EQ(maps.find("libarchive"), std::string::npos) << maps;
+  EXPECT_NE(maps.find("libsystemd"), std::string::npos) << maps;  // a linked one is listed
 }
 
 TEST_F(ServeTest, TheCheckRunnerListsAndRuns) {
