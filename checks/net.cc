@@ -1,7 +1,9 @@
 #include "checks/net.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -151,7 +153,20 @@ Result<std::string> TcpExchange(const std::string& host, int port, std::string_v
   return reply;
 }
 
-Result<HostPort> ParseHostPort(std::string_view text, int default_port) {
+bool IsIpAddress(const std::string& host) {
+  in_addr v4{};
+  in6_addr v6{};
+  return ::inet_pton(AF_INET, host.c_str(), &v4) == 1 ||
+         ::inet_pton(AF_INET6, host.c_str(), &v6) == 1;
+}
+
+bool IsLoopbackAddress(const std::string& host) {
+  in_addr v4{};
+  if (::inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  return host == "::1";
+}
+
+Result<HostPort> ParseHostPort(std::string_view text, int default_port, int min_port) {
   const std::string_view input = Trim(text);
   if (input.empty()) return Status::InvalidArgument("empty address");
   HostPort result;
@@ -193,9 +208,9 @@ Result<HostPort> ParseHostPort(std::string_view text, int default_port) {
   if (!port) {
     return Status::InvalidArgument(fmt::format("invalid port '{}' in '{}'", port_text, input));
   }
-  if (*port < 1 || *port > 65535) {
+  if (*port < min_port || *port > 65535) {
     return Status::InvalidArgument(
-        fmt::format("port {} in '{}' is out of range 1-65535", *port, input));
+        fmt::format("port {} in '{}' is out of range {}-65535", *port, input, min_port));
   }
   result.port = static_cast<int>(*port);
   return result;

@@ -38,8 +38,13 @@ struct HostPort {
 // Parses "1.2.3.4", "1.2.3.4:53", "[::1]:53", "[::1]", "::1" (a bare IPv6 literal, no port),
 // "name" and "name:2181". A missing port means default_port. InvalidArgument names the text and
 // the problem ("invalid port 'x' in 'host:x'", "port 70000 in 'host:70000' is out of range
-// 1-65535").
-Result<HostPort> ParseHostPort(std::string_view text, int default_port);
+// 1-65535"). min_port 0 accepts port 0 (a server's "any free port").
+Result<HostPort> ParseHostPort(std::string_view text, int default_port, int min_port = 1);
+
+// True for an IPv4 or IPv6 literal ("10.0.0.1", "::1"), false for a name or anything else.
+bool IsIpAddress(const std::string& host);
+// True for 127.0.0.0/8 and ::1.
+bool IsLoopbackAddress(const std::string& host);
 
 // "1.2.3.4:53", "[::1]:53" (brackets for any host containing ':'), "name:2181".
 std::string FormatHostPort(std::string_view host, int port);

@@ -2,7 +2,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <filesystem>
 #include <memory>
 
 #include <fmt/format.h>
@@ -10,6 +9,7 @@
 #include "checks/command_runner.h"
 #include "cli/cli_common.h"
 #include "cli/commands.h"
+#include "cli/host_flags.h"
 #include "runner/engine.h"
 #include "runner/reporters.h"
 #include "runner/run_request.h"
@@ -21,10 +21,7 @@ namespace {
 struct CheckFlags {
   RunRequest request;
   std::vector<std::string> rules;
-  std::string root = "/";
-  std::string docker_socket = "/var/run/docker.sock";
-  std::string systemd_bus = HostContext().systemd_bus;
-  std::string journal_directory;
+  HostFlags host;
   std::string format = "text";
   std::string output;
   bool strict = false;
@@ -34,10 +31,8 @@ struct CheckFlags {
 int RunCheck(CheckFlags& flags) {
   Result<ReportFormat> format = ParseReportFormat(flags.format);
   if (!format) return UsageError("--format: " + format.error().message());
-  std::error_code ec;
-  if (!std::filesystem::is_directory(flags.root, ec)) {
-    return UsageError(fmt::format("--root: '{}' is not a directory", flags.root));
-  }
+  Result<HostContext> host = HostFromFlags(flags.host);
+  if (!host) return UsageError(host.error().message());
   if (flags.color != "auto" && flags.color != "always" && flags.color != "never") {
     return UsageError(fmt::format("--color: '{}' is not one of auto, always, never", flags.color));
   }
@@ -46,13 +41,6 @@ int RunCheck(CheckFlags& flags) {
   flags.request.builtin_rules = flags.rules.empty();
   Result<RunOptions> options = ResolveRunRequest(flags.request, *rules);
   if (!options) return UsageError(options.error().message());
-
-  HostContext host;
-  host.root = HostContext::LiveRootAsSlash(flags.root);
-  host.docker_socket = flags.docker_socket;
-  host.systemd_bus = flags.systemd_bus;
-  host.journal_directory = flags.journal_directory;
-  host.commands = &LocalCommandRunner::Shared();
 
   // A live progress line on a terminal (stderr), so a long wait-until rule shows it is alive.
   const bool progress = ::isatty(STDERR_FILENO) == 1 && *format == ReportFormat::kText;
@@ -66,7 +54,7 @@ int RunCheck(CheckFlags& flags) {
   // Ctrl-C or SIGTERM ends the run cleanly: finished rules are reported, the rest "stopped".
   StopSignals stop_signals;
   options->stop = stop_signals.token();
-  const Report report = RunRules(*rules, *options, host, ProbeRegistry::Global());
+  const Report report = RunRules(*rules, *options, *host, ProbeRegistry::Global());
   // Commands still running belong to calls the run gave up on (stopped, or past the deadline):
   // their threads die with this process, so kill their process groups now, not never.
   KillRunningCommandGroups();
@@ -101,12 +89,7 @@ void AddCheckCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--phase", request.phase, "preflight, postflight or health");
   cmd->add_option("--role", request.role, "bootstrap, master, agent or public_agent");
   cmd->add_option("--tag", request.tags, "Only rules with one of these tags (repeatable)");
-  cmd->add_option("--root", flags->root, "Read host files under DIR (default /)");
-  cmd->add_option("--docker-socket", flags->docker_socket, "Docker Engine API socket");
-  cmd->add_option("--systemd-bus", flags->systemd_bus,
-                  "systemd manager D-Bus address (default unix:path=/run/systemd/private)");
-  cmd->add_option("--journal-dir", flags->journal_directory,
-                  "Read journal files from DIR (default: the host's journal)");
+  AddHostFlags(cmd, &flags->host);
   cmd->add_option("--var", request.vars, "NAME=VALUE for ${NAME} in rules; commas make a list");
   cmd->add_option("--vars-file", request.vars_file,
                   "JSON object of variables (e.g. an artifact's variables.json); --var wins");

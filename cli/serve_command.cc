@@ -22,12 +22,15 @@
 #include "checks/command_runner.h"
 #include "checks/file_io.h"
 #include "checks/host_context.h"
+#include "checks/net.h"
 #include "cli/cli_common.h"
 #include "cli/commands.h"
+#include "cli/host_flags.h"
 #include "installer/cluster_config.h"
 #include "runner/quantity.h"
 #include "runner/run_request.h"
 #include "runner/stop_signals.h"
+#include "runner/variables.h"
 #include "server/daemon_log.h"
 #include "server/health_api.h"
 #include "server/health_daemon.h"
@@ -52,54 +55,30 @@ struct ServeFlags {
   std::string pull_timeout = "3s";
   int pull_parallelism = 16;
   std::string ip, hostname;
-  std::string root = "/";
-  std::string docker_socket = "/var/run/docker.sock";
-  std::string systemd_bus = "unix:path=/run/systemd/private";
-  std::string journal_directory;
+  HostFlags host;
   RunRequest request;
 };
 
-struct ListenAddress {
-  std::string host;
-  int port = 0;
-};
-
-Result<ListenAddress> ParseListen(const std::string& text) {
-  const std::string usage = fmt::format(
-      "--listen: '{}' is not HOST:PORT (e.g. 127.0.0.1:1050, [::1]:1050, 0.0.0.0:1050)", text);
-  const size_t colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0) return Status::InvalidArgument(usage);
-  std::string host = text.substr(0, colon);
-  if (host.front() == '[') {
-    if (host.back() != ']') return Status::InvalidArgument(usage);
-    host = host.substr(1, host.size() - 2);
+Result<HostPort> ParseListen(const std::string& text) {
+  const std::string usage =
+      "give HOST:PORT with an IP address (e.g. 127.0.0.1:1050, [::1]:1050, 0.0.0.0:1050)";
+  Result<HostPort> parsed = ParseHostPort(text, -1, 0);
+  if (!parsed)
+    return Status::InvalidArgument(
+        fmt::format("--listen: {}; {}", parsed.error().message(), usage));
+  if (parsed->port < 0) {
+    return Status::InvalidArgument(fmt::format("--listen: no port in '{}'; {}", text, usage));
   }
-  const std::string port_text = text.substr(colon + 1);
-  int port = 0;
-  if (port_text.empty() || port_text.size() > 5 ||
-      port_text.find_first_not_of("0123456789") != std::string::npos ||
-      (port = std::stoi(port_text)) > 65535) {
-    return Status::InvalidArgument(usage);
-  }
-  in6_addr v6{};
-  in_addr v4{};
-  if (::inet_pton(AF_INET, host.c_str(), &v4) != 1 &&
-      ::inet_pton(AF_INET6, host.c_str(), &v6) != 1) {
+  if (!IsIpAddress(parsed->host)) {
     return Status::InvalidArgument(fmt::format(
         "--listen: '{}' is not an IP address; give the address to bind (127.0.0.1, 0.0.0.0, ::1)",
-        host));
+        parsed->host));
   }
-  return ListenAddress{host, port};
+  return parsed;
 }
 
 // The canonical role (slave → agent), or the text itself when it is no role.
 std::string RoleName(const std::string& text) { return NormalizeRole(text).value_or(text); }
-
-bool IsLoopback(const std::string& host) {
-  in_addr v4{};
-  if (::inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
-  return host == "::1";
-}
 
 bool IsWildcard(const std::string& host) { return host == "0.0.0.0" || host == "::"; }
 
@@ -112,7 +91,7 @@ std::string FirstHostAddress() {
     if (a->ifa_addr == nullptr || a->ifa_addr->sa_family != AF_INET) continue;
     char text[INET_ADDRSTRLEN] = {};
     ::inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(a->ifa_addr)->sin_addr, text, sizeof text);
-    if (!IsLoopback(text)) found = text;
+    if (!IsLoopbackAddress(text)) found = text;
   }
   ::freeifaddrs(list);
   return found;
@@ -144,61 +123,39 @@ Result<std::string> ReadToken(const std::string& path) {
 
 // "10.0.0.1", "10.0.0.1:1050", "10.0.0.1=agent", "[::1]:1051=master".
 Result<server::NodeTarget> ParseNode(const std::string& text, int default_port) {
-  server::NodeTarget node{.ip = text, .port = default_port, .role = "agent"};
-  if (const size_t equals = node.ip.find('='); equals != std::string::npos) {
-    node.role = server::DcosRoleName(RoleName(node.ip.substr(equals + 1)));
-    node.ip.resize(equals);
+  const size_t equals = text.find('=');
+  const std::string address = text.substr(0, equals);
+  const std::string role = equals == std::string::npos
+                               ? "agent"
+                               : server::DcosRoleName(RoleName(text.substr(equals + 1)));
+  Result<HostPort> parsed = ParseHostPort(address, default_port);
+  if (!parsed) {
+    return Status::InvalidArgument(
+        fmt::format("--nodes: {}; give ADDRESS[:PORT][=ROLE] (e.g. 10.0.0.2:1050=agent)",
+                    parsed.error().message()));
   }
-  if (!node.ip.empty() && node.ip.front() == '[') {
-    const size_t close = node.ip.find(']');
-    if (close == std::string::npos)
-      return Status::InvalidArgument("--nodes: missing ']' in " + text);
-    const std::string rest = node.ip.substr(close + 1);
-    node.ip = node.ip.substr(1, close - 1);
-    if (!rest.empty()) {
-      if (rest.front() != ':' || rest.size() < 2) {
-        return Status::InvalidArgument("--nodes: '" + text + "' is not [ADDRESS]:PORT");
-      }
-      node.port = std::atoi(rest.c_str() + 1);
-    }
-  } else if (std::count(node.ip.begin(), node.ip.end(), ':') == 1) {
-    const size_t colon = node.ip.find(':');
-    node.port = std::atoi(node.ip.c_str() + colon + 1);
-    node.ip.resize(colon);
-  }
-  in6_addr v6{};
-  in_addr v4{};
-  if (::inet_pton(AF_INET, node.ip.c_str(), &v4) != 1 &&
-      ::inet_pton(AF_INET6, node.ip.c_str(), &v6) != 1) {
+  if (!IsIpAddress(parsed->host)) {
     return Status::InvalidArgument(fmt::format(
-        "--nodes: '{}' is not ADDRESS[:PORT][=ROLE] with an IP address (e.g. 10.0.0.2:1050=agent)",
-        text));
+        "--nodes: '{}' is not an IP address; give ADDRESS[:PORT][=ROLE] (e.g. 10.0.0.2:1050=agent)",
+        parsed->host));
   }
-  if (node.port < 1 || node.port > 65535) {
-    return Status::InvalidArgument(fmt::format("--nodes: '{}': port out of range 1..65535", text));
-  }
-  if (node.role != "master" && node.role != "agent" && node.role != "agent_public") {
+  if (role != "master" && role != "agent" && role != "agent_public") {
     return Status::InvalidArgument(
         fmt::format("--nodes: '{}': role must be master, agent or public_agent", text));
   }
-  return node;
+  return server::NodeTarget{.ip = parsed->host, .port = parsed->port, .role = role};
 }
 
-Result<std::vector<server::NodeTarget>> NodeList(const ServeFlags& flags) {
+// The nodes to poll: --nodes, or on a master the nodes the cluster config lists.
+Result<std::vector<server::NodeTarget>> NodeList(const ServeFlags& flags,
+                                                 const std::optional<ClusterConfig>& config) {
   std::vector<server::NodeTarget> nodes;
   for (const std::string& item : SplitNameList(flags.nodes)) {
     Result<server::NodeTarget> node = ParseNode(item, flags.node_port);
     if (!node) return node.error();
     nodes.push_back(*node);
   }
-  if (!nodes.empty() || flags.config.empty() || RoleName(flags.request.role) != "master") {
-    return nodes;
-  }
-  // A master with the cluster config polls every node the config names.
-  std::optional<ClusterConfig> config =
-      LoadClusterConfigOrReport(flags.config, ConfigMode::kNode, false);
-  if (!config)
-    return Status::InvalidArgument(fmt::format("--config: '{}' is not usable", flags.config));
+  if (!nodes.empty() || !config || RoleName(flags.request.role) != "master") return nodes;
   auto add = [&](const std::vector<std::string>& list, const char* role) {
     for (const std::string& ip : list)
       nodes.push_back({.ip = ip, .port = flags.node_port, .role = role});
@@ -209,8 +166,18 @@ Result<std::vector<server::NodeTarget>> NodeList(const ServeFlags& flags) {
   return nodes;
 }
 
+// Loaded at start and on every reload (SIGHUP, or the cluster config changed).
 Result<server::HealthRunSetup> LoadSetup(const ServeFlags& flags) {
   server::HealthRunSetup setup;
+  std::optional<ClusterConfig> config;
+  if (!flags.config.empty()) {
+    // Its problems go to stderr (the journal, under systemd) with file:line:col.
+    config = LoadClusterConfigOrReport(flags.config, ConfigMode::kNode, false);
+    if (!config) {
+      return Status::InvalidArgument(
+          fmt::format("--config: '{}' has errors (listed above)", flags.config));
+    }
+  }
   std::optional<RuleSet> rules = LoadRulesOrReport(flags.rules);
   if (!rules) return Status::InvalidArgument("the rules have errors (listed above)");
   setup.rules = std::move(*rules);
@@ -220,17 +187,40 @@ Result<server::HealthRunSetup> LoadSetup(const ServeFlags& flags) {
   Result<RunOptions> options = ResolveRunRequest(request, setup.rules);
   if (!options) return options.error();
   setup.options = std::move(*options);
-  Result<std::vector<server::NodeTarget>> nodes = NodeList(flags);
+  if (config) {
+    // The cluster's values (master_list, health_units...) for the rules; --vars-file and --var
+    // win over them.
+    Variables variables = ClusterVariables(*config);
+    for (auto& [name, value] : setup.options.variables) variables[name] = std::move(value);
+    setup.options.variables = std::move(variables);
+  }
+  Result<std::vector<server::NodeTarget>> nodes = NodeList(flags, config);
   if (!nodes) return nodes.error();
   setup.nodes = std::move(*nodes);
   return setup;
+}
+
+// A version of a file: a rename over it (as editors and genconf do) changes the inode, an edit in
+// place the modification time.
+struct FileVersion {
+  dev_t device = 0;
+  ino_t inode = 0;
+  int64_t modified_ns = 0;
+  off_t size = -1;
+  bool operator==(const FileVersion&) const = default;
+};
+
+FileVersion VersionOf(const std::string& path) {
+  struct stat st {};
+  if (path.empty() || ::stat(path.c_str(), &st) != 0) return {};
+  return {st.st_dev, st.st_ino, st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec, st.st_size};
 }
 
 int RunServe(ServeFlags& flags) {
   // Two malloc arenas, not eight per core: the request threads allocate little, and a daemon that
   // runs for the cluster's life should not hold an arena per thread it ever ran.
   ::mallopt(M_ARENA_MAX, 2);
-  Result<ListenAddress> listen = ParseListen(flags.listen);
+  Result<HostPort> listen = ParseListen(flags.listen);
   if (!listen) return UsageError(listen.error().message());
   if (flags.request.role.empty()) {
     return UsageError("--role: give this node's role (master, agent or public_agent)");
@@ -240,7 +230,7 @@ int RunServe(ServeFlags& flags) {
     Result<std::string> read = ReadToken(flags.token_file);
     if (!read) return UsageError(read.error().message());
     token = *read;
-  } else if (!IsLoopback(listen->host)) {
+  } else if (!IsLoopbackAddress(listen->host)) {
     return UsageError(fmt::format(
         "--listen {}: a non-loopback address needs --token-file (clients send \"Authorization: "
         "Bearer <token>\"); without one, bind 127.0.0.1 and put a proxy with authentication "
@@ -263,7 +253,12 @@ int RunServe(ServeFlags& flags) {
   if (flags.node_port < 1 || flags.node_port > 65535) {
     return UsageError("--node-port: out of range 1..65535");
   }
+  Result<HostContext> host = HostFromFlags(flags.host);
+  if (!host) return UsageError(host.error().message());
   // Checked once here, so that a mistake is a usage error now rather than a log line later.
+  // The node list follows the cluster config: checked once a second, reloaded when it changed
+  // (taken before the first load, so that an edit during it is not missed).
+  FileVersion config_version = VersionOf(flags.config);
   Result<server::HealthRunSetup> first = LoadSetup(flags);
   if (!first) return UsageError(first.error().message());
 
@@ -300,24 +295,8 @@ int RunServe(ServeFlags& flags) {
   options.log_info = [log](const std::string& line) { log->info(line); };
   options.log_error = [log](const std::string& line) { log->error(line); };
 
-  HostContext host;
-  host.root = HostContext::LiveRootAsSlash(flags.root);
-  host.docker_socket = flags.docker_socket;
-  host.systemd_bus = flags.systemd_bus;
-  host.journal_directory = flags.journal_directory;
-  host.commands = &LocalCommandRunner::Shared();
-
-  bool first_used = false;
   server::HealthDaemon daemon(
-      options,
-      [&flags, &first, &first_used]() -> Result<server::HealthRunSetup> {
-        if (!first_used) {
-          first_used = true;
-          return std::move(*first);
-        }
-        return LoadSetup(flags);
-      },
-      host, ProbeRegistry::Global());
+      options, [&flags] { return LoadSetup(flags); }, *host, ProbeRegistry::Global());
   server::HealthApiOptions api;
   api.token = token;
   server::RegisterHealthApi(server.routes(), api, daemon.Hooks());
@@ -326,10 +305,7 @@ int RunServe(ServeFlags& flags) {
     log->critical(listening.message());
     return kExitError;
   }
-  if (Status started = daemon.Start(); !started.ok()) {
-    log->critical(started.ToString());
-    return kExitError;
-  }
+  daemon.Start(std::move(*first));
   StopSignals signals([&daemon, log] {
     log->info("SIGHUP: reloading the rules and the node list");
     daemon.Reload();
@@ -339,6 +315,8 @@ int RunServe(ServeFlags& flags) {
                         token.empty() ? "no token: loopback only" : "bearer token required",
                         FormatDuration(*interval)));
   sd_notify(0, "READY=1");
+  auto config_checked = std::chrono::steady_clock::now();
+  auto last_ping = std::chrono::steady_clock::now();
   uint64_t watchdog_usec = 0;
   const bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0;
   const auto tick =
@@ -346,7 +324,15 @@ int RunServe(ServeFlags& flags) {
   while (!signals.token().stop_requested()) {
     std::this_thread::sleep_for(
         std::min<std::chrono::microseconds>(tick, std::chrono::microseconds(200000)));
-    static auto last_ping = std::chrono::steady_clock::now();
+    if (!flags.config.empty() &&
+        std::chrono::steady_clock::now() - config_checked >= std::chrono::seconds(1)) {
+      config_checked = std::chrono::steady_clock::now();
+      if (FileVersion now = VersionOf(flags.config); now != config_version) {
+        config_version = now;
+        log->info(fmt::format("{} changed: reloading the rules and the node list", flags.config));
+        daemon.Reload();
+      }
+    }
     if (watchdog && std::chrono::steady_clock::now() - last_ping >= tick && daemon.Alive()) {
       sd_notify(0, "WATCHDOG=1");
       last_ping = std::chrono::steady_clock::now();
@@ -394,12 +380,7 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--pull-parallelism", flags->pull_parallelism, "Nodes polled at once (16)");
   cmd->add_option("--ip", flags->ip, "This node's address in its report (default: detected)");
   cmd->add_option("--hostname", flags->hostname, "This node's name in its report");
-  cmd->add_option("--root", flags->root, "Read host files under DIR (default /)");
-  cmd->add_option("--docker-socket", flags->docker_socket, "Docker Engine API socket");
-  cmd->add_option("--systemd-bus", flags->systemd_bus,
-                  "systemd manager's D-Bus address (default unix:path=/run/systemd/private)");
-  cmd->add_option("--journal-directory", flags->journal_directory,
-                  "Read unit journals from this directory instead of the host's journal");
+  AddHostFlags(cmd, &flags->host);
   cmd->callback([flags, exit_code] { *exit_code = RunServe(*flags); });
 }
 

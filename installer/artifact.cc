@@ -312,9 +312,12 @@ Result<std::vector<Entry>> PlanEntries(const ArtifactInputs& inputs) {
       "install.env",
       fmt::format("# Written by flightcheck genconf; read by install.sh.\n"
                   "INSTALL_PREFIX={}\nSKIP_PREFLIGHT={}\nSKIP_POSTFLIGHT={}\nCONFIG_HASH={}\n"
-                  "CLUSTER_HASH={}\n",
+                  "CLUSTER_HASH={}\nHEALTH_DAEMON={}\nHEALTH_LISTEN={}\nHEALTH_TOKEN_FILE={}\n",
                   ShellQuote(prefix), ShellQuote(skips->preflight), ShellQuote(skips->postflight),
-                  ShellQuote(inputs.config_hash), ShellQuote(inputs.cluster_hash))));
+                  ShellQuote(inputs.config_hash), ShellQuote(inputs.cluster_hash),
+                  inputs.health_daemon ? "true" : "false", ShellQuote(inputs.health_listen),
+                  ShellQuote(inputs.health_token_file))));
+  entries.push_back(TextEntry("flightcheck-health.service", std::string(HealthUnitTemplate())));
   if (!inputs.payload.empty()) {
     const std::string file = inputs.payload.filename().string();
     auto ends_with = [&file](std::string_view suffix) { return file.ends_with(suffix); };

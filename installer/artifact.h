@@ -66,6 +66,11 @@ struct ArtifactInputs {
   // ClusterHash (the same without the agent lists) → install.env: a host installed from an
   // earlier artifact of the same cluster, before agents were added, is still of this cluster.
   std::string cluster_hash;
+  // The health daemon → install.env (HEALTH_DAEMON=true|false, HEALTH_LISTEN, HEALTH_TOKEN_FILE).
+  // Its unit, flightcheck-health.service (dist/flightcheck-health@.service), is always shipped.
+  bool health_daemon = false;
+  std::string health_listen = "127.0.0.1:1050";
+  std::string health_token_file;
 };
 
 struct Artifact {

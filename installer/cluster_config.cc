@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "checks/file_io.h"
+#include "checks/net.h"
 #include "checks/probe.h"
 #include "checks/text.h"
 #include "installer/artifact_rules.h"
@@ -459,6 +460,7 @@ class Validator {
     config_.skip_checks = ReadList("skip_checks").value_or(std::vector<std::string>{});
     config_.postflight_timeout =
         ReadIntOr("postflight_timeout", 1, kIntMax, config_.postflight_timeout);
+    ReadHealthDaemon();
     if (mode_ == ConfigMode::kSsh) CheckPackedRules();
   }
 
@@ -531,6 +533,40 @@ class Validator {
 
   // DC/OS turned every int and bool into a string before validating, so `cluster_name: 123` is
   // the string "123"; floats, lists and maps are refused.
+  void ReadHealthDaemon() {
+    config_.health_daemon = BoolOr("health_daemon", false);
+    config_.health_units = ReadList("health_units").value_or(std::vector<std::string>{});
+    for (const std::string& unit : config_.health_units) {
+      if (Trim(unit).empty()) Error("health_units", "Must not contain an empty unit name");
+    }
+    bool loopback = true;
+    if (std::optional<std::string> listen = ReadString("health_listen")) {
+      Result<HostPort> address = ParseHostPort(*listen, -1);
+      if (!address || address->port < 0 || !IsIpAddress(address->host)) {
+        Error("health_listen",
+              fmt::format("Must be an IP address and a port, e.g. 127.0.0.1:1050 or 0.0.0.0:1050; "
+                          "got `{}`",
+                          *listen));
+        return;
+      }
+      loopback = IsLoopbackAddress(address->host);
+      config_.health_listen = *listen;
+    }
+    if (std::optional<std::string> token = ReadString("health_token_file")) {
+      if (!StartsWith(*token, "/")) {
+        Error("health_token_file",
+              "Must be an absolute path on the nodes, e.g. /etc/flightcheck/token");
+      }
+      config_.health_token_file = *token;
+    }
+    if (!loopback && config_.health_token_file.empty()) {
+      Error("health_listen",
+            fmt::format("`{}` is not a loopback address: the daemon then requires a bearer token; "
+                        "set health_token_file to a file (mode 0600) present on every node",
+                        config_.health_listen));
+    }
+  }
+
   std::optional<std::string> ReadString(std::string_view key, bool required = false) {
     const Entry* entry = Get(key, required);
     if (entry == nullptr) return std::nullopt;

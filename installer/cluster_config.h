@@ -93,6 +93,11 @@ struct ClusterConfig {
   bool builtin_rules = true;                        // false: only custom_rules
   std::vector<std::string> skip_checks;             // rule ids or globs never run anywhere
   int postflight_timeout = 900;                     // seconds, >= 1
+  // The health daemon (`flightcheck serve`) install.sh sets up on every node (docs/serve.md).
+  bool health_daemon = false;
+  std::vector<std::string> health_units;         // unit names or globs; empty: the payload's units
+  std::string health_listen = "127.0.0.1:1050";  // an IP address and a port
+  std::string health_token_file;  // absolute path on the nodes; required unless loopback
 
   // Every key the user wrote, with the value normalised to the key's type (a list given as a JSON
   // string is a list, "22" for an integer key is 22); unknown keys as written. Defaults are not

@@ -154,6 +154,10 @@ constexpr ConfigKey kConfigKeys[] = {
     {"builtin_rules", kBool},
     {"skip_checks", kList},
     {"postflight_timeout", kInt, kCoordinator},
+    {"health_daemon", kBool},
+    {"health_units", kList},
+    {"health_listen", kString},
+    {"health_token_file", kString},
 };
 
 }  // namespace

@@ -65,6 +65,7 @@ Variables ClusterVariables(const ClusterConfig& config) {
       {"install_prefix", config.install_prefix},
   };
   if (!config.ssh_user.empty()) variables["ssh_user"] = config.ssh_user;
+  if (!config.health_units.empty()) variables["health_units"] = config.health_units;
   return variables;
 }
 

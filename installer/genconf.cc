@@ -219,6 +219,9 @@ Result<GenconfOutcome> GenerateArtifact(const ClusterConfig& config,
   if (!config.check_time && config.builtin_rules) inputs.skip_checks.push_back("clock.synced");
   inputs.config_hash = ConfigHash(config);
   inputs.cluster_hash = ClusterHash(config);
+  inputs.health_daemon = config.health_daemon;
+  inputs.health_listen = config.health_listen;
+  inputs.health_token_file = config.health_token_file;
   Result<Artifact> artifact = WriteArtifact(inputs, config.install_dir / "genconf" / "serve");
   if (!artifact) return artifact.error();
   outcome.artifact = std::move(*artifact);

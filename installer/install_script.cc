@@ -1,6 +1,17 @@
 #include "installer/install_script.h"
 
+#include <cstdlib>
+
+#include "rules/builtin_rules.h"
+
 namespace flightcheck {
+
+std::string_view HealthUnitTemplate() {
+  for (const BuiltinRuleFile& file : DistFiles()) {
+    if (file.name == "dist/flightcheck-health@.service") return file.text;
+  }
+  std::abort();  // the build embeds it (rules/CMakeLists.txt): a missing one is a build bug
+}
 
 // Kept as one raw string so that the artifact carries exactly the text reviewed here.
 std::string_view InstallScript() {
@@ -117,6 +128,53 @@ list_tree() {
 installed_record=$prefix/.flightcheck-installed
 artifact_name=$(basename "$here")
 
+# The health daemon (docs/serve.md), when install.env says HEALTH_DAEMON=true: the binary and the
+# rules' variables are copied under the prefix (the artifact directory is temporary), and
+# flightcheck-health.service, made from the artifact's template, runs `flightcheck serve` with
+# them. The units it watches are config.yaml's health_units, else the *.service files this install
+# extracted, else (the rules' default) dcos-*.service.
+unit_dir=${FLIGHTCHECK_UNIT_DIR:-/etc/systemd/system}
+health_unit=$unit_dir/flightcheck-health.service
+daemon_dir=$prefix/flightcheck
+systemctl=${FLIGHTCHECK_SYSTEMCTL:-systemctl}
+
+# unit_word <text>: text as one ExecStart argument: double-quoted, with the backslash and quote
+# escaped and systemd's specifiers (%) and variables ($) doubled.
+unit_word() {
+  printf '"%s"' "$(printf '%s' "$1" | sed -e 's/[\\"]/\\&/g' -e 's/%/%%/g' -e 's/[$]/$$/g')"
+}
+
+# install_health_daemon <listing before the install>: writes the daemon's files and unit.
+install_health_daemon() {
+  before=$1
+  mkdir -p "$daemon_dir/bin" &&
+    cp "$here/bin/flightcheck" "$daemon_dir/bin/flightcheck" &&
+    cp "$here/variables.json" "$daemon_dir/variables.json" || return 1
+  units=
+  if ! grep -q '"health_units"' "$here/variables.json"; then
+    units=$(list_tree "$top" | grep -vxF -f "$before" | sed -n 's|^.*/\([^/]*\.service\)$|\1|p' |
+      grep -vx 'flightcheck-health[.]service' | sort -u | paste -sd, -) || true
+  fi
+  set -- serve --role "$role" --config "$prefix/cluster.yaml" \
+    --vars-file "$daemon_dir/variables.json" --var "host_ip=$host_ip" --ip "$host_ip" \
+    --listen "$HEALTH_LISTEN" --node-port "${HEALTH_LISTEN##*:}"
+  if [ -n "$HEALTH_TOKEN_FILE" ]; then set -- "$@" --token-file "$HEALTH_TOKEN_FILE"; fi
+  if [ -n "$units" ]; then set -- "$@" --var "health_units=$units"; fi
+  exec_start="ExecStart=$(unit_word "$daemon_dir/bin/flightcheck")"
+  for arg in "$@"; do exec_start="$exec_start $(unit_word "$arg")"; done
+  [ -d "$unit_dir" ] || { warn "no systemd unit directory $unit_dir"; return 1; }
+  EXEC_START=$exec_start ROLE=$role awk '
+    !started && /^#/ { next }
+    /^\[Unit\]/ {
+      started = 1
+      print "# Written by flightcheck install.sh from its artifact; install.sh uninstall removes it."
+    }
+    /^ExecStart=/ { print ENVIRON["EXEC_START"]; next }
+    { gsub(/%i/, ENVIRON["ROLE"]); print }' "$here/flightcheck-health.service" >"$health_unit.tmp" &&
+    mv -f "$health_unit.tmp" "$health_unit" || { rm -f "$health_unit.tmp"; return 1; }
+  health_installed=1
+}
+
 do_install() {
   if [ -f "$installed_record" ]; then
     installed_artifact=$(sed -n 's/^artifact=//p' "$installed_record")
@@ -189,10 +247,15 @@ do_install() {
   if [ -z "$failed" ]; then
     printf '%s\n' "$role" >"$role_file" || failed="cannot write $role_file"
   fi
+  health_installed=
+  if [ -z "$failed" ] && [ "$HEALTH_DAEMON" = true ]; then
+    install_health_daemon "$work/before" || failed="cannot set up the health daemon ($health_unit)"
+  fi
 
   # Written even after a failure, so that uninstall can remove what was created. It lists itself
   # last: uninstall has read it by then, and the prefix directory can only go once it is gone.
   list_tree "$top" | grep -vxF -f "$work/before" >"$work/manifest" || true
+  if [ -n "$health_installed" ]; then printf '%s\n' "$health_unit" >>"$work/manifest"; fi
   if [ -d "$prefix" ]; then
     printf '%s\n' "$installed_record" "$manifest" >>"$work/manifest"
     if ! { cp "$work/manifest" "$manifest.tmp" && mv -f "$manifest.tmp" "$manifest"; }; then
@@ -209,6 +272,16 @@ do_install() {
   if [ "$rc" -ne 0 ]; then
     warn "the setup hook failed (exit $rc); run 'install.sh uninstall' to remove what was installed"
     exit "$rc"
+  fi
+  if [ "$HEALTH_DAEMON" = true ]; then
+    # Started before the record is written: a daemon that does not start is an unfinished
+    # install, which a re-run removes and does again.
+    if ! { $systemctl daemon-reload && $systemctl enable --now flightcheck-health.service; }; then
+      warn "the health daemon did not start (see 'systemctl status flightcheck-health.service');" \
+        "run 'install.sh uninstall' to remove what was installed"
+      exit 1
+    fi
+    say "started flightcheck-health.service (flightcheck serve on $HEALTH_LISTEN)"
   fi
   printf 'artifact=%s\nconfig_hash=%s\ncluster_hash=%s\nrole=%s\n' "$artifact_name" "$CONFIG_HASH" \
     "$CLUSTER_HASH" "$role" >"$installed_record.tmp" &&
@@ -235,6 +308,12 @@ remove_install() {
     return 0
   fi
 
+  # The daemon runs from files about to go: stopped first.
+  daemon_unit=$(grep '/flightcheck-health[.]service$' "$manifest" || true)
+  if [ -n "$daemon_unit" ]; then
+    $systemctl disable --now flightcheck-health.service ||
+      warn "could not stop flightcheck-health.service; removing its files anyway"
+  fi
   # Reverse order (sed's tac): children before their parents.
   entries=$(sed '1!G;h;$!d' "$manifest")
   total=0
@@ -254,6 +333,7 @@ remove_install() {
   done <<ENTRIES
 $entries
 ENTRIES
+  if [ -n "$daemon_unit" ]; then $systemctl daemon-reload || true; fi
   say "removed $((total - left)) of $total paths installed under $prefix"
   if [ "$left" -ne 0 ]; then
     warn "$left paths could not be removed" \

@@ -28,6 +28,10 @@
 
 namespace flightcheck {
 
+// dist/flightcheck-health@.service, embedded at build time: shipped in every artifact as
+// flightcheck-health.service, the template install.sh makes the daemon's unit from.
+std::string_view HealthUnitTemplate();
+
 // The script text. Static storage; safe from any thread.
 std::string_view InstallScript();
 

@@ -21,4 +21,8 @@ const std::vector<BuiltinRuleFile>& BuiltinRuleFiles();
 // thread.
 const std::vector<BuiltinRuleFile>& ArtifactRuleFiles();
 
+// dist/ files genconf ships in every artifact: "dist/flightcheck-health@.service", the health
+// daemon's unit, which install.sh installs when the config sets health_daemon: true.
+const std::vector<BuiltinRuleFile>& DistFiles();
+
 }  // namespace flightcheck

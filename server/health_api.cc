@@ -88,23 +88,30 @@ class Routes {
     return snapshot;
   }
 
-  void Tree(
-      httplib::Server& server, const std::string& pattern,
-      std::function<std::optional<nlohmann::json>(const ClusterHealth&, const httplib::Request&)>
-          body,
-      bool download = false) {
-    server.Get(pattern,
-               [this, body, download](const httplib::Request& req, httplib::Response& res) {
-                 if (!ValidIds(req, res)) return;
-                 std::shared_ptr<const HealthSnapshot> snapshot = TreeSnapshot(req, res);
-                 if (!snapshot) return;
-                 std::optional<nlohmann::json> json = body(snapshot->cluster, req);
-                 if (!json) return NotFound(res, req.matches[req.matches.size() - 1].str());
-                 if (download) {
-                   res.set_header("Content-Disposition", "attachment; filename=health-report.json");
-                 }
-                 res.set_content(json->dump(), kJson);
-               });
+  using TreeBody =
+      std::function<std::optional<nlohmann::json>(const ClusterHealth&, const httplib::Request&)>;
+  // On a route with two ids, `first_exists` tells which of them the 404 names: the first when
+  // the tree does not have it, else the second.
+  using FirstIdExists = std::function<bool(const ClusterHealth&, const std::string&)>;
+
+  void Tree(httplib::Server& server, const std::string& pattern, TreeBody body,
+            bool download = false, FirstIdExists first_exists = nullptr) {
+    server.Get(pattern, [this, body, download, first_exists](const httplib::Request& req,
+                                                             httplib::Response& res) {
+      if (!ValidIds(req, res)) return;
+      std::shared_ptr<const HealthSnapshot> snapshot = TreeSnapshot(req, res);
+      if (!snapshot) return;
+      std::optional<nlohmann::json> json = body(snapshot->cluster, req);
+      if (!json) {
+        const bool first_missing =
+            first_exists && !first_exists(snapshot->cluster, req.matches[1].str());
+        return NotFound(res, req.matches[first_missing ? 1 : req.matches.size() - 1].str());
+      }
+      if (download) {
+        res.set_header("Content-Disposition", "attachment; filename=health-report.json");
+      }
+      res.set_content(json->dump(), kJson);
+    });
   }
 
   void CheckRunner(httplib::Server& server) {
@@ -272,10 +279,15 @@ void RegisterHealthApi(httplib::Server& server, const HealthApiOptions& options,
                [](const ClusterHealth& tree, const httplib::Request& req) {
                  return tree.UnitNodes(req.matches[1].str());
                });
-  routes->Tree(server, base + "/units/([^/]+)/nodes/([^/]+)/?",
-               [](const ClusterHealth& tree, const httplib::Request& req) {
-                 return tree.UnitOnNode(req.matches[1].str(), req.matches[2].str());
-               });
+  routes->Tree(
+      server, base + "/units/([^/]+)/nodes/([^/]+)/?",
+      [](const ClusterHealth& tree, const httplib::Request& req) {
+        return tree.UnitOnNode(req.matches[1].str(), req.matches[2].str());
+      },
+      false,
+      [](const ClusterHealth& tree, const std::string& unit) {
+        return tree.Unit(unit).has_value();
+      });
   routes->Tree(
       server, base + "/nodes/?",
       [](const ClusterHealth& tree, const httplib::Request&) -> Json { return tree.Nodes(); });
@@ -287,10 +299,13 @@ void RegisterHealthApi(httplib::Server& server, const HealthApiOptions& options,
                [](const ClusterHealth& tree, const httplib::Request& req) {
                  return tree.NodeUnits(req.matches[1].str());
                });
-  routes->Tree(server, base + "/nodes/([^/]+)/units/([^/]+)/?",
-               [](const ClusterHealth& tree, const httplib::Request& req) {
-                 return tree.NodeUnit(req.matches[1].str(), req.matches[2].str());
-               });
+  routes->Tree(
+      server, base + "/nodes/([^/]+)/units/([^/]+)/?",
+      [](const ClusterHealth& tree, const httplib::Request& req) {
+        return tree.NodeUnit(req.matches[1].str(), req.matches[2].str());
+      },
+      false,
+      [](const ClusterHealth& tree, const std::string& ip) { return tree.Node(ip).has_value(); });
   server.Get("/healthz", [routes](const httplib::Request&, httplib::Response& res) {
     std::shared_ptr<const HealthSnapshot> snapshot = routes->Snapshot();
     res.status = snapshot->healthz_status;

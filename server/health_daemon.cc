@@ -30,17 +30,14 @@ HealthDaemon::HealthDaemon(HealthDaemonOptions options, Loader loader, HostConte
 
 HealthDaemon::~HealthDaemon() { Stop(); }
 
-Status HealthDaemon::Start() {
-  Result<HealthRunSetup> setup = loader_();
-  if (!setup) return setup.error();
+void HealthDaemon::Start(HealthRunSetup first) {
   {
     std::lock_guard lock(mutex_);
-    setup_ = std::make_shared<const HealthRunSetup>(std::move(*setup));
+    setup_ = std::make_shared<const HealthRunSetup>(std::move(first));
     run_heartbeat_ = pull_heartbeat_ = std::chrono::steady_clock::now();
   }
   run_thread_ = std::jthread([this](std::stop_token stop) { RunLoop(stop); });
   pull_thread_ = std::jthread([this](std::stop_token stop) { PullLoop(stop); });
-  return Status::Ok();
 }
 
 void HealthDaemon::Stop() {

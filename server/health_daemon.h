@@ -7,7 +7,7 @@
 // the next run and starts it at once; a reload that fails keeps the rules that were running and
 // logs why.
 //
-// Thread-safety: every public method may be called from any thread once Start succeeded.
+// Thread-safety: every public method may be called from any thread once Start was called.
 #pragma once
 
 #include <chrono>
@@ -55,8 +55,9 @@ class HealthDaemon {
   HealthDaemon(const HealthDaemon&) = delete;
   HealthDaemon& operator=(const HealthDaemon&) = delete;
 
-  // Loads the rules (its error is the daemon's: nothing starts) and starts the loops.
-  Status Start();
+  // Starts the loops with the setup the caller loaded (and checked) first; the loader is called
+  // on every Reload() after that.
+  void Start(HealthRunSetup first);
   void Stop();
   void Reload();
 

@@ -85,6 +85,12 @@ TEST(NetTest, ParseHostPortErrors) {
     EXPECT_EQ(parsed.error().code(), ErrorCode::kInvalidArgument) << c.text;
     EXPECT_EQ(parsed.error().message(), c.message) << c.text;
   }
+  // A server may ask for any free port.
+  Result<HostPort> any_port = ParseHostPort("127.0.0.1:0", -1, 0);
+  ASSERT_TRUE(any_port);
+  EXPECT_EQ(any_port->port, 0);
+  EXPECT_EQ(ParseHostPort("h:-1", 53, 0).error().message(),
+            "port -1 in 'h:-1' is out of range 0-65535");
 }
 
 TEST(NetTest, FormatHostPort) {

@@ -31,6 +31,7 @@ using ::flightcheck::testing::ReadTextFile;
 using ::flightcheck::testing::ScopedTempDir;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 struct CommandResult {
   int exit_code = -1;
@@ -187,13 +188,17 @@ TEST_F(ArtifactTest, TarHoldsExactlyTheExpectedEntries) {
       EXPECT_EQ(member.text,
                 "# Written by flightcheck genconf; read by install.sh.\n"
                 "INSTALL_PREFIX='/opt/mesosphere'\nSKIP_PREFLIGHT='docker.*,clock.synced'\n"
-                "SKIP_POSTFLIGHT='docker.*'\nCONFIG_HASH=''\nCLUSTER_HASH=''\n");
+                "SKIP_POSTFLIGHT='docker.*'\nCONFIG_HASH=''\nCLUSTER_HASH=''\n"
+                "HEALTH_DAEMON=false\nHEALTH_LISTEN='127.0.0.1:1050'\nHEALTH_TOKEN_FILE=''\n");
     } else if (member.path == "variables.json") {
       EXPECT_EQ(member.text,
                 "{\n  \"cluster_name\": \"test\",\n  \"master_list\": [\n    \"10.0.0.1\"\n"
                 "  ]\n}\n");
     } else if (member.path == "install.sh") {
       EXPECT_EQ(member.text, InstallScript());
+    } else if (member.path == "flightcheck-health.service") {
+      EXPECT_EQ(member.text, HealthUnitTemplate());
+      EXPECT_THAT(member.text, HasSubstr("Type=notify\n"));
     } else if (member.path == "rules/preflight/preflight-2.yaml") {
       EXPECT_EQ(member.text, RuleFile("preflight", "clock.synced"));
     } else if (member.path == "payload.tar.gz") {
@@ -202,10 +207,11 @@ TEST_F(ArtifactTest, TarHoldsExactlyTheExpectedEntries) {
   }
   EXPECT_THAT(listing,
               ElementsAre("bin/ 40755", "bin/flightcheck 100755", "cluster.yaml 100644",
-                          "install.env 100644", "install.sh 100755", "ip-detect 100755",
-                          "ip-detect-public 100755", "payload.tar.gz 100644", "rules/ 40755",
-                          "rules/postflight/ 40755", "rules/postflight/postflight.yaml 100644",
-                          "rules/preflight/ 40755", "rules/preflight/extra-checks.yaml 100644",
+                          "flightcheck-health.service 100644", "install.env 100644",
+                          "install.sh 100755", "ip-detect 100755", "ip-detect-public 100755",
+                          "payload.tar.gz 100644", "rules/ 40755", "rules/postflight/ 40755",
+                          "rules/postflight/postflight.yaml 100644", "rules/preflight/ 40755",
+                          "rules/preflight/extra-checks.yaml 100644",
                           "rules/preflight/ip-detect.yaml 100644",
                           "rules/preflight/preflight-2.yaml 100644",
                           "rules/preflight/preflight.yaml 100644", "variables.json 100644"));
@@ -371,6 +377,7 @@ exit "$(cat "{}/hooklog/{}-exit" 2>/dev/null || echo 0)"
 )SH";
     suite_->WriteFile("payload/bin/app", "#!/bin/sh\n");
     suite_->WriteFile("payload/etc/app.conf", "x = 1\n");
+    suite_->WriteFile("payload/systemd/dcos-app.service", "[Service]\nExecStart=/bin/true\n");
     for (const char* name : {"setup", "stop"}) {
       suite_->WriteFile(fmt::format("payload/hooks/master/{}", name),
                         fmt::format(fmt::runtime(kHook), base.string(), name, base.string(), name));
@@ -607,6 +614,88 @@ TEST_F(InstallScriptTest, FailingSetupHookStillLeavesAManifest) {
   CommandResult uninstall = InstallSh("uninstall");
   EXPECT_EQ(uninstall.exit_code, 0) << uninstall.output;
   EXPECT_THAT(uninstall.output, HasSubstr("the stop hook failed (exit 5)"));
+  EXPECT_EQ(Listing(base() / "root"), before);
+}
+
+// health_daemon: true (install.env's HEALTH_DAEMON, which is all genconf changes for it): the
+// daemon's binary and variables go under the prefix, its unit (made from the shipped template)
+// into the unit directory, and systemctl starts it; uninstall stops it and removes all of it.
+// systemctl is a stand-in that records its arguments: the daemon's unit under a real systemd
+// manager is tested in integration/serve_integration_test.cc.
+TEST_F(InstallScriptTest, TheHealthDaemonIsInstalledStartedAndRemoved) {
+  CreateMarker();
+  const fs::path node = base() / "node-health";
+  fs::remove_all(node);
+  fs::remove_all(base() / "units");
+  fs::create_directories(base() / "units");
+  ASSERT_EQ(RunShell("cp -a " + Quote(base() / "node") + " " + Quote(node) +
+                     " && sed -i 's/^HEALTH_DAEMON=.*/HEALTH_DAEMON=true/' " +
+                     Quote(node / "install.env"))
+                .exit_code,
+            0);
+  suite_->WriteFile("systemctl",
+                    "#!/bin/sh\necho \"$*\" >>\"$(dirname \"$0\")/systemctl.log\"\n"
+                    "exit \"$(cat \"$(dirname \"$0\")/systemctl-exit\" 2>/dev/null || echo 0)\"\n");
+  fs::permissions(base() / "systemctl", fs::perms::owner_all);
+  fs::remove(base() / "systemctl.log");
+  fs::remove(base() / "systemctl-exit");
+  const std::string env = "FLIGHTCHECK_UNIT_DIR=" + Quote(base() / "units") +
+                          " FLIGHTCHECK_SYSTEMCTL=" + Quote(base() / "systemctl");
+  const auto install_sh = [&](const std::string& args) {
+    return RunShell(env + " /bin/sh " + Quote(node / "install.sh") + " " + args);
+  };
+  const fs::path unit_file = base() / "units/flightcheck-health.service";
+  const std::vector<std::string> before = Listing(base() / "root");
+
+  // systemctl fails: the install is not finished (no record), and a re-run does it again.
+  ASSERT_TRUE(WriteFileAtomically(base() / "systemctl-exit", "1\n").ok());
+  CommandResult failed = install_sh("install master");
+  EXPECT_EQ(failed.exit_code, 1) << failed.output;
+  EXPECT_THAT(failed.output, HasSubstr("the health daemon did not start (see 'systemctl status "
+                                       "flightcheck-health.service')"));
+  EXPECT_FALSE(fs::exists(prefix() / ".flightcheck-installed"));
+  fs::remove(base() / "systemctl-exit");
+  fs::remove(base() / "systemctl.log");
+
+  CommandResult install = install_sh("install master");
+  ASSERT_EQ(install.exit_code, 0) << install.output;
+  EXPECT_THAT(install.output, HasSubstr("removing the unfinished install"));
+  EXPECT_THAT(
+      install.output,
+      HasSubstr("started flightcheck-health.service (flightcheck serve on 127.0.0.1:1050)"));
+  const std::string daemon = (prefix() / "flightcheck").string();
+  EXPECT_EQ(fs::status(daemon + "/bin/flightcheck").permissions() & fs::perms::owner_exec,
+            fs::perms::owner_exec);
+  EXPECT_EQ(ReadTextFile(daemon + "/variables.json"), ReadTextFile(node / "variables.json"));
+  const std::string unit = ReadTextFile(unit_file);
+  EXPECT_THAT(unit, HasSubstr(fmt::format(
+                        "ExecStart=\"{0}/bin/flightcheck\" \"serve\" \"--role\" \"master\" "
+                        "\"--config\" \"{1}/cluster.yaml\" \"--vars-file\" \"{0}/variables.json\" "
+                        "\"--var\" \"host_ip=127.0.0.7\" \"--ip\" \"127.0.0.7\" \"--listen\" "
+                        "\"127.0.0.1:1050\" \"--node-port\" \"1050\" \"--var\" "
+                        "\"health_units=dcos-app.service\"\n",
+                        daemon, prefix().string())));
+  EXPECT_THAT(unit, HasSubstr("Description=flightcheck health daemon (master)"));
+  EXPECT_THAT(unit, HasSubstr("Type=notify\n"));
+  EXPECT_THAT(unit, Not(HasSubstr("%i")));
+  // systemd itself reads the unit: the arguments parse and the binary exists.
+  const CommandResult verify =
+      RunShell("systemd-analyze verify --man=no " + Quote(unit_file) + " 2>&1");
+  EXPECT_EQ(verify.exit_code, 0) << verify.output;
+  EXPECT_EQ(verify.output, "") << "systemd-analyze has objections";
+  // The unfinished install's daemon was stopped and its unit removed before this one.
+  EXPECT_EQ(ReadTextFile(base() / "systemctl.log"),
+            "disable --now flightcheck-health.service\ndaemon-reload\n"
+            "daemon-reload\nenable --now flightcheck-health.service\n");
+  EXPECT_THAT(ReadTextFile(prefix() / ".flightcheck-manifest"),
+              HasSubstr(unit_file.string() + "\n"));
+
+  fs::remove(base() / "systemctl.log");
+  CommandResult uninstall = install_sh("uninstall");
+  EXPECT_EQ(uninstall.exit_code, 0) << uninstall.output;
+  EXPECT_EQ(ReadTextFile(base() / "systemctl.log"),
+            "disable --now flightcheck-health.service\ndaemon-reload\n");
+  EXPECT_FALSE(fs::exists(unit_file));
   EXPECT_EQ(Listing(base() / "root"), before);
 }
 

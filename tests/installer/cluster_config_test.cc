@@ -717,6 +717,47 @@ TEST_F(ClusterConfigTest, ClusterVariables) {
   const ConfigLoad no_user = Load({{"ssh_user", std::nullopt}}, ConfigMode::kGenconf);
   ASSERT_TRUE(no_user.config);
   EXPECT_EQ(ClusterVariables(*no_user.config).count("ssh_user"), 0u);
+  EXPECT_EQ(variables.count("health_units"), 0u);  // unset: install.sh finds the payload's units
+}
+
+TEST_F(ClusterConfigTest, HealthDaemonKeys) {
+  const ConfigLoad defaults = Load({});
+  ASSERT_TRUE(defaults.config);
+  EXPECT_FALSE(defaults.config->health_daemon);
+  EXPECT_EQ(defaults.config->health_listen, "127.0.0.1:1050");
+
+  const ConfigLoad set = Load({{"health_daemon", "true"},
+                               {"health_units", "[dcos-mesos-master.service, 'dcos-*.timer']"},
+                               {"health_listen", "0.0.0.0:1051"},
+                               {"health_token_file", "/etc/flightcheck/token"}});
+  ASSERT_THAT(Format(set), IsEmpty());
+  EXPECT_TRUE(set.config->health_daemon);
+  EXPECT_EQ(set.config->health_listen, "0.0.0.0:1051");
+  EXPECT_EQ(set.config->health_token_file, "/etc/flightcheck/token");
+  EXPECT_EQ(ClusterVariables(*set.config).at("health_units"),
+            nlohmann::json({"dcos-mesos-master.service", "dcos-*.timer"}));
+
+  const Case cases[] = {
+      {{"health_listen", "0.0.0.0:1050"},
+       "health_listen: `0.0.0.0:1050` is not a loopback address: the daemon then requires a "
+       "bearer token; set health_token_file to a file (mode 0600) present on every node"},
+      {{"health_listen", "localhost:1050"},
+       "health_listen: Must be an IP address and a port, e.g. 127.0.0.1:1050 or 0.0.0.0:1050; "
+       "got `localhost:1050`"},
+      {{"health_listen", "127.0.0.1"},
+       "health_listen: Must be an IP address and a port, e.g. 127.0.0.1:1050 or 0.0.0.0:1050; "
+       "got `127.0.0.1`"},
+      {{"health_token_file", "token"},
+       "health_token_file: Must be an absolute path on the nodes, e.g. /etc/flightcheck/token"},
+      {{"health_units", "dcos-mesos-master.service"},
+       "health_units: Must be a list, e.g. [a, b]; got a str: dcos-mesos-master.service"},
+      {{"health_units", "['']"}, "health_units: Must not contain an empty unit name"},
+      {{"health_daemon", "yes please"},
+       "health_daemon: Must be one of 'true', 'false'. Got 'yes please'."},
+  };
+  for (const Case& c : cases) {
+    EXPECT_THAT(Problems({c.override}), ElementsAre(c.problem)) << c.override.key;
+  }
 }
 
 TEST_F(ClusterConfigTest, SecretKeys) {

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <fstream>
 #include <regex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -343,12 +344,58 @@ TEST_F(ServeTest, BadStartsAreRefusedWithTheReason) {
   ::chmod(short_token.c_str(), 0600);
   EXPECT_EQ(RunFlightcheck({"serve", "--role", "master", "--token-file", short_token}).exit_code,
             64);
-  const CliRun listen = RunFlightcheck({"serve", "--role", "master", "--listen", "localhost"});
-  EXPECT_EQ(listen.exit_code, 64);
-  EXPECT_EQ(listen.err,
-            "flightcheck: error: --listen: 'localhost' is not HOST:PORT (e.g. 127.0.0.1:1050, "
-            "[::1]:1050, 0.0.0.0:1050)\n" +
-                kUsageHint);
+  // Every other flag a user can get wrong, and what they are told.
+  const std::string cert = dir_.WriteFile("cert.pem", "not a certificate\n").string();
+  const std::string bad_config =
+      dir_.WriteFile("bad-config.yaml", "master_list: [10.0.0.1\n").string();
+  const struct {
+    std::vector<std::string> args;
+    std::string message;
+  } cases[] = {
+      {{"--listen", "localhost"},
+       "--listen: no port in 'localhost'; give HOST:PORT with an IP address (e.g. "
+       "127.0.0.1:1050, [::1]:1050, 0.0.0.0:1050)"},
+      {{"--listen", "localhost:1050"},
+       "--listen: 'localhost' is not an IP address; give the address to bind (127.0.0.1, "
+       "0.0.0.0, ::1)"},
+      {{"--listen", "127.0.0.1:http"},
+       "--listen: invalid port 'http' in '127.0.0.1:http'; give HOST:PORT with an IP address "
+       "(e.g. 127.0.0.1:1050, [::1]:1050, 0.0.0.0:1050)"},
+      {{"--pull-timeout", "10ms"},
+       "--pull-timeout: '10ms' is not a duration of at least 100ms (e.g. 3s)"},
+      {{"--pull-parallelism", "0"}, "--pull-parallelism: out of range 1..256"},
+      {{"--node-port", "70000"}, "--node-port: out of range 1..65535"},
+      {{"--nodes", "10.0.0.1:99999"},
+       "--nodes: port 99999 in '10.0.0.1:99999' is out of range 1-65535; give "
+       "ADDRESS[:PORT][=ROLE] (e.g. 10.0.0.2:1050=agent)"},
+      {{"--nodes", "db.example:1050"},
+       "--nodes: 'db.example' is not an IP address; give ADDRESS[:PORT][=ROLE] (e.g. "
+       "10.0.0.2:1050=agent)"},
+      {{"--root", "/nonexistent-flightcheck-root"},
+       "--root: '/nonexistent-flightcheck-root' is not a directory"},
+      {{"--tls-cert", cert},
+       "--tls-cert and --tls-key go together: give both (PEM files) or neither"},
+      {{"--tls-cert", cert, "--tls-key", cert},
+       fmt::format("cannot load the TLS certificate '{0}' and key '{0}' (PEM, matching pair)",
+                   cert)},
+      {{"--config", bad_config},
+       fmt::format("--config: '{}' has errors (listed above)", bad_config)},
+  };
+  for (const auto& c : cases) {
+    std::vector<std::string> argv = {"serve", "--role", "master", "--rules", rules_};
+    argv.insert(argv.end(), c.args.begin(), c.args.end());
+    const CliRun run = RunFlightcheck(argv);
+    EXPECT_EQ(run.exit_code, 64) << c.args[0];
+    EXPECT_NE(run.err.find("flightcheck: error: " + c.message + "\n" + kUsageHint),
+              std::string::npos)
+        << run.err;
+  }
+  // A broken config's problems come first, each with where it is.
+  const CliRun config =
+      RunFlightcheck({"serve", "--role", "master", "--rules", rules_, "--config", bad_config});
+  EXPECT_NE(config.err.find(bad_config + ":2:1: invalid YAML: did not find expected ','"),
+            std::string::npos)
+      << config.err;
   const CliRun interval = RunFlightcheck({"serve", "--role", "master", "--interval", "10ms"});
   EXPECT_EQ(interval.exit_code, 64);
   EXPECT_EQ(interval.err,
@@ -370,6 +417,36 @@ TEST_F(ServeTest, BadStartsAreRefusedWithTheReason) {
   EXPECT_NE(taken.err.find(fmt::format("cannot listen on 127.0.0.1:{}", first.port())),
             std::string::npos)
       << taken.err;
+}
+
+// HTTPS with a certificate and key: curl, trusting that certificate, gets the tree; the token is
+// still required; plain HTTP on the TLS port gets no answer.
+TEST_F(ServeTest, ServesHttpsWithACertificateAndKey) {
+  const std::string cert = (dir_.path() / "tls.crt").string();
+  const std::string key = (dir_.path() / "tls.key").string();
+  const CliRun made = RunFlightcheckScript(
+      fmt::format("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+                  "-addext subjectAltName=IP:127.0.0.1 -keyout '{}' -out '{}' 2>&1",
+                  key, cert));
+  ASSERT_EQ(made.exit_code, 0) << made.out;
+  Serve serve;
+  ASSERT_TRUE(serve.Start(dir_, "tls",
+                          {"--role", "agent", "--rules", rules_, "--tls-cert", cert, "--tls-key",
+                           key, "--token-file", token_file_}))
+      << serve.Log();
+  const auto curl = [&](const std::string& options) {
+    return RunFlightcheckScript(
+        fmt::format("curl -sS --max-time 10 -o /dev/null -w '%{{http_code}}' {} 2>&1", options));
+  };
+  const std::string url = fmt::format("https://127.0.0.1:{}/system/health/v1", serve.port());
+  const CliRun ok =
+      curl(fmt::format("--cacert '{}' -H 'Authorization: Bearer {}' {}", cert, kToken, url));
+  EXPECT_EQ(ok.out, "200") << ok.out << serve.Log();
+  EXPECT_EQ(curl(fmt::format("--cacert '{}' {}", cert, url)).out, "401");
+  // Not trusting the certificate: curl refuses the connection.
+  EXPECT_NE(curl(url).exit_code, 0);
+  const CliRun plain = curl(fmt::format("http://127.0.0.1:{}/system/health/v1", serve.port()));
+  EXPECT_NE(plain.out.substr(0, 3), "200") << plain.out;
 }
 
 TEST_F(ServeTest, EveryPathParameterRefusesTraversal) {
@@ -551,6 +628,87 @@ TEST_F(ServeTest, AggregationListsUnansweringNodesAsUnknown) {
   ASSERT_TRUE(metrics);
   EXPECT_NE(metrics->body.find("flightcheck_cluster_nodes{health=\"3\"} 3"), std::string::npos);
   EXPECT_NE(metrics->body.find("flightcheck_cluster_nodes{health=\"0\"} 2"), std::string::npos);
+
+  // A 404 on a route with two ids names the one the tree does not have.
+  const auto not_found = [&client](const std::string& path) {
+    auto answer = client.Get(path);
+    return answer ? fmt::format("{} {}", answer->status, answer->body) : std::string("no answer");
+  };
+  EXPECT_EQ(not_found("/system/health/v1/nodes/127.0.0.41/units/nope.service"),
+            "404 nope.service not found\n");
+  EXPECT_EQ(not_found("/system/health/v1/nodes/10.9.9.9/units/nope.service"),
+            "404 10.9.9.9 not found\n");
+  EXPECT_EQ(not_found("/system/health/v1/units/nope.service/nodes/127.0.0.41"),
+            "404 nope.service not found\n");
+}
+
+// A master takes its nodes from the cluster config and follows it: an edit (a node added, written
+// as genconf and editors do, by a rename) is picked up without a signal, and one that breaks the
+// config keeps the last good node list. The config's values reach the rules as variables.
+TEST_F(ServeTest, AMasterFollowsTheClusterConfig) {
+  dir_.WriteFile("fcserve", "");
+  const std::string rules =
+      dir_.WriteFile("config-rules.yaml", fmt::format(R"(apiVersion: flightcheck/v1
+kind: RuleSet
+phase: health
+rules:
+  - id: config.cluster-name
+    probe: {{file: {{path: "{}/${{cluster_name}}"}}}}
+    expect: {{exists: true}}
+)",
+                                                      dir_.path().string()))
+          .string();
+  const auto config_text = [](const std::string& agents) {
+    return fmt::format(
+        "cluster_name: fcserve\nbootstrap_url: http://127.0.0.1:1\nmaster_discovery: static\n"
+        "exhibitor_storage_backend: static\nmaster_list: [127.0.0.61]\nagent_list: [{}]\n",
+        agents);
+  };
+  const std::string config = dir_.WriteFile("cluster.yaml", config_text("127.0.0.62")).string();
+  Serve master;
+  // Port 1: nothing answers there, so every node is listed as unknown at once.
+  ASSERT_TRUE(master.Start(dir_, "master",
+                           {"--role", "master", "--rules", rules, "--config", config, "--node-port",
+                            "1", "--pull-timeout", "1s"}))
+      << master.Log();
+  ASSERT_TRUE(master.WaitForFirstRun()) << master.Log();
+  httplib::Client client = master.Client();
+  EXPECT_EQ(client.Get("/healthz")->status, 200) << "cluster_name did not reach the rules";
+  const auto node_ips = [&client] {
+    auto res = client.Get("/system/health/v1/nodes?cache=0");
+    std::set<std::string> ips;
+    if (!res || res->status != 200) {
+      ADD_FAILURE() << (res ? fmt::format("{} {}", res->status, res->body) : "no answer");
+      return ips;
+    }
+    const nlohmann::json tree = nlohmann::json::parse(res->body);
+    for (const nlohmann::json& node : tree["nodes"]) ips.insert(node["host_ip"].get<std::string>());
+    return ips;
+  };
+  EXPECT_EQ(node_ips(), (std::set<std::string>{"127.0.0.61", "127.0.0.62"}));
+
+  dir_.WriteFile("cluster.yaml.new", config_text("127.0.0.62, 127.0.0.63"));
+  std::filesystem::rename(dir_.path() / "cluster.yaml.new", config);
+  const auto until = steady_clock::now() + milliseconds(8000);
+  while (steady_clock::now() < until && node_ips().size() != 3) {
+    std::this_thread::sleep_for(milliseconds(100));
+  }
+  EXPECT_EQ(node_ips(), (std::set<std::string>{"127.0.0.61", "127.0.0.62", "127.0.0.63"}))
+      << master.Log();
+  EXPECT_NE(master.Log().find(config + " changed: reloading the rules and the node list"),
+            std::string::npos)
+      << master.Log();
+
+  dir_.WriteFile("cluster.yaml", "master_list: [not an address\n");
+  const auto failed_until = steady_clock::now() + milliseconds(8000);
+  while (steady_clock::now() < failed_until &&
+         master.Log().find("reload failed, the previous rules stay") == std::string::npos) {
+    std::this_thread::sleep_for(milliseconds(100));
+  }
+  EXPECT_NE(master.Log().find("reload failed, the previous rules stay"), std::string::npos)
+      << master.Log();
+  EXPECT_TRUE(master.process().running());
+  EXPECT_EQ(node_ips().size(), 3u);
 }
 
 TEST_F(ServeTest, PromtoolAcceptsTheMetricsAndPrometheusScrapesThem) {
@@ -637,7 +795,7 @@ rules:
   ASSERT_TRUE(
       serve.Start(dir_, "serve",
                   {"--role", "agent", "--rules", rules, "--systemd-bus", manager.bus_address(),
-                   "--journal-directory", manager.journal_directory().string()}))
+                   "--journal-dir", manager.journal_directory().string()}))
       << serve.Log();
   ASSERT_TRUE(serve.WaitForFirstRun());
   httplib::Client client = serve.Client();
