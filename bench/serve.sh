@@ -16,8 +16,6 @@ REPO=$(cd "$HERE/.." && pwd)
 DURATION=${DURATION:-30s}
 RATE=${RATE:-2000}
 CONNECTIONS=${CONNECTIONS:-20}
-SERVE_PORT=18761
-EXPORTER_PORT=18762
 
 die() { echo "bench: error: $*" >&2; exit 1; }
 for tool in wrk prometheus-node-exporter curl awk; do
@@ -57,10 +55,27 @@ trap cleanup EXIT
   done
 } >"$TMP/health.yaml"
 
-"$FLIGHTCHECK" serve --role master --listen 127.0.0.1:$SERVE_PORT --rules "$TMP/health.yaml" \
+# Ports: serve takes any free one and logs it; node_exporter cannot, so the first free one from a
+# random start is taken (a port that accepts a connection is in use).
+free_port() {
+  local port
+  for port in $(seq $((20000 + RANDOM % 20000)) 65000); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
+  done
+  die "no free port"
+}
+"$FLIGHTCHECK" serve --role master --listen 127.0.0.1:0 --rules "$TMP/health.yaml" \
   --interval 5s >"$TMP/serve.log" 2>&1 &
 PIDS+=($!)
 SERVE_PID=$!
+SERVE_PORT=
+for _ in $(seq 1 100); do
+  SERVE_PORT=$(sed -n 's/.*serving on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$TMP/serve.log")
+  [[ -n $SERVE_PORT ]] && break
+  sleep 0.1
+done
+[[ -n $SERVE_PORT ]] || die "flightcheck serve did not start: $(cat "$TMP/serve.log")"
+EXPORTER_PORT=$(free_port)
 prometheus-node-exporter --web.listen-address=127.0.0.1:$EXPORTER_PORT >"$TMP/exporter.log" 2>&1 &
 PIDS+=($!)
 EXPORTER_PID=$!

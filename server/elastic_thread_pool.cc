@@ -40,6 +40,11 @@ size_t ElasticThreadPool::threads() const {
   return started_;
 }
 
+size_t ElasticThreadPool::idle_threads() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return idle_;
+}
+
 void ElasticThreadPool::Work() {
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {

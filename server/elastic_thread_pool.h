@@ -32,8 +32,9 @@ class ElasticThreadPool : public httplib::TaskQueue {
   void enqueue(std::function<void()> job) override;
   void shutdown() override;
 
-  // Threads started so far (never more than max_threads).
+  // Threads started so far (never more than max_threads), and those of them waiting for a job.
   size_t threads() const;
+  size_t idle_threads() const;
 
  private:
   void Work();

@@ -117,27 +117,25 @@ class Routes {
   void CheckRunner(httplib::Server& server) {
     server.Get(R"(/system/checks/v1/([^/]+)/?)",
                [this](const httplib::Request& req, httplib::Response& res) {
-                 const std::string type = req.matches[1].str();
-                 if (!KnownCheckType(type, res)) return;
+                 const std::optional<CheckScope> scope = ScopeOf(req.matches[1].str(), res);
+                 if (!scope) return;
                  std::set<std::string> wanted;
                  for (size_t i = 0; i < req.get_param_value_count("check"); ++i) {
                    wanted.insert(req.get_param_value("check", i));
                  }
                  nlohmann::json list = nlohmann::json::object();
-                 if (type == "node") {
-                   for (const CheckRunnerCheck& check : hooks_.node_checks()) {
-                     if (!wanted.empty() && !wanted.count(check.id)) continue;
-                     list[check.id] = {{"description", check.description},
-                                       {"cmd", nlohmann::json::array()},
-                                       {"timeout", check.timeout}};
-                   }
+                 for (const CheckRunnerCheck& check : hooks_.checks(*scope)) {
+                   if (!wanted.empty() && !wanted.count(check.id)) continue;
+                   list[check.id] = {{"description", check.description},
+                                     {"cmd", nlohmann::json::array()},
+                                     {"timeout", check.timeout}};
                  }
                  res.set_content(list.dump(2), kJson);
                });
     server.Post(R"(/system/checks/v1/([^/]+)/?)", [this](const httplib::Request& req,
                                                          httplib::Response& res) {
-      const std::string type = req.matches[1].str();
-      if (!KnownCheckType(type, res)) return;
+      const std::optional<CheckScope> scope = ScopeOf(req.matches[1].str(), res);
+      if (!scope) return;
       std::vector<std::string> names;
       const std::string content_type = req.get_header_value("Content-Type");
       if (content_type.rfind("application/json", 0) == 0) {
@@ -163,17 +161,20 @@ class Routes {
                         "text/plain");
         return;
       }
-      if (type == "cluster") {
-        // No rule of the health set runs at cluster scope: nothing to run is not a success.
-        res.set_content(nlohmann::json{{"status", 3},
-                                       {"checks", nlohmann::json::object()},
-                                       {"error", "no cluster checks are defined"}}
-                            .dump(2),
-                        kJson);
+      const std::vector<CheckRunnerCheck> defined = hooks_.checks(*scope);
+      if (defined.empty()) {
+        // Nothing to run is not a success (status 3, unknown).
+        res.set_content(
+            nlohmann::json{{"status", 3},
+                           {"checks", nlohmann::json::object()},
+                           {"error", fmt::format("no {} checks are defined on this node",
+                                                 req.matches[1].str())}}
+                .dump(2),
+            kJson);
         return;
       }
       std::set<std::string> known;
-      for (const CheckRunnerCheck& check : hooks_.node_checks()) known.insert(check.id);
+      for (const CheckRunnerCheck& check : defined) known.insert(check.id);
       std::vector<std::string> missing;
       for (const std::string& name : names) {
         if (!known.count(name)) missing.push_back(name);
@@ -184,7 +185,7 @@ class Routes {
                         "text/plain");
         return;
       }
-      Result<Report> report = hooks_.run_node_checks(names);
+      Result<Report> report = hooks_.run_checks(*scope, names);
       if (!report) {
         res.status = 500;
         res.set_content(report.error().ToString() + "\n", "text/plain");
@@ -203,13 +204,14 @@ class Routes {
   std::shared_ptr<const HealthSnapshot> Snapshot() const { return hooks_.snapshot(); }
 
  private:
-  static bool KnownCheckType(const std::string& type, httplib::Response& res) {
-    if (type == "node" || type == "cluster") return true;
+  static std::optional<CheckScope> ScopeOf(const std::string& type, httplib::Response& res) {
+    if (type == "node") return CheckScope::kNode;
+    if (type == "cluster") return CheckScope::kCluster;
     res.status = 404;
     res.set_content(fmt::format("unrecognized check type: {}\n",
                                 IsValidPathId(type) ? type : std::string("(invalid)")),
                     "text/plain");
-    return false;
+    return std::nullopt;
   }
 
   HealthApiOptions options_;

@@ -31,6 +31,11 @@
 
 namespace flightcheck::server {
 
+// The check runner's two types (dcos-check-runner §4.2): cluster checks are the health rules
+// tagged `cluster` (a property of the cluster seen from this node, e.g. the ZooKeeper quorum),
+// node checks all the others.
+enum class CheckScope { kNode, kCluster };
+
 struct CheckRunnerCheck {
   std::string id;
   std::string description;
@@ -43,9 +48,10 @@ struct HealthApiHooks {
   // Makes the tree fresh (a pull round, or a health run when not aggregating) and waits for it
   // up to the given time; false when it did not finish in time.
   std::function<bool(std::chrono::milliseconds)> refresh;
-  // The node checks (the health rules for this node's role) and a run of some of them.
-  std::function<std::vector<CheckRunnerCheck>()> node_checks;
-  std::function<Result<Report>(const std::vector<std::string>& ids)> run_node_checks;
+  // The checks of a scope (of the health rules for this node's role) and a run of some of them
+  // (ids of that scope; empty: all of it).
+  std::function<std::vector<CheckRunnerCheck>(CheckScope)> checks;
+  std::function<Result<Report>(CheckScope, const std::vector<std::string>& ids)> run_checks;
 };
 
 struct HealthApiOptions {

@@ -1,5 +1,6 @@
 #include "server/health_daemon.h"
 
+#include <algorithm>
 #include <chrono>
 #include <random>
 
@@ -16,6 +17,17 @@ double UnixNow() {
 
 // A pull that never ends, or a run past its deadline, is what the watchdog is for.
 constexpr auto kStuckAfter = std::chrono::minutes(10);
+
+// The selected rules of a check scope: cluster checks are tagged `cluster`, node checks are not.
+std::vector<const Rule*> RulesOfScope(const HealthRunSetup& setup, CheckScope scope) {
+  std::vector<const Rule*> rules;
+  for (const Rule* rule : SelectRules(setup.rules, setup.options.selection).rules) {
+    const bool cluster =
+        std::find(rule->tags.begin(), rule->tags.end(), "cluster") != rule->tags.end();
+    if (cluster == (scope == CheckScope::kCluster)) rules.push_back(rule);
+  }
+  return rules;
+}
 
 }  // namespace
 
@@ -203,33 +215,35 @@ void HealthDaemon::PullLoop(std::stop_token stop) {
   }
 }
 
+std::shared_ptr<const HealthRunSetup> HealthDaemon::CurrentSetup() const {
+  std::lock_guard lock(mutex_);
+  return setup_;
+}
+
 HealthApiHooks HealthDaemon::Hooks() {
   HealthApiHooks hooks;
   hooks.snapshot = [this] { return snapshot(); };
   hooks.refresh = [this](std::chrono::milliseconds timeout) { return Refresh(timeout); };
-  hooks.node_checks = [this] {
-    std::shared_ptr<const HealthRunSetup> setup;
-    {
-      std::lock_guard lock(mutex_);
-      setup = setup_;
-    }
+  hooks.checks = [this](CheckScope scope) {
     std::vector<CheckRunnerCheck> checks;
+    std::shared_ptr<const HealthRunSetup> setup = CurrentSetup();
     if (!setup) return checks;
-    for (const Rule* rule : SelectRules(setup->rules, setup->options.selection).rules) {
+    for (const Rule* rule : RulesOfScope(*setup, scope)) {
       checks.push_back({.id = rule->id,
                         .description = rule->title,
                         .timeout = rule->timeout ? FormatDuration(*rule->timeout) : ""});
     }
     return checks;
   };
-  hooks.run_node_checks = [this](const std::vector<std::string>& ids) -> Result<Report> {
-    std::shared_ptr<const HealthRunSetup> setup;
-    {
-      std::lock_guard lock(mutex_);
-      setup = setup_;
-    }
+  hooks.run_checks = [this](CheckScope scope,
+                            const std::vector<std::string>& ids) -> Result<Report> {
+    std::shared_ptr<const HealthRunSetup> setup = CurrentSetup();
     if (!setup) return Status::Unavailable("the daemon has not loaded its rules");
-    return RunOnce(*setup, run_thread_.get_stop_token(), ids);
+    std::vector<std::string> only = ids;
+    if (only.empty()) {
+      for (const Rule* rule : RulesOfScope(*setup, scope)) only.push_back(rule->id);
+    }
+    return RunOnce(*setup, run_thread_.get_stop_token(), only);
   };
   return hooks;
 }

@@ -76,6 +76,7 @@ class HealthDaemon {
   Report RunOnce(const HealthRunSetup& setup, std::stop_token stop,
                  const std::vector<std::string>& only);
   std::chrono::milliseconds NextWait();
+  std::shared_ptr<const HealthRunSetup> CurrentSetup() const;
   void Info(const std::string& line) const;
   void Error(const std::string& line) const;
 

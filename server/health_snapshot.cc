@@ -57,7 +57,8 @@ HealthSnapshot BuildSnapshot(Report report, uint64_t runs, double finished_unix,
   snapshot.runs = runs;
   snapshot.finished_unix = finished_unix;
   snapshot.units = UnitsOfReport(report);
-  snapshot.node_report = NodeReportJson(node, snapshot.units).dump();
+  nlohmann::json node_report = NodeReportJson(node, snapshot.units);
+  snapshot.node_report = node_report.dump();
   snapshot.results = runs > 0 ? RenderJson(report, false) : "{}\n";
   std::string failing_list = "[";
   if (runs == 0) {
@@ -92,7 +93,7 @@ HealthSnapshot BuildSnapshot(Report report, uint64_t runs, double finished_unix,
   NodePoll self;
   self.ip = node.ip;
   self.role = node.role;
-  self.report = nlohmann::json::parse(snapshot.node_report);
+  self.report = std::move(node_report);
   snapshot.cluster = ClusterHealth::Build({self}, snapshot.report.started_at);
   snapshot.cluster_updated_unix = finished_unix;
   snapshot.metrics = RenderMetrics(snapshot);

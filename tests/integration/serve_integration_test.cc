@@ -282,7 +282,48 @@ TEST_F(ServeTest, TheCheckRunnerListsAndRuns) {
   EXPECT_EQ(wrong_kind->body, "unrecognized check type: galaxy\n");
   auto cluster = client.Post("/system/checks/v1/cluster/", "", "");
   ASSERT_TRUE(cluster);
-  EXPECT_EQ(nlohmann::json::parse(cluster->body)["status"], 3);  // nothing to run is not OK
+  EXPECT_EQ(nlohmann::json::parse(cluster->body),
+            nlohmann::json::parse(R"({"status": 3, "checks": {},
+                "error": "no cluster checks are defined on this node"})"));  // not OK
+
+  // Rules tagged `cluster` are the cluster checks, and only they.
+  const std::string scoped = dir_.WriteFile("scoped.yaml", R"(apiVersion: flightcheck/v1
+kind: RuleSet
+phase: health
+rules:
+  - id: scope.node
+    probe: {file: {path: /etc}}
+    expect: {exists: true}
+  - id: scope.cluster
+    title: seen from this node, the cluster is whole
+    tags: [cluster]
+    probe: {file: {path: /nonexistent-flightcheck-cluster}}
+    expect: {exists: true}
+)")
+                                 .string();
+  Serve master;
+  ASSERT_TRUE(master.Start(dir_, "scoped", {"--role", "master", "--rules", scoped}))
+      << master.Log();
+  httplib::Client scoped_client = master.Client();
+  const nlohmann::json cluster_list =
+      nlohmann::json::parse(scoped_client.Get("/system/checks/v1/cluster/")->body);
+  EXPECT_EQ(cluster_list.size(), 1u) << cluster_list.dump();
+  EXPECT_EQ(cluster_list["scope.cluster"]["description"],
+            "seen from this node, the cluster is whole");
+  const nlohmann::json node_list =
+      nlohmann::json::parse(scoped_client.Get("/system/checks/v1/node/")->body);
+  EXPECT_EQ(node_list.size(), 1u) << node_list.dump();
+  EXPECT_TRUE(node_list.contains("scope.node"));
+  const nlohmann::json cluster_run =
+      nlohmann::json::parse(scoped_client.Post("/system/checks/v1/cluster/", "", "")->body);
+  EXPECT_EQ(cluster_run["status"], 2) << cluster_run.dump();
+  EXPECT_EQ(cluster_run["checks"].size(), 1u) << cluster_run.dump();
+  EXPECT_EQ(cluster_run["checks"]["scope.cluster"]["status"], 2);
+  auto other_scope = scoped_client.Post("/system/checks/v1/cluster/",
+                                        R"({"check": ["scope.node"]})", "application/json");
+  ASSERT_TRUE(other_scope);
+  EXPECT_EQ(other_scope->status, 404);
+  EXPECT_EQ(other_scope->body, "missing checks: [scope.node]\n");
   // Read-only everywhere else.
   auto post = client.Post("/metrics", "", "");
   ASSERT_TRUE(post);
@@ -574,24 +615,26 @@ TEST_F(ServeTest, SighupReloadsTheRules) {
   EXPECT_EQ(serve.Client().Get("/healthz")->status, 503);
 }
 
-// Five nodes: two healthy daemons, one daemon stopped, one node answering 500 and one that
-// never answers within the timeout (stand-ins, the two last: a daemon cannot be made to do that).
+// Five nodes: two healthy daemons, one daemon stopped (killed), one frozen with SIGSTOP (the kernel
+// still accepts its connections, nothing answers: slower than any timeout), and one node answering
+// 500 (a stand-in: a daemon cannot be made to do that).
 TEST_F(ServeTest, AggregationListsUnansweringNodesAsUnknown) {
   const std::string passing = dir_.WriteFile("passing.yaml", kPassingRules).string();
-  Serve healthy1, healthy2, stopped;
+  Serve healthy1, healthy2, stopped, slow;
   ASSERT_TRUE(healthy1.Start(dir_, "n1", {"--role", "agent", "--rules", passing}, "127.0.0.41"));
+  ASSERT_TRUE(slow.Start(dir_, "n5", {"--role", "master", "--rules", passing}, "127.0.0.45"));
+  ASSERT_TRUE(slow.WaitForFirstRun());
+  ASSERT_EQ(::kill(slow.process().pid(), SIGSTOP), 0);
   ASSERT_TRUE(healthy2.Start(dir_, "n2", {"--role", "agent", "--rules", passing}, "127.0.0.42"));
   ASSERT_TRUE(stopped.Start(dir_, "n3", {"--role", "agent", "--rules", passing}, "127.0.0.43"));
   const int stopped_port = stopped.port();
   stopped.process().Stop();
-  HttpResponder failing, slow;
+  HttpResponder failing;
   ASSERT_TRUE(failing.ListenTcp());
-  ASSERT_TRUE(slow.ListenTcp());
   failing.Start([](const std::string&) { return HttpResponder::Answer(500, "boom"); });
-  slow.Start([](const std::string&) { return HttpResponder::Hang(); });
   const std::string nodes = fmt::format(
       "127.0.0.41:{}=agent,127.0.0.42:{}=public_agent,127.0.0.43:{}=agent,127.0.0.1:{}=agent,"
-      "127.0.0.1:{}=master",
+      "127.0.0.45:{}=master",
       healthy1.port(), healthy2.port(), stopped_port, failing.port(), slow.port());
   Serve master;
   ASSERT_TRUE(master.Start(
@@ -619,7 +662,7 @@ TEST_F(ServeTest, AggregationListsUnansweringNodesAsUnknown) {
   EXPECT_EQ(health["127.0.0.42:agent_public"], 0);
   EXPECT_EQ(health["127.0.0.43:agent"], 3);
   EXPECT_EQ(health["127.0.0.1:agent"], 3);
-  EXPECT_EQ(health["127.0.0.1:master"], 3);
+  EXPECT_EQ(health["127.0.0.45:master"], 3);
   const nlohmann::json report = nlohmann::json::parse(client.Get("/system/health/v1/report")->body);
   EXPECT_NE(report["Nodes"]["127.0.0.43"]["Error"].get<std::string>().find("cannot reach"),
             std::string::npos)
@@ -640,6 +683,7 @@ TEST_F(ServeTest, AggregationListsUnansweringNodesAsUnknown) {
             "404 10.9.9.9 not found\n");
   EXPECT_EQ(not_found("/system/health/v1/units/nope.service/nodes/127.0.0.41"),
             "404 nope.service not found\n");
+  ::kill(slow.process().pid(), SIGCONT);  // so that it can stop at once
 }
 
 // A master takes its nodes from the cluster config and follows it: an edit (a node added, written
