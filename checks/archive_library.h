@@ -35,7 +35,10 @@ namespace flightcheck {
   X(write_set_format_pax_restricted, archive_write_set_format_pax_restricted) \
   X(write_add_filter_gzip, archive_write_add_filter_gzip)                     \
   X(write_add_filter_none, archive_write_add_filter_none)                     \
-  X(write_set_filter_option, archive_write_set_filter_option)                 \
+  X(write_add_filter_zstd, archive_write_add_filter_zstd)                     \
+  X(write_set_format_zip, archive_write_set_format_zip)                       \
+  X(write_set_option, archive_write_set_option)                               \
+  X(write_set_bytes_in_last_block, archive_write_set_bytes_in_last_block)     \
   X(write_open2, archive_write_open2)                                         \
   X(write_header, archive_write_header)                                       \
   X(write_data, archive_write_data)                                           \

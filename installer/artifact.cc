@@ -12,7 +12,6 @@
 
 #include <fmt/format.h>
 
-#include "checks/archive_library.h"
 #include "checks/file_io.h"
 #include "checks/probe.h"
 #include "checks/scoped_fd.h"
@@ -21,6 +20,7 @@
 #include "installer/artifact_rules.h"
 #include "installer/install_script.h"
 #include "rules/builtin_rules.h"
+#include "runner/archive_writer.h"
 #include "runner/rule_loader.h"
 #include "runner/selection.h"
 
@@ -71,132 +71,16 @@ Entry FileEntry(std::string path, fs::path source, std::string what, mode_t mode
   return entry;
 }
 
-// libarchive is loaded at run time (checks/archive_library.h): each deleter holds it.
-struct ArchiveFree {
-  const ArchiveLibrary* la;
-  void operator()(archive* a) const { la->write_free(a); }
-};
-struct EntryFree {
-  const ArchiveLibrary* la;
-  void operator()(archive_entry* e) const { la->entry_free(e); }
-};
-
-// Where libarchive's output goes: every byte is hashed and counted, and written to file when there
-// is one. Errors are kept here because libarchive only sees "-1" from the callback.
-class Sink {
- public:
-  explicit Sink(PendingFile* file) : file_(file), error_(digest_.status()) {}
-
-  static la_ssize_t Write(archive* /*a*/, void* self, const void* buffer, size_t length) {
-    return static_cast<Sink*>(self)->Append(static_cast<const char*>(buffer), length);
-  }
-
-  const Status& error() const { return error_; }
-  uint64_t size() const { return size_; }
-
-  Result<std::string> FinishSha256() { return digest_.FinishHex(); }
-
- private:
-  la_ssize_t Append(const char* data, size_t length) {
-    if (!error_.ok()) return -1;
-    if (file_ != nullptr) error_ = file_->Write(std::string_view(data, length));
-    if (!error_.ok()) return -1;
-    digest_.Update(std::string_view(data, length));
-    size_ += length;
-    return static_cast<la_ssize_t>(length);
-  }
-
-  PendingFile* file_;
-  Sha256Hasher digest_;
-  uint64_t size_ = 0;
-  Status error_;
-};
-
-Status ArchiveError(const ArchiveLibrary& la, archive* a, std::string_view what) {
-  const char* message = la.error_string(a);
-  return Status::Internal(fmt::format("{}: {}", what, message ? message : "libarchive error"));
-}
-
-// Writes one entry with the fixed metadata that makes the bytes reproducible.
-Status WriteEntry(const ArchiveLibrary& la, archive* a, const Entry& entry) {
-  ScopedFd source;
-  int64_t size = static_cast<int64_t>(entry.text.size());
-  if (!entry.source.empty()) {
-    const std::string name = fmt::format("{} '{}'", entry.what, entry.source.string());
-    Result<ScopedFd> opened = OpenRegularFile(entry.source, name);  // a FIFO must not block
-    if (!opened) return opened.error();
-    source = std::move(*opened);
-    struct stat st;
-    if (::fstat(source.get(), &st) != 0) return Status::FromErrno("cannot read " + name, errno);
-    size = st.st_size;
-  }
-  std::unique_ptr<archive_entry, EntryFree> header(la.entry_new(), EntryFree{&la});
-  la.entry_set_pathname(header.get(), entry.path.c_str());
-  la.entry_set_filetype(header.get(), entry.directory ? AE_IFDIR : AE_IFREG);
-  la.entry_set_perm(header.get(), entry.mode);
-  la.entry_set_size(header.get(), entry.directory ? 0 : size);
-  la.entry_set_mtime(header.get(), 0, 0);
-  la.entry_set_uid(header.get(), 0);
-  la.entry_set_gid(header.get(), 0);
-  la.entry_set_uname(header.get(), "root");
-  la.entry_set_gname(header.get(), "root");
-  if (la.write_header(a, header.get()) != ARCHIVE_OK) {
-    return ArchiveError(la, a, "cannot add " + entry.path);
-  }
-  if (entry.source.empty()) {
-    if (!entry.text.empty() && la.write_data(a, entry.text.data(), entry.text.size()) != size) {
-      return ArchiveError(la, a, "cannot add " + entry.path);
-    }
-    return Status::Ok();
-  }
-  // Exactly the size in the header: a file that changes while it is copied is an error, not a
-  // corrupt tarball.
-  char buffer[64 << 10];
-  for (int64_t left = size; left > 0;) {
-    const ssize_t n = ::read(source.get(), buffer, std::min<int64_t>(left, sizeof buffer));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Status::FromErrno("cannot read " + entry.source.string(), errno);
-    if (n == 0) return Status::Internal(entry.source.string() + " shrank while it was copied");
-    if (la.write_data(a, buffer, static_cast<size_t>(n)) != n) {
-      return ArchiveError(la, a, "cannot add " + entry.path);
-    }
-    left -= n;
-  }
-  return Status::Ok();
-}
-
-// Writes the whole tarball (gzipped or not) into sink.
-Status WriteTar(const std::vector<Entry>& entries, bool gzip, Sink* sink) {
-  Result<const ArchiveLibrary*> loaded = Archive();
-  if (!loaded) return loaded.error();
-  const ArchiveLibrary& la = **loaded;
-  std::unique_ptr<archive, ArchiveFree> a(la.write_new(), ArchiveFree{&la});
-  if (!a) return Status::Internal("cannot create a libarchive writer");
-  // pax_restricted is plain ustar unless an entry needs more; gzip's default header carries the
-  // time of writing, which would make every artifact different. Level 1: the binary's debug
-  // information dominates, and the fastest level shrinks it nearly as well as the default at a
-  // fraction of the time.
-  if (la.write_set_format_pax_restricted(a.get()) != ARCHIVE_OK ||
-      (gzip
-           ? la.write_add_filter_gzip(a.get()) != ARCHIVE_OK ||
-                 la.write_set_filter_option(a.get(), "gzip", "timestamp", nullptr) != ARCHIVE_OK ||
-                 la.write_set_filter_option(a.get(), "gzip", "compression-level", "1") != ARCHIVE_OK
-           : la.write_add_filter_none(a.get()) != ARCHIVE_OK)) {
-    return ArchiveError(la, a.get(), "cannot set up the tar writer");
-  }
-  if (la.write_open2(a.get(), sink, nullptr, &Sink::Write, nullptr, nullptr) != ARCHIVE_OK) {
-    return sink->error().ok() ? ArchiveError(la, a.get(), "cannot start the tarball")
-                              : sink->error();
-  }
+// Writes the whole tarball (gzipped or not) through writer, then finishes it.
+Status WriteTar(const std::vector<Entry>& entries, ArchiveWriter& writer) {
   for (const Entry& entry : entries) {
-    Status status = WriteEntry(la, a.get(), entry);
-    if (!status.ok()) return sink->error().ok() ? status : sink->error();
+    const Status status = entry.directory ? writer.AddDirectory(entry.path, entry.mode)
+                          : entry.source.empty()
+                              ? writer.AddBytes(entry.path, entry.text, entry.mode)
+                              : writer.AddFile(entry.path, entry.source, entry.what, entry.mode);
+    if (!status.ok()) return status;
   }
-  if (la.write_close(a.get()) != ARCHIVE_OK) {
-    return sink->error().ok() ? ArchiveError(la, a.get(), "cannot finish the tarball")
-                              : sink->error();
-  }
-  return sink->error();
+  return writer.Close();
 }
 
 // rules/<phase>/<name> entries; names are unique and end in .yaml or .yml, see the header.
@@ -342,12 +226,16 @@ Result<Artifact> WriteCompressed(const std::vector<Entry>& entries, const fs::pa
   const fs::path path = serve_dir / name;
   Result<PendingFile> file = PendingFile::Create(path);
   if (!file) return file.error();
-  Sink sink(&*file);
-  if (Status status = WriteTar(entries, /*gzip=*/true, &sink); !status.ok()) return status;
-  Result<std::string> sha256 = sink.FinishSha256();
+  // Level 1: the binary's debug information dominates, and the fastest level shrinks it nearly
+  // as well as the default at a fraction of the time.
+  Result<std::unique_ptr<ArchiveWriter>> writer =
+      ArchiveWriter::Open({.format = ArchiveFormat::kTarGz, .compression_level = 1}, &*file);
+  if (!writer) return writer.error();
+  if (Status status = WriteTar(entries, **writer); !status.ok()) return status;
+  Result<std::string> sha256 = (*writer)->FinishSha256();
   if (!sha256) return sha256.error();
   if (Status status = file->Commit(kFileMode); !status.ok()) return status;
-  return Artifact{.path = path, .name = name, .sha256 = *sha256, .size = sink.size()};
+  return Artifact{.path = path, .name = name, .sha256 = *sha256, .size = (*writer)->size()};
 }
 
 Status RemoveOlderArtifacts(const fs::path& serve_dir, const std::string& keep) {
@@ -373,9 +261,11 @@ Result<Artifact> WriteArtifact(const ArtifactInputs& inputs, const fs::path& ser
   // The first pass only hashes, because the name must be known before the file is written. It
   // hashes the tar rather than the gzip so that a zlib upgrade does not rename the artifact, and it
   // reads every input, so a missing one fails before serve_dir is touched.
-  Sink tar_sink(nullptr);
-  if (Status status = WriteTar(*entries, /*gzip=*/false, &tar_sink); !status.ok()) return status;
-  Result<std::string> tar_sha256 = tar_sink.FinishSha256();
+  Result<std::unique_ptr<ArchiveWriter>> tar =
+      ArchiveWriter::Open({.format = ArchiveFormat::kTar}, nullptr);
+  if (!tar) return tar.error();
+  if (Status status = WriteTar(*entries, **tar); !status.ok()) return status;
+  Result<std::string> tar_sha256 = (*tar)->FinishSha256();
   if (!tar_sha256) return tar_sha256.error();
   const std::string name =
       fmt::format("{}{}{}", kNamePrefix, tar_sha256->substr(0, 16), kNameSuffix);

@@ -23,6 +23,8 @@ packages=(
   # the health daemon's consumers and peers: promtool and a real Prometheus scrape /metrics, wrk
   # loads it, node_exporter is the peer the benchmark compares it with
   prometheus prometheus-node-exporter wrk
+  # the readers the archive tests check archives with (GNU tar reads .tar.zst through zstd)
+  unzip zstd
 )
 
 missing=()

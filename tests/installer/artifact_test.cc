@@ -21,6 +21,7 @@
 #include "installer/cluster_config.h"
 #include "installer/genconf.h"
 #include "installer/install_script.h"
+#include "tests/testbed/shell.h"
 #include "tests/testbed/temp_dir.h"
 
 namespace flightcheck {
@@ -33,25 +34,9 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
-
-// Runs a shell command line and collects its output and exit code.
-CommandResult RunShell(const std::string& command) {
-  CommandResult result;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return result;
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) result.output.append(buffer, n);
-  const int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
-
-std::string Quote(const fs::path& path) { return "'" + path.string() + "'"; }
+using CommandResult = testing::ShellResult;
+using testing::RunShell;
+std::string Quote(const fs::path& path) { return testing::ShellQuoted(path); }
 
 // Every path under root (relative), with its type and permission bits: what "left as before" means.
 std::vector<std::string> Listing(const fs::path& root) {
