@@ -193,21 +193,27 @@ Status ArchiveWriter::AddFile(std::string_view path, const std::filesystem::path
   const std::string name = fmt::format("{} '{}'", what, source.string());
   Result<ScopedFd> opened = OpenRegularFile(source, name);  // a FIFO must not block
   if (!opened) return opened.error();
+  return AddFd(path, opened->get(), name, mode);
+}
+
+Status ArchiveWriter::AddFd(std::string_view path, int fd, std::string_view what, mode_t mode) {
+  if (!error_.ok()) return error_;
   struct stat st {};
-  if (::fstat(opened->get(), &st) != 0) return Status::FromErrno("cannot read " + name, errno);
+  if (::fstat(fd, &st) != 0) return Status::FromErrno(fmt::format("cannot read {}", what), errno);
   if (Status status = Header(path, false, st.st_size, mode); !status.ok()) return status;
   // Exactly the size in the header: a file that changes while it is copied is an error, not a
   // corrupt archive.
   char buffer[64 << 10];
-  for (int64_t left = st.st_size; left > 0;) {
-    const ssize_t n = ::read(opened->get(), buffer, std::min<int64_t>(left, sizeof buffer));
+  for (int64_t left = st.st_size, offset = 0; left > 0;) {
+    const ssize_t n = ::pread(fd, buffer, std::min<int64_t>(left, sizeof buffer), offset);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Status::FromErrno("cannot read " + name, errno);
-    if (n == 0) return Status::Internal(source.string() + " shrank while it was copied");
+    if (n < 0) return Status::FromErrno(fmt::format("cannot read {}", what), errno);
+    if (n == 0) return Status::Internal(fmt::format("{} shrank while it was copied", what));
     if (Library()->write_data(archive_, buffer, static_cast<size_t>(n)) != n) {
       return Fail(fmt::format("cannot add {}", path));
     }
     left -= n;
+    offset += n;
   }
   return Status::Ok();
 }

@@ -64,6 +64,8 @@ class ArchiveWriter {
   // ("payload '/x.tgz'").
   Status AddFile(std::string_view path, const std::filesystem::path& source, std::string_view what,
                  mode_t mode);
+  // The bytes of fd from its start to its current size (a spool file the caller filled).
+  Status AddFd(std::string_view path, int fd, std::string_view what, mode_t mode);
   // Writes the end of the archive.
   Status Close();
 
