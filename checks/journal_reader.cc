@@ -111,7 +111,50 @@ Result<JournalHandle> Open(const HostContext& host) {
   return JournalHandle(journal);
 }
 
+// Entries of unit, as `journalctl -u` and `--user-unit` select them (see the header).
+Status AddUnitMatches(sd_journal* journal, const std::string& unit) {
+  bool first = true;
+  for (const char* field : {"_SYSTEMD_UNIT", "UNIT", "_SYSTEMD_USER_UNIT", "USER_UNIT"}) {
+    if (!first) {
+      const int r = sd_journal_add_disjunction(journal);
+      if (r < 0) return Status::FromErrno("adding a journal match", -r);
+    }
+    first = false;
+    const std::string match = fmt::format("{}={}", field, unit);
+    const int r = sd_journal_add_match(journal, match.data(), match.size());
+    if (r < 0) return Status::FromErrno("adding journal match " + match, -r);
+  }
+  return Status::Ok();
+}
+
 }  // namespace
+
+Status ForEachUnitJournalEntry(const HostContext& host, const std::string& unit,
+                               std::optional<uint64_t> since_realtime_usec, Deadline deadline,
+                               const std::function<Status(const JournalEntry&)>& visit) {
+  if (unit.empty()) return Status::InvalidArgument("no unit to read the journal of");
+  Result<JournalHandle> opened = Open(host);
+  if (!opened) return opened.error();
+  sd_journal* journal = opened->get();
+  (void)sd_journal_set_data_threshold(journal, 64 * 1024);
+  if (Status status = AddUnitMatches(journal, unit); !status.ok()) return status;
+  int r = since_realtime_usec ? sd_journal_seek_realtime_usec(journal, *since_realtime_usec)
+                              : sd_journal_seek_head(journal);
+  if (r < 0) return Status::FromErrno("seeking in the journal of " + unit, -r);
+  for (uint64_t count = 0;; ++count) {
+    if (deadline.expired()) {
+      return Status::Timeout(
+          fmt::format("reading the journal of {}: deadline passed after {} entries", unit, count));
+    }
+    r = sd_journal_next(journal);
+    if (r < 0) return Status::FromErrno("reading the journal of " + unit, -r);
+    if (r == 0) return Status::Ok();
+    Result<JournalEntry> entry = CurrentEntry(journal);
+    if (!entry) return entry.error().WithContext("reading the journal of " + unit);
+    if (since_realtime_usec && entry->realtime_usec < *since_realtime_usec) continue;
+    if (Status status = visit(*entry); !status.ok()) return status;
+  }
+}
 
 Result<std::vector<JournalEntry>> ReadUnitJournal(const HostContext& host,
                                                   const JournalQuery& query, Deadline deadline) {
@@ -120,17 +163,7 @@ Result<std::vector<JournalEntry>> ReadUnitJournal(const HostContext& host,
   if (!opened) return opened.error();
   sd_journal* journal = opened->get();
   (void)sd_journal_set_data_threshold(journal, 64 * 1024);
-  bool first = true;
-  for (const char* field : {"_SYSTEMD_UNIT", "UNIT", "_SYSTEMD_USER_UNIT", "USER_UNIT"}) {
-    if (!first) {
-      const int r = sd_journal_add_disjunction(journal);
-      if (r < 0) return Status::FromErrno("adding a journal match", -r);
-    }
-    first = false;
-    const std::string match = fmt::format("{}={}", field, query.unit);
-    const int r = sd_journal_add_match(journal, match.data(), match.size());
-    if (r < 0) return Status::FromErrno("adding journal match " + match, -r);
-  }
+  if (Status status = AddUnitMatches(journal, query.unit); !status.ok()) return status;
   int r = sd_journal_seek_tail(journal);
   if (r < 0) return Status::FromErrno("seeking to the journal's end", -r);
 

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -54,5 +55,13 @@ Result<std::chrono::seconds> ParseJournalAge(std::string_view text);
 // entries for the unit is an empty list, not an error.
 Result<std::vector<JournalEntry>> ReadUnitJournal(const HostContext& host,
                                                   const JournalQuery& query, Deadline deadline);
+
+// Every entry of unit (selected and read from the same places as ReadUnitJournal) at or after
+// since_realtime_usec, oldest first, handed to visit one at a time: memory stays flat whatever
+// the journal's size (support bundles). Stops at visit's first error and returns it; Timeout when
+// the deadline passes.
+Status ForEachUnitJournalEntry(const HostContext& host, const std::string& unit,
+                               std::optional<uint64_t> since_realtime_usec, Deadline deadline,
+                               const std::function<Status(const JournalEntry&)>& visit);
 
 }  // namespace flightcheck

@@ -38,8 +38,8 @@ Result<ScopedFd> OpenSpool(const fs::path& directory) {
 // Redacts, caps, hashes and spools an item's bytes.
 class SpoolSink : public ItemSink {
  public:
-  SpoolSink(int fd, const BundleOptions& options)
-      : fd_(fd), redact_(options.redact), cap_(options.max_item_bytes) {
+  SpoolSink(int fd, const BundleOptions& options, uint64_t cap)
+      : fd_(fd), redact_(options.redact), cap_(cap) {
     if (redact_) redactor_.emplace(options.known_secrets);
   }
 
@@ -72,6 +72,7 @@ class SpoolSink : public ItemSink {
     return tallies;
   }
 
+  bool full() const override { return written_ >= cap_; }
   bool truncated() const { return truncated_; }
   uint64_t bytes() const { return written_; }
   Result<std::string> FinishSha256() { return digest_.FinishHex(); }
@@ -187,7 +188,7 @@ BundleWriter::~BundleWriter() = default;  // not committed: the PendingFile remo
 uint64_t BundleWriter::size() const { return archive_ ? archive_->size() : 0; }
 
 Status BundleWriter::Add(std::string source, std::string path, bool required,
-                         const ItemProducer& producer) {
+                         const ItemProducer& producer, uint64_t max_bytes) {
   if (!error_.ok()) return error_;
   if (Status status = CheckEntryName(path); !status.ok()) return error_ = status;
   const fs::path directory = output_.parent_path().empty() ? "." : output_.parent_path();
@@ -195,7 +196,7 @@ Status BundleWriter::Add(std::string source, std::string path, bool required,
   if (!spool) return error_ = spool.error();
 
   BundleItem item{.source = std::move(source), .path = std::move(path), .required = required};
-  SpoolSink sink(spool->get(), options_);
+  SpoolSink sink(spool->get(), options_, max_bytes > 0 ? max_bytes : options_.max_item_bytes);
   const auto started = std::chrono::steady_clock::now();
   Status produced = producer(sink);
   if (Status finished = sink.Finish(); produced.ok()) produced = finished;
@@ -204,7 +205,10 @@ Status BundleWriter::Add(std::string source, std::string path, bool required,
     return error_ = sink.output_error();  // the disk, not the source: the bundle cannot go on
   }
   if (!produced.ok()) {
-    item.error = produced.ToString();
+    // An error message may quote what failed (a command line with a password in it): it goes
+    // into the item, the manifest and summaryErrorsReport.txt, so it is redacted too.
+    item.error = options_.redact ? Redactor(options_.known_secrets).Redact(produced.ToString())
+                                 : produced.ToString();
     // An optional item keeps what it collected and says why it stopped; a required one that
     // failed has no entry (summaryErrorsReport.txt lists it), as 3DT did.
     if (!required) {

@@ -59,6 +59,9 @@ class ItemSink {
  public:
   virtual ~ItemSink() = default;
   virtual Status Write(std::string_view bytes) = 0;
+  // True once the item reached its cap: what is written after that is dropped, so a source may
+  // stop reading.
+  virtual bool full() const = 0;
 };
 using ItemProducer = std::function<Status(ItemSink&)>;
 
@@ -72,7 +75,9 @@ class BundleWriter {
                                                       BundleOptions options);
   ~BundleWriter();
 
-  Status Add(std::string source, std::string path, bool required, const ItemProducer& producer);
+  // max_bytes: this item's cap (after redaction); 0 means options.max_item_bytes.
+  Status Add(std::string source, std::string path, bool required, const ItemProducer& producer,
+             uint64_t max_bytes = 0);
   // Adds manifest.json and summaryErrorsReport.txt, finishes and renames the bundle.
   Status Commit();
 

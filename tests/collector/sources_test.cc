@@ -1,0 +1,79 @@
+#include "collector/sources.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <chrono>
+
+#include "tests/testbed/shell.h"
+#include "tests/testbed/temp_dir.h"
+
+namespace flightcheck {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+using ::testing::HasSubstr;
+using testing::RunShell;
+using testing::ShellQuoted;
+
+// Writes one item of producer into a bundle and returns (its text, its manifest item).
+class SourcesTest : public ::testing::Test {
+ protected:
+  std::pair<std::string, BundleItem> Collect(const ItemProducer& producer, uint64_t cap = 1 << 20) {
+    const fs::path bundle = dir_.path() / "b.zip";
+    fs::remove(bundle);
+    Result<std::unique_ptr<BundleWriter>> writer =
+        BundleWriter::Create(bundle, {.max_item_bytes = cap});
+    EXPECT_TRUE(writer);
+    EXPECT_TRUE((*writer)->Add("test", "item.txt", false, producer).ok());
+    BundleItem item = (*writer)->items().at(0);
+    EXPECT_TRUE((*writer)->Commit().ok());
+    return {RunShell("unzip -p " + ShellQuoted(bundle) + " item.txt").output, item};
+  }
+  testing::ScopedTempDir dir_;
+};
+
+TEST_F(SourcesTest, ACommandsOutputRedactedWithItsExitCode) {
+  auto [text, item] = Collect(CommandOutput(
+      LocalCommandRunner::Shared(), {"sh", "-c", "echo password=PlantedCmd; echo oops >&2; exit 3"},
+      milliseconds(5000), 1 << 20));
+  EXPECT_EQ(text,
+            "password=[REDACTED]\n--- stderr ---\noops\n\nflightcheck: internal error: sh -c 'echo "
+            "password=[REDACTED]; echo oops >&2; exit 3' exited with 3\n");
+  EXPECT_THAT(item.error, HasSubstr("exited with 3"));
+}
+
+// A hanging command is killed at its timeout, with what it started: the item says so and the
+// bundle goes on.
+TEST_F(SourcesTest, AHangingCommandIsKilledAtItsTimeout) {
+  const auto started = std::chrono::steady_clock::now();
+  auto [text, item] =
+      Collect(CommandOutput(LocalCommandRunner::Shared(), {"sh", "-c", "sleep 31.4159 & wait"},
+                            milliseconds(500), 1 << 20));
+  EXPECT_LT(std::chrono::steady_clock::now() - started, milliseconds(5000));
+  EXPECT_THAT(item.error, HasSubstr("timeout")) << item.error;
+  EXPECT_THAT(text, HasSubstr("flightcheck: timeout"));
+  EXPECT_EQ(RunShell("pgrep -f 'sleep 31[.]4159'").exit_code, 1) << "its child survived";
+}
+
+TEST_F(SourcesTest, AHostFileUnderTheRootStreamedAndCapped) {
+  dir_.WriteFile("root/etc/app.conf", "token = PlantedFileToken\n" + std::string(5000, 'x'));
+  HostContext host;
+  host.root = dir_.path() / "root";
+  auto [text, item] = Collect(HostFile(host, "/etc/app.conf"), 100);
+  EXPECT_EQ(text.substr(0, 25), "token = [REDACTED]\nxxxxxx");
+  EXPECT_EQ(item.bytes, 100u);
+  EXPECT_TRUE(item.truncated);
+  EXPECT_EQ(item.error, "");
+
+  ASSERT_EQ(::mkfifo((dir_.path() / "root/etc/fifo").c_str(), 0600), 0);
+  auto [fifo_text, fifo_item] = Collect(HostFile(host, "/etc/fifo"));
+  EXPECT_THAT(fifo_item.error, HasSubstr("'/etc/fifo'"));
+  auto [missing_text, missing] = Collect(HostFile(host, "/etc/none"));
+  EXPECT_THAT(missing.error, HasSubstr("not found")) << missing.error;
+}
+
+}  // namespace
+}  // namespace flightcheck

@@ -1,0 +1,104 @@
+// Support bundles against a real journald (TESTBED.md: a systemd user manager and its journald in
+// a mount namespace): a unit logs planted secrets, the bundle holds its journal, and none of the
+// secrets is anywhere in the unpacked bundle, each counted in the redaction report.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <map>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "checks/journal_reader.h"
+#include "collector/bundle_writer.h"
+#include "collector/sources.h"
+#include "tests/testbed/shell.h"
+#include "tests/testbed/systemd_user_manager.h"
+#include "tests/testbed/temp_dir.h"
+
+namespace flightcheck::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+using ::testing::HasSubstr;
+
+constexpr char kSecretsUnit[] =
+    "[Unit]\nDescription=logs secrets\n[Service]\nType=oneshot\n"
+    "ExecStart=/bin/sh -c 'echo password=PlantedJournalPw; echo \"Authorization: Bearer "
+    "PlantedJournalBearer\"; echo -----BEGIN OPENSSH PRIVATE KEY-----; echo PlantedJournalKey; "
+    "echo -----END OPENSSH PRIVATE KEY-----; echo superuser PlantedHash6salt; echo "
+    "fcb-last-line; sleep 0.3'\n";
+
+TEST(BundleIntegrationTest, AJournalWithPlantedSecretsLeavesNoneInTheBundle) {
+  SystemdUserManager manager;
+  ASSERT_EQ(manager.Start(), "");
+  manager.WriteUnit("fcb-secrets.service", kSecretsUnit);
+  ASSERT_EQ(manager.Systemctl({"daemon-reload"}), 0);
+  ASSERT_EQ(manager.Systemctl({"start", "fcb-secrets.service"}), 0) << manager.log();
+  HostContext host;
+  host.journal_directory = manager.journal_directory().string();
+  // journald writes asynchronously: wait for the unit's last line.
+  bool logged = false;
+  for (auto until = std::chrono::steady_clock::now() + milliseconds(10000);
+       !logged && std::chrono::steady_clock::now() < until;) {
+    Result<std::vector<JournalEntry>> entries = ReadUnitJournal(
+        host,
+        {.unit = "fcb-secrets.service", .max_lines = 100, .since_realtime_usec = std::nullopt},
+        Deadline::In(milliseconds(2000)));
+    for (const JournalEntry& entry : entries ? *entries : std::vector<JournalEntry>{}) {
+      logged = logged || entry.message == "fcb-last-line";
+    }
+    if (!logged) std::this_thread::sleep_for(milliseconds(100));
+  }
+  ASSERT_TRUE(logged) << manager.log();
+
+  ScopedTempDir dir;
+  const fs::path bundle = dir.path() / "bundle.zip";
+  Result<std::unique_ptr<BundleWriter>> writer =
+      BundleWriter::Create(bundle, {.known_secrets = {"PlantedHash6salt"}});
+  ASSERT_TRUE(writer);
+  ASSERT_TRUE((*writer)
+                  ->Add("journal:fcb-secrets.service", "127.0.0.1_master/journal/fcb-secrets.log",
+                        true,
+                        UnitJournal(host, "fcb-secrets.service", std::nullopt, milliseconds(10000)))
+                  .ok());
+  // The same journal capped: the walk stops and the item says it was cut.
+  ASSERT_TRUE((*writer)
+                  ->Add("journal:fcb-secrets.service", "127.0.0.1_master/journal/capped.log", false,
+                        UnitJournal(host, "fcb-secrets.service", std::nullopt, milliseconds(10000)),
+                        200)
+                  .ok());
+  ASSERT_TRUE((*writer)->Commit().ok());
+
+  const fs::path out = dir.path() / "unpacked";
+  fs::create_directories(out);
+  ASSERT_EQ(RunShell("unzip -q " + ShellQuoted(bundle) + " -d " + ShellQuoted(out)).exit_code, 0);
+  const ShellResult grep = RunShell("grep -r Planted " + ShellQuoted(out));
+  EXPECT_EQ(grep.exit_code, 1) << grep.output;
+  const std::string log =
+      RunShell("cat " + ShellQuoted(out / "127.0.0.1_master/journal/fcb-secrets.log")).output;
+  EXPECT_THAT(log, HasSubstr("password=[REDACTED]"));
+  EXPECT_THAT(log, HasSubstr("fcb-last-line"));
+  const nlohmann::json manifest =
+      nlohmann::json::parse(RunShell("cat " + ShellQuoted(out / "manifest.json")).output);
+  std::map<std::string, int> counts;
+  for (const nlohmann::json& r : manifest["redactions"]) {
+    if (r["path"] == "127.0.0.1_master/journal/fcb-secrets.log") {
+      counts[r["rule"].get<std::string>()] += r["count"].get<int>();
+    }
+  }
+  EXPECT_EQ(
+      counts,
+      (std::map<std::string, int>{
+          {"authorization", 1}, {"known-secret", 1}, {"private-key", 1}, {"secret-value", 1}}))
+      << manifest.dump(2);
+  EXPECT_EQ(manifest["items"][0]["error"], nullptr);
+  EXPECT_EQ(manifest["items"][0]["truncated"], false);
+  EXPECT_EQ(manifest["items"][1]["truncated"], true);
+  EXPECT_EQ(manifest["items"][1]["bytes"], 200);
+}
+
+}  // namespace
+}  // namespace flightcheck::testing
