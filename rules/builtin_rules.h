@@ -21,6 +21,10 @@ const std::vector<BuiltinRuleFile>& BuiltinRuleFiles();
 // thread.
 const std::vector<BuiltinRuleFile>& ArtifactRuleFiles();
 
+// rules/bundle.yaml: the built-in sources of support bundles (kind BundleSources, not a rule set;
+// collector/bundle_sources.h reads it).
+const std::vector<BuiltinRuleFile>& BundleSourceFiles();
+
 // dist/ files genconf ships in every artifact: "dist/flightcheck-health@.service", the health
 // daemon's unit, which install.sh installs when the config sets health_daemon: true.
 const std::vector<BuiltinRuleFile>& DistFiles();
