@@ -12,5 +12,7 @@ void AddProbesCommand(CLI::App& app, int* exit_code);
 void AddConfigCommands(CLI::App& app, int* exit_code);
 void AddStageCommands(CLI::App& app, int* exit_code);
 void AddServeCommand(CLI::App& app, int* exit_code);
+// bundle create.
+void AddBundleCommand(CLI::App& app, int* exit_code);
 
 }  // namespace flightcheck::cli

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   flightcheck::cli::AddConfigCommands(app, &exit_code);
   flightcheck::cli::AddStageCommands(app, &exit_code);
   flightcheck::cli::AddServeCommand(app, &exit_code);
+  flightcheck::cli::AddBundleCommand(app, &exit_code);
   app.footer(flightcheck::cli::DcosSpellingsHelp());
   std::vector<std::string> commands;
   for (const CLI::App* sub : app.get_subcommands({})) commands.push_back(sub->get_name());

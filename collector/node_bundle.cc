@@ -1,0 +1,109 @@
+#include "collector/node_bundle.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "checks/deadline.h"
+#include "collector/sources.h"
+
+namespace flightcheck {
+namespace {
+
+// The units matching names (globs allowed) as the systemd_unit probe sees them.
+Result<Facts> UnitStates(const std::vector<std::string>& names, const HostContext& host,
+                         const ProbeRegistry& registry, std::chrono::milliseconds timeout) {
+  const ProbeEntry* probe = registry.Find("systemd_unit");
+  if (probe == nullptr) return Status::Internal("the systemd_unit probe is not registered");
+  Result<Params> params = ValidateParams(probe->descriptor, Params{{"names", names}});
+  if (!params) return params.error();
+  return probe->function(*params, host, Deadline::In(timeout));
+}
+
+struct PlannedItem {
+  std::string source, path;
+  bool required = false;
+  uint64_t max_bytes = 0;
+  ItemProducer producer;
+};
+
+bool ForRole(const BundleSource& source, const std::string& role) {
+  return source.roles.empty() ||
+         std::find(source.roles.begin(), source.roles.end(), role) != source.roles.end();
+}
+
+ItemProducer Failing(Status status) {
+  return [status](ItemSink&) { return status; };
+}
+
+}  // namespace
+
+Status CollectNodeBundle(const NodeBundleRequest& request, const HostContext& host,
+                         const ProbeRegistry& registry, BundleWriter& writer) {
+  std::vector<PlannedItem> items;
+  const std::string& prefix = request.prefix;
+  for (const BundleSource& source : request.sources) {
+    if (!ForRole(source, request.role)) continue;
+    switch (source.kind) {
+      case BundleSourceKind::kJournal: {
+        std::optional<uint64_t> since;
+        const std::chrono::seconds age = request.since.value_or(source.since);
+        if (age.count() > 0) {
+          const auto now = std::chrono::system_clock::now().time_since_epoch();
+          since = static_cast<uint64_t>(
+              std::chrono::duration_cast<std::chrono::microseconds>(now - age).count());
+        }
+        Result<Facts> states = UnitStates(source.units, host, registry, source.timeout);
+        if (!states) {
+          items.push_back({source.id, fmt::format("{}/journal/{}.log", prefix, source.id),
+                           source.required, source.max_bytes,
+                           Failing(states.error().WithContext("listing the units"))});
+          break;
+        }
+        for (const Facts& unit : (*states)["units"]) {
+          // A plain name the manager does not know is listed as not-found: it has no journal.
+          if (unit.value("load_state", "") == "not-found") continue;
+          const std::string name = unit.value("id", "");
+          if (name.empty()) continue;
+          items.push_back({fmt::format("{}:{}", source.id, name),
+                           fmt::format("{}/journal/{}.log", prefix, name), source.required,
+                           source.max_bytes, UnitJournal(host, name, since, source.timeout)});
+        }
+        break;
+      }
+      case BundleSourceKind::kUnits:
+        items.push_back(
+            {source.id, fmt::format("{}/units/{}.json", prefix, source.id), source.required,
+             source.max_bytes, [&host, &registry, source](ItemSink& sink) -> Status {
+               Result<Facts> states = UnitStates(source.units, host, registry, source.timeout);
+               if (!states) return states.error();
+               return sink.Write(states->dump(2) + "\n");
+             }});
+        break;
+      case BundleSourceKind::kCommand:
+        items.push_back({source.id, fmt::format("{}/commands/{}.txt", prefix, source.id),
+                         source.required, source.max_bytes,
+                         CommandOutput(*host.commands, source.argv, source.timeout,
+                                       source.max_bytes > 0 ? source.max_bytes : 16 << 20)});
+        break;
+      case BundleSourceKind::kFile:
+        items.push_back({source.id, fmt::format("{}/files{}", prefix, source.path), source.required,
+                         source.max_bytes, HostFile(host, source.path)});
+        break;
+    }
+  }
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (request.stop.stop_requested()) return Status::Unavailable("stopped");
+    if (request.progress) request.progress(i, items.size(), items[i].path);
+    PlannedItem& item = items[i];
+    if (Status status = writer.Add(std::move(item.source), std::move(item.path), item.required,
+                                   item.producer, item.max_bytes);
+        !status.ok()) {
+      return status;
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace flightcheck

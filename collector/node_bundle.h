@@ -1,0 +1,40 @@
+// A node's part of a support bundle: the declared sources (collector/bundle_sources.h) of this
+// node's role collected into a BundleWriter under "<prefix>/" ("10.0.0.1_master"): each unit's
+// journal as journal/<unit>.log (a journal source's globs are expanded over the systemd manager),
+// unit states as units/<id>.json, commands as commands/<id>.txt, files as files/<path>.
+//
+// Failure: a source that fails is an item with its error (collector/bundle_writer.h); what is
+// returned is the bundle's own failure, or Unavailable("stopped") when stop was requested (the
+// caller then abandons the bundle).
+// Thread-safety: one call at a time per writer.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "checks/command_runner.h"
+#include "checks/host_context.h"
+#include "checks/probe.h"
+#include "collector/bundle_sources.h"
+#include "collector/bundle_writer.h"
+
+namespace flightcheck {
+
+struct NodeBundleRequest {
+  std::vector<BundleSource> sources;
+  std::string role;                             // master, agent, public_agent
+  std::string prefix;                           // the node's directory in the bundle
+  std::optional<std::chrono::seconds> since{};  // overrides every journal source's
+  std::stop_token stop{};
+  // Called before each item with its path; may be null.
+  std::function<void(size_t done, size_t total, const std::string& path)> progress{};
+};
+
+Status CollectNodeBundle(const NodeBundleRequest& request, const HostContext& host,
+                         const ProbeRegistry& registry, BundleWriter& writer);
+
+}  // namespace flightcheck

@@ -1,0 +1,167 @@
+// `flightcheck bundle create` end to end: a bundle of real commands and files with planted
+// secrets, read back with unzip and tar and grepped; the messages for every mistake.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/cli/run_flightcheck.h"
+#include "tests/testbed/shell.h"
+#include "tests/testbed/temp_dir.h"
+
+namespace flightcheck::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+constexpr char kSources[] = R"(apiVersion: flightcheck/v1
+kind: BundleSources
+sources:
+  - id: cmd.env
+    command: {argv: [sh, -c, "echo DB_PASSWORD=PlantedCmdPw; echo Bearer PlantedCmdBearer1"]}
+  - id: cmd.hang
+    command: {argv: [sh, -c, "echo started; sleep 27.1828"], timeout: 500ms}
+  - id: file.app
+    file: {path: /etc/app.json}
+  - id: file.missing
+    file: {path: /etc/not-there}
+    required: true
+  - id: cmd.agent-only
+    command: {argv: [echo, agent]}
+    roles: [agent]
+)";
+
+constexpr char kHash[] = "$6$rounds=656000$plantedsalt$PlantedHashValue";
+
+class BundleCommandTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_.WriteFile("sources.yaml", kSources);
+    dir_.WriteFile("root/etc/app.json",
+                   R"({"url": "https://admin:PlantedUrlPw@db.local/x", "name": "app"})"
+                   "\nsuperuser " +
+                       std::string(kHash) + "\n");
+    dir_.WriteFile("config.yaml", std::string("cluster_name: t\nbootstrap_url: http://b:1\n"
+                                              "master_discovery: static\n"
+                                              "exhibitor_storage_backend: static\n"
+                                              "master_list: [10.0.0.1]\n"
+                                              "superuser_password_hash: ") +
+                                      kHash + "\n");
+    fs::create_directories(dir_.path() / "out");
+  }
+  CliRun Create(std::vector<std::string> extra) {
+    std::vector<std::string> args = {"bundle",    "create",
+                                     "--role",    "master",
+                                     "--ip",      "10.0.0.1",
+                                     "--output",  (dir_.path() / "out").string(),
+                                     "--sources", (dir_.path() / "sources.yaml").string(),
+                                     "--root",    (dir_.path() / "root").string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return RunFlightcheck(args, dir_.path());
+  }
+  ScopedTempDir dir_;
+};
+
+TEST_F(BundleCommandTest, ANodeBundleHoldsNoPlantedSecretAndSaysWhatFailed) {
+  const auto started = std::chrono::steady_clock::now();
+  const CliRun run = Create({"--config", (dir_.path() / "config.yaml").string()});
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+  // A required source failed: the bundle is complete, and the exit status says so.
+  EXPECT_EQ(run.exit_code, 2) << run.err;
+  EXPECT_THAT(run.err, HasSubstr("bundle written: 4 items"));
+  EXPECT_THAT(run.err, HasSubstr("2 failed (1 required, listed in summaryErrorsReport.txt)"));
+  const std::string path = run.out.substr(0, run.out.find('\n'));
+  EXPECT_THAT(path, StartsWith((dir_.path() / "out/bundle-").string()));
+  EXPECT_TRUE(path.ends_with(".zip")) << path;
+  EXPECT_EQ(fs::status(path).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+
+  const fs::path unpacked = dir_.path() / "unpacked";
+  fs::create_directories(unpacked);
+  ASSERT_EQ(RunShell("unzip -q " + ShellQuoted(path) + " -d " + ShellQuoted(unpacked)).exit_code,
+            0);
+  const ShellResult grep = RunShell("grep -r Planted " + ShellQuoted(unpacked));
+  EXPECT_EQ(grep.exit_code, 1) << grep.output;
+  EXPECT_EQ(RunShell("cat " + ShellQuoted(unpacked / "10.0.0.1_master/files/etc/app.json")).output,
+            "{\"url\": \"https://[REDACTED]@db.local/x\", \"name\": \"app\"}\nsuperuser "
+            "[REDACTED]\n");
+  EXPECT_THAT(
+      RunShell("cat " + ShellQuoted(unpacked / "10.0.0.1_master/commands/cmd.hang.txt")).output,
+      HasSubstr("flightcheck: timeout"));
+  EXPECT_EQ(RunShell("pgrep -f 'sleep 27[.]1828'").exit_code, 1) << "the hanging command survived";
+  EXPECT_THAT(RunShell("cat " + ShellQuoted(unpacked / "summaryErrorsReport.txt")).output,
+              StartsWith("file.missing: "));
+  EXPECT_FALSE(fs::exists(unpacked / "10.0.0.1_master/commands/cmd.agent-only.txt"));
+  const nlohmann::json manifest =
+      nlohmann::json::parse(RunShell("cat " + ShellQuoted(unpacked / "manifest.json")).output);
+  EXPECT_EQ(manifest["redacted"], true);
+  EXPECT_EQ(manifest["items"].size(), 4u);
+  int redactions = 0;
+  for (const nlohmann::json& r : manifest["redactions"]) redactions += r["count"].get<int>();
+  EXPECT_EQ(redactions, 4) << manifest["redactions"].dump();
+}
+
+TEST_F(BundleCommandTest, FormatsAndNoRedact) {
+  const CliRun run = Create({"--format", "tar.gz", "--no-redact"});
+  EXPECT_EQ(run.exit_code, 2) << run.err;
+  EXPECT_THAT(
+      run.err,
+      HasSubstr("warning: --no-redact: the bundle holds passwords, tokens and keys as found"));
+  const std::string path = run.out.substr(0, run.out.find('\n'));
+  ASSERT_TRUE(path.ends_with(".tar.gz")) << path;
+  EXPECT_THAT(RunShell("tar -xzOf " + ShellQuoted(path) + " manifest.json").output,
+              HasSubstr("\"redacted\": false"));
+  EXPECT_THAT(
+      RunShell("tar -xzOf " + ShellQuoted(path) + " 10.0.0.1_master/commands/cmd.env.txt").output,
+      HasSubstr("PlantedCmdPw"));
+}
+
+TEST_F(BundleCommandTest, MistakesAreUsageErrorsThatSayWhatIsRight) {
+  const std::string hint = "Run 'flightcheck --help' for usage.\n";
+  struct Case {
+    std::vector<std::string> args;
+    std::string err;
+  };
+  const Case cases[] = {
+      {{"--format", "rar"},
+       "flightcheck: error: --format: unknown archive format 'rar'; use one of tar, tar.gz, "
+       "tar.zst, zip\n" +
+           hint},
+      {{"--since", "yesterday"},
+       "flightcheck: error: --since: 'yesterday' is not a duration such as 90s, 30m, 1h or 2d\n" +
+           hint},
+  };
+  for (const Case& c : cases) {
+    const CliRun run = Create(c.args);
+    EXPECT_EQ(run.exit_code, 64) << c.args[0];
+    EXPECT_EQ(run.err, c.err);
+  }
+  const CliRun output = RunFlightcheck(
+      {"bundle", "create", "--role", "agent", "--output", "/nonexistent-flightcheck-out"},
+      dir_.path());
+  EXPECT_EQ(output.exit_code, 64);
+  EXPECT_EQ(
+      output.err,
+      "flightcheck: error: --output: '/nonexistent-flightcheck-out' is not a directory\n" + hint);
+  const CliRun role = RunFlightcheck({"bundle", "create", "--role", "boss"}, dir_.path());
+  EXPECT_EQ(role.exit_code, 64);
+  EXPECT_EQ(role.err,
+            "flightcheck: error: --role: 'boss' is not master, agent or public_agent\n" + hint);
+
+  dir_.WriteFile("sources.yaml",
+                 "apiVersion: flightcheck/v1\nkind: BundleSources\nsources:\n"
+                 "  - id: a\n    comand: {argv: [ls]}\n");
+  const CliRun bad = Create({});
+  EXPECT_EQ(bad.exit_code, 65);
+  const std::string sources = (dir_.path() / "sources.yaml").string();
+  EXPECT_THAT(bad.err,
+              HasSubstr(sources + ":5:5: unknown key 'comand' (did you mean 'command'?)\n"));
+  EXPECT_THAT(bad.err, HasSubstr("flightcheck: error: " + sources +
+                                 " has 2 problems; no bundle was made\n"));
+  EXPECT_TRUE(fs::is_empty(dir_.path() / "out"));
+}
+
+}  // namespace
+}  // namespace flightcheck::testing
