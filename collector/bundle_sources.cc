@@ -176,8 +176,12 @@ class Parser {
         }
       } else if (name == "max_bytes") {
         Result<Quantity> size = ParseQuantity(Scalar(value, "max_bytes"));
+        // 1 TiB bounds it: far above any log, and within uint64_t whatever the text says.
+        constexpr double kMaxItemBytes = 1024.0 * 1024 * 1024 * 1024;
         if (!size || size->kind != QuantityKind::kSize || size->value < 1) {
           Problem(value, fmt::format("max_bytes: '{}' is not a size such as 16MiB", value.scalar));
+        } else if (size->value > kMaxItemBytes) {
+          Problem(value, fmt::format("max_bytes: '{}' is more than 1TiB", value.scalar));
         } else {
           source.max_bytes = static_cast<uint64_t>(size->value);
         }

@@ -78,6 +78,8 @@ TEST(BundleSourcesTest, MistakesAreReportedWithWhereAndWhat) {
        "public_agent"},
       {"  - id: a\n    file: {path: /x}\n    max_bytes: lots\n",
        "s.yaml:6:16: max_bytes: 'lots' is not a size such as 16MiB"},
+      {"  - id: a\n    file: {path: /x}\n    max_bytes: 1e70GiB\n",
+       "s.yaml:6:16: max_bytes: '1e70GiB' is more than 1TiB"},
       {"  - file: {path: /x}\n", "s.yaml:4:5: a source needs an id"},
       {"  - id: a\n    max_bytes: 1MiB\n",
        "s.yaml:4:5: a source needs one of journal, command, file, units"},
