@@ -134,6 +134,11 @@ int RunCreate(BundleFlags& flags) {
     };
   }
   Status status = CollectNodeBundle(request, *host, ProbeRegistry::Global(), **writer);
+  // A bundle of nothing is no bundle: every source was for other roles.
+  if (status.ok() && (*writer)->items().empty()) {
+    status =
+        Status::InvalidArgument(fmt::format("no source of {} applies to role {}", name, *role));
+  }
   if (status.ok() && !stop_signals.token().stop_requested()) status = (*writer)->Commit();
   KillRunningCommandGroups();
   if (progress) fmt::print(stderr, "\r\033[K");

@@ -7,9 +7,9 @@
 //
 // Text is redacted line by line, as it streams (Feed/Finish); a private key block spans lines and
 // everything between its BEGIN and END markers goes (the lines between them too), to the end of
-// the input when the END is missing. A line longer than kMaxLineBytes is redacted in pieces of that size (a secret that
-// straddles a piece boundary in such a line may survive in part; no log or config line is that
-// long).
+// the input when the END is missing. A line longer than kMaxLineBytes is redacted in pieces of that
+// size (a secret that straddles a piece boundary in such a line may survive in part; no log or
+// config line is that long).
 //
 // Ownership: a Redactor holds the state of one stream; use one per file or command output.
 // Thread-safety: one thread at a time per Redactor; the rules are shared, immutable and built on

@@ -161,6 +161,16 @@ TEST_F(BundleCommandTest, MistakesAreUsageErrorsThatSayWhatIsRight) {
   EXPECT_THAT(bad.err, HasSubstr("flightcheck: error: " + sources +
                                  " has 2 problems; no bundle was made\n"));
   EXPECT_TRUE(fs::is_empty(dir_.path() / "out"));
+
+  // Sources only for other roles: nothing collected is an error, and no bundle is left.
+  dir_.WriteFile("sources.yaml",
+                 "apiVersion: flightcheck/v1\nkind: BundleSources\nsources:\n"
+                 "  - id: a\n    file: {path: /etc/app.json}\n    roles: [agent]\n");
+  const CliRun none = Create({});
+  EXPECT_EQ(none.exit_code, 3);
+  EXPECT_THAT(none.err, HasSubstr("no bundle was written: no source of " + sources +
+                                  " applies to role master"));
+  EXPECT_TRUE(fs::is_empty(dir_.path() / "out"));
 }
 
 }  // namespace
