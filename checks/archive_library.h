@@ -1,7 +1,7 @@
-// libarchive, loaded with dlopen when the first archive is written (see checks/shared_library.h
-// for why it is not linked: its closure includes libxml2 and ICU). The functions flightcheck
-// calls are one table, FLIGHTCHECK_ARCHIVE_FUNCTIONS; each is a pointer of the type archive.h and
-// archive_entry.h declare.
+// libarchive, loaded with dlopen when the first archive is written or read (see
+// checks/shared_library.h for why it is not linked: its closure includes libxml2 and ICU). The
+// functions flightcheck calls are one table, FLIGHTCHECK_ARCHIVE_FUNCTIONS; each is a pointer of
+// the type archive.h and archive_entry.h declare.
 //
 // Failure: Archive() returns Unavailable when libarchive.so.13 is missing or lacks a function;
 // the same result on every later call.
@@ -42,7 +42,22 @@ namespace flightcheck {
   X(write_open2, archive_write_open2)                                         \
   X(write_header, archive_write_header)                                       \
   X(write_data, archive_write_data)                                           \
-  X(write_close, archive_write_close)
+  X(write_close, archive_write_close)                                         \
+  X(read_new, archive_read_new)                                               \
+  X(read_free, archive_read_free)                                             \
+  X(read_support_filter_gzip, archive_read_support_filter_gzip)               \
+  X(read_support_filter_zstd, archive_read_support_filter_zstd)               \
+  X(read_support_filter_none, archive_read_support_filter_none)               \
+  X(read_support_format_tar, archive_read_support_format_tar)                 \
+  X(read_support_format_zip, archive_read_support_format_zip)                 \
+  X(read_open_filename, archive_read_open_filename)                           \
+  X(read_open_memory, archive_read_open_memory)                               \
+  X(read_next_header, archive_read_next_header)                               \
+  X(read_data, archive_read_data)                                             \
+  X(entry_pathname, archive_entry_pathname)                                   \
+  X(entry_size, archive_entry_size)                                           \
+  X(entry_size_is_set, archive_entry_size_is_set)                             \
+  X(entry_filetype, archive_entry_filetype)
 
 struct ArchiveLibrary {
 #define FLIGHTCHECK_ARCHIVE_FIELD(field, symbol) decltype(&::symbol) field = nullptr;

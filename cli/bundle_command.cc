@@ -3,12 +3,16 @@
 // written under a temporary name and renamed when complete.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <functional>
 #include <memory>
+#include <optional>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "checks/command_runner.h"
 #include "checks/file_io.h"
@@ -16,6 +20,7 @@
 #include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "cli/host_flags.h"
+#include "collector/bundle_inspection.h"
 #include "collector/bundle_sources.h"
 #include "collector/bundle_writer.h"
 #include "collector/node_bundle.h"
@@ -164,6 +169,181 @@ int RunCreate(BundleFlags& flags) {
   return failed_required ? kExitFailed : kExitOk;
 }
 
+struct ReadFlags {
+  std::string bundle;
+  std::string format = "text";
+  std::string dir = ".";
+};
+
+// inspect and list print text for people or JSON for programs; the usage error otherwise.
+std::optional<int> CheckTextOrJson(const std::string& format) {
+  if (format == "text" || format == "json") return std::nullopt;
+  return UsageError(fmt::format("--format: '{}' is not text or json", format));
+}
+
+// What a manifest says of its items: how many, how many failed (and of those, required).
+struct ItemCounts {
+  size_t items = 0, failed = 0, failed_required = 0, truncated = 0;
+};
+ItemCounts CountItems(const nlohmann::json& manifest) {
+  ItemCounts counts;
+  if (!manifest.is_object() || !manifest.contains("items") || !manifest["items"].is_array()) {
+    return counts;
+  }
+  for (const nlohmann::json& item : manifest["items"]) {
+    ++counts.items;
+    if (!item.is_object()) continue;
+    const bool failed = item.contains("error") && item["error"].is_string();
+    counts.failed += failed;
+    counts.failed_required += failed && item.value("required", false) == true;
+    counts.truncated += item.value("truncated", false) == true;
+  }
+  return counts;
+}
+
+std::string StringField(const nlohmann::json& object, const char* key) {
+  return object.is_object() && object.contains(key) && object[key].is_string()
+             ? object[key].get<std::string>()
+             : "?";
+}
+
+// Reads the bundle named on the command line; prints why and returns nullopt when it cannot.
+std::optional<BundleContents> ReadNamedBundle(const std::string& path) {
+  Result<BundleContents> contents = ReadBundle(path);
+  if (!contents) {
+    fmt::print(stderr, "flightcheck: error: {}\n", contents.error().message());
+    return std::nullopt;
+  }
+  return std::move(*contents);
+}
+
+int RunInspect(const ReadFlags& flags) {
+  if (std::optional<int> bad = CheckTextOrJson(flags.format)) return *bad;
+  std::optional<BundleContents> contents = ReadNamedBundle(flags.bundle);
+  if (!contents) return kExitInvalidInput;
+  const nlohmann::json& manifest = contents->manifest;
+  if (flags.format == "json") {
+    fmt::print("{}\n", nlohmann::json{{"bundle", flags.bundle},
+                                      {"entries", contents->entries},
+                                      {"bytes", contents->bytes},
+                                      {"problems", contents->problems},
+                                      {"manifest", manifest}}
+                           .dump(2));
+    return contents->problems.empty() ? kExitOk : kExitFailed;
+  }
+  const ItemCounts counts = CountItems(manifest);
+  fmt::print("{}: {}, created {}, {}, {}\n", flags.bundle, StringField(manifest, "schema"),
+             StringField(manifest, "created_at"), StringField(manifest, "format"),
+             manifest.is_object() && manifest.value("redacted", true) == false
+                 ? "NOT REDACTED (--no-redact)"
+                 : "redacted");
+  fmt::print("  {} entries, {} bytes; {}, {} failed ({} required), {} truncated\n",
+             contents->entries, contents->bytes, CountOf(counts.items, "item"), counts.failed,
+             counts.failed_required, counts.truncated);
+  const auto list = [&](const char* key, const char* title,
+                        const std::function<std::string(const nlohmann::json&)>& line) {
+    if (!manifest.is_object() || !manifest.contains(key) || !manifest[key].is_array() ||
+        manifest[key].empty()) {
+      return;
+    }
+    fmt::print("  {}:\n", title);
+    for (const nlohmann::json& entry : manifest[key]) fmt::print("    {}\n", line(entry));
+  };
+  list("errors", "errors",
+       [](const nlohmann::json& e) { return e.is_string() ? e.get<std::string>() : e.dump(); });
+  list("redactions", "redactions", [](const nlohmann::json& r) {
+    return fmt::format("{}: {} x{}", StringField(r, "path"), StringField(r, "rule"),
+                       r.is_object() && r.contains("count") ? r["count"].dump() : "?");
+  });
+  list("nodes", "nodes", [](const nlohmann::json& n) {
+    return fmt::format("{} {}: {}{}", StringField(n, "address"), StringField(n, "role"),
+                       StringField(n, "status"),
+                       n.is_object() && n.contains("message") && n["message"].is_string() &&
+                               !n["message"].get<std::string>().empty()
+                           ? ": " + n["message"].get<std::string>()
+                           : "");
+  });
+  if (!contents->problems.empty()) {
+    fmt::print("  problems (bundle verify):\n");
+    for (const std::string& problem : contents->problems) fmt::print("    {}\n", problem);
+  }
+  return contents->problems.empty() ? kExitOk : kExitFailed;
+}
+
+int RunVerify(const ReadFlags& flags) {
+  std::optional<BundleContents> contents = ReadNamedBundle(flags.bundle);
+  if (!contents) return kExitInvalidInput;
+  for (const std::string& problem : contents->problems) fmt::print("{}\n", problem);
+  if (!contents->problems.empty()) {
+    fmt::print(stderr, "flightcheck: {}: does not match its manifest: {}\n", flags.bundle,
+               CountOf(contents->problems.size(), "problem"));
+    return kExitFailed;
+  }
+  fmt::print(stderr, "flightcheck: {}: verified: {} match manifest.json\n", flags.bundle,
+             contents->entries == 1 ? std::string("1 entry")
+                                    : fmt::format("{} entries", contents->entries));
+  return kExitOk;
+}
+
+bool IsBundleName(const std::string& name) {
+  if (!name.starts_with("bundle-") && !name.starts_with("cluster-bundle-")) return false;
+  for (const ArchiveFormatInfo& info : ArchiveFormats()) {
+    if (name.ends_with(info.extension)) return true;
+  }
+  return false;
+}
+
+int RunList(const ReadFlags& flags) {
+  if (std::optional<int> bad = CheckTextOrJson(flags.format)) return *bad;
+  std::error_code ec;
+  std::vector<std::filesystem::path> bundles;
+  for (const auto& entry : std::filesystem::directory_iterator(flags.dir, ec)) {
+    if (entry.is_regular_file(ec) && IsBundleName(entry.path().filename().string())) {
+      bundles.push_back(entry.path());
+    }
+  }
+  if (ec) {
+    fmt::print(stderr, "flightcheck: error: --output: cannot list '{}': {}\n", flags.dir,
+               ec.message());
+    return kExitInvalidInput;
+  }
+  std::sort(bundles.begin(), bundles.end());
+  nlohmann::json rows = nlohmann::json::array();
+  for (const std::filesystem::path& path : bundles) {
+    Result<BundleContents> contents = ReadBundle(path);
+    nlohmann::json row = {{"bundle", path.string()},
+                          {"bytes", std::filesystem::file_size(path, ec)}};
+    if (!contents) {
+      row["error"] = contents.error().message();
+    } else {
+      const ItemCounts counts = CountItems(contents->manifest);
+      row["created_at"] = StringField(contents->manifest, "created_at");
+      row["items"] = counts.items;
+      row["failed"] = counts.failed;
+      row["problems"] = contents->problems.size();
+    }
+    rows.push_back(std::move(row));
+  }
+  if (flags.format == "json") {
+    fmt::print("{}\n", rows.dump(2));
+    return kExitOk;
+  }
+  for (const nlohmann::json& row : rows) {
+    if (row.contains("error")) {
+      fmt::print("{}  unreadable: {}\n", row["bundle"].get<std::string>(),
+                 row["error"].get<std::string>());
+      continue;
+    }
+    fmt::print(
+        "{}  {} bytes  created {}  {} items, {} failed{}\n", row["bundle"].get<std::string>(),
+        row["bytes"].get<uint64_t>(), row["created_at"].get<std::string>(),
+        row["items"].get<size_t>(), row["failed"].get<size_t>(),
+        row["problems"].get<size_t>() ? "  DOES NOT MATCH ITS MANIFEST (bundle verify)" : "");
+  }
+  if (rows.empty()) fmt::print(stderr, "flightcheck: no bundles in '{}'\n", flags.dir);
+  return kExitOk;
+}
+
 }  // namespace
 
 void AddBundleCommand(CLI::App& app, int* exit_code) {
@@ -186,6 +366,21 @@ void AddBundleCommand(CLI::App& app, int* exit_code) {
                    "Keep secrets as found (loud; recorded in the manifest)");
   AddHostFlags(create, &flags->host);
   create->callback([flags, exit_code] { *exit_code = RunCreate(*flags); });
+
+  auto read = std::make_shared<ReadFlags>();
+  CLI::App* inspect = bundle->add_subcommand(
+      "inspect", "Show a bundle's manifest: items, sizes, errors, redactions, and any mismatch");
+  inspect->add_option("bundle", read->bundle, "The bundle file")->required();
+  inspect->add_option("--format", read->format, "text (default) or json");
+  inspect->callback([read, exit_code] { *exit_code = RunInspect(*read); });
+  CLI::App* verify = bundle->add_subcommand(
+      "verify", "Check every entry of a bundle against the SHA-256 its manifest records");
+  verify->add_option("bundle", read->bundle, "The bundle file")->required();
+  verify->callback([read, exit_code] { *exit_code = RunVerify(*read); });
+  CLI::App* list = bundle->add_subcommand("list", "List the bundles in a directory");
+  list->add_option("--output", read->dir, "The directory bundles were written to (default .)");
+  list->add_option("--format", read->format, "text (default) or json");
+  list->callback([read, exit_code] { *exit_code = RunList(*read); });
 }
 
 }  // namespace flightcheck::cli

@@ -14,6 +14,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 constexpr char kSources[] = R"(apiVersion: flightcheck/v1
@@ -171,6 +172,77 @@ TEST_F(BundleCommandTest, MistakesAreUsageErrorsThatSayWhatIsRight) {
   EXPECT_THAT(none.err, HasSubstr("no bundle was written: no source of " + sources +
                                   " applies to role master"));
   EXPECT_TRUE(fs::is_empty(dir_.path() / "out"));
+}
+
+TEST_F(BundleCommandTest, InspectVerifyAndListReadABundleBack) {
+  const CliRun created = Create({"--config", (dir_.path() / "config.yaml").string()});
+  ASSERT_EQ(created.exit_code, 2) << created.err;
+  const std::string path = created.out.substr(0, created.out.find('\n'));
+
+  const CliRun inspect = RunFlightcheck({"bundle", "inspect", path}, dir_.path());
+  EXPECT_EQ(inspect.exit_code, 0) << inspect.err;
+  EXPECT_THAT(inspect.out, HasSubstr(path + ": flightcheck/bundle-manifest/v1, created "));
+  EXPECT_THAT(inspect.out, HasSubstr(", zip, redacted\n"));
+  EXPECT_THAT(inspect.out, HasSubstr("4 items, 2 failed (1 required), 0 truncated"));
+  EXPECT_THAT(inspect.out, HasSubstr("    file.missing: not found: cannot read"));
+  EXPECT_THAT(inspect.out, HasSubstr("10.0.0.1_master/commands/cmd.env.txt: secret-value x1"));
+  EXPECT_THAT(inspect.out, Not(HasSubstr("Planted")));
+
+  const CliRun json = RunFlightcheck({"bundle", "inspect", path, "--format", "json"}, dir_.path());
+  EXPECT_EQ(json.exit_code, 0);
+  const nlohmann::json report = nlohmann::json::parse(json.out);
+  EXPECT_EQ(report["manifest"]["schema"], "flightcheck/bundle-manifest/v1");
+  EXPECT_EQ(report["problems"].size(), 0u);
+
+  const CliRun verify = RunFlightcheck({"bundle", "verify", path}, dir_.path());
+  EXPECT_EQ(verify.exit_code, 0) << verify.err;
+  EXPECT_THAT(verify.err, HasSubstr(": verified: 5 entries match manifest.json"));
+
+  const CliRun list = RunFlightcheck(
+      {"bundle", "list", "--output", (dir_.path() / "out").string(), "--format", "json"},
+      dir_.path());
+  EXPECT_EQ(list.exit_code, 0) << list.err;
+  const nlohmann::json rows = nlohmann::json::parse(list.out);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0]["bundle"], path);
+  EXPECT_EQ(rows[0]["items"], 4);
+  EXPECT_EQ(rows[0]["failed"], 2);
+
+  // A bundle changed after it was made: verify names the entry, list flags it.
+  const fs::path tree = dir_.path() / "tree";
+  fs::create_directories(tree);
+  ASSERT_EQ(RunShell("cd " + ShellQuoted(tree) + " && unzip -q " + ShellQuoted(path) +
+                     " && echo edited >> 10.0.0.1_master/commands/cmd.env.txt && zip -q -r " +
+                     ShellQuoted(path) + " .")
+                .exit_code,
+            0);
+  const CliRun tampered = RunFlightcheck({"bundle", "verify", path}, dir_.path());
+  EXPECT_EQ(tampered.exit_code, 2);
+  EXPECT_THAT(tampered.out, StartsWith("10.0.0.1_master/commands/cmd.env.txt: sha256 is "));
+  EXPECT_THAT(tampered.err, HasSubstr(": does not match its manifest: 1 problem\n"));
+  const CliRun listed =
+      RunFlightcheck({"bundle", "list", "--output", (dir_.path() / "out").string()}, dir_.path());
+  EXPECT_THAT(listed.out, HasSubstr("DOES NOT MATCH ITS MANIFEST (bundle verify)"));
+}
+
+TEST_F(BundleCommandTest, ReadingWhatIsNoBundleSaysSo) {
+  const CliRun missing = RunFlightcheck({"bundle", "verify", "nothere.zip"}, dir_.path());
+  EXPECT_EQ(missing.exit_code, 65);
+  EXPECT_THAT(missing.err, HasSubstr("flightcheck: error: 'nothere.zip': cannot open: "));
+  dir_.WriteFile("out/bundle-x.zip", "not a zip\n");
+  const CliRun text = RunFlightcheck({"bundle", "inspect", "out/bundle-x.zip"}, dir_.path());
+  EXPECT_EQ(text.exit_code, 65);
+  EXPECT_THAT(text.err, HasSubstr("flightcheck: error: 'out/bundle-x.zip': "));
+  const CliRun list = RunFlightcheck({"bundle", "list", "--output", "out"}, dir_.path());
+  EXPECT_EQ(list.exit_code, 0);
+  EXPECT_THAT(list.out, StartsWith("out/bundle-x.zip  unreadable: "));
+  const CliRun format =
+      RunFlightcheck({"bundle", "inspect", "out/bundle-x.zip", "--format", "yaml"}, dir_.path());
+  EXPECT_EQ(format.exit_code, 64);
+  EXPECT_THAT(format.err, StartsWith("flightcheck: error: --format: 'yaml' is not text or json\n"));
+  const CliRun nodir = RunFlightcheck({"bundle", "list", "--output", "nodir"}, dir_.path());
+  EXPECT_EQ(nodir.exit_code, 65);
+  EXPECT_THAT(nodir.err, StartsWith("flightcheck: error: --output: cannot list 'nodir': "));
 }
 
 }  // namespace
