@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <linux/magic.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -51,6 +52,18 @@ bool SizeIsMeaningful(int fd) {
 }
 
 }  // namespace
+
+Result<ScopedFd> OpenUnnamedFile(const std::filesystem::path& directory) {
+  const int fd = ::open(directory.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd >= 0) return ScopedFd(fd);
+  std::string name = (directory / ".flightcheck-spool-XXXXXX").string();
+  const int named = ::mkostemp(name.data(), O_CLOEXEC);
+  if (named < 0) {
+    return Status::FromErrno(fmt::format("cannot write in '{}'", directory.string()), errno);
+  }
+  ::unlink(name.c_str());
+  return ScopedFd(named);
+}
 
 Result<ScopedFd> OpenRegularFile(const std::filesystem::path& path, std::string_view name) {
   struct stat st {};

@@ -33,6 +33,11 @@ Result<ScopedFd> OpenRegularFile(const std::filesystem::path& path, std::string_
 // whose st_size (0 or 4096) says nothing of what a read returns.
 Result<std::string> ReadOpenedFile(const ScopedFd& fd, std::string_view name, size_t max_bytes);
 
+// An unnamed file in directory, open for reading and writing (O_TMPFILE; where the filesystem
+// lacks it, a file unlinked as soon as it is made): a spool that nothing can see and that is gone
+// however the process ends. Errors are "cannot write in '<directory>': <strerror>".
+Result<ScopedFd> OpenUnnamedFile(const std::filesystem::path& directory);
+
 // OpenRegularFile then ReadOpenedFile, naming the file '<path>': what every read of a whole file
 // that a user or a host supplies goes through.
 Result<std::string> ReadWholeFile(const std::filesystem::path& path,

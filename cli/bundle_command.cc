@@ -21,12 +21,14 @@
 #include "cli/commands.h"
 #include "cli/host_flags.h"
 #include "collector/bundle_inspection.h"
-#include "collector/bundle_sources.h"
 #include "collector/bundle_writer.h"
+#include "collector/cluster_bundle.h"
 #include "collector/node_bundle.h"
 #include "installer/cluster_config.h"
+#include "installer/stages.h"
 #include "rules/builtin_rules.h"
 #include "runner/archive_writer.h"
+#include "runner/bundle_sources.h"
 #include "runner/report.h"
 #include "runner/rule.h"
 #include "runner/stop_signals.h"
@@ -42,6 +44,9 @@ struct BundleFlags {
   std::string role;
   std::string ip;
   std::string config;
+  std::string timeout;
+  bool cluster = false;
+  bool no_builtin_sources = false;
   bool no_redact = false;
   HostFlags host;
 };
@@ -56,9 +61,131 @@ std::vector<std::string> ConfigSecrets(const ClusterConfig& config) {
   return secrets;
 }
 
+// bundle-<host>-<stamp><ext> (cluster-bundle-<stamp><ext> for the cluster's) in the output
+// directory, stamped now; *mtime gets the time for every entry.
+std::filesystem::path BundlePath(const BundleFlags& flags, ArchiveFormat format,
+                                 const std::string& host, int64_t* mtime) {
+  const std::time_t now = std::time(nullptr);
+  *mtime = now;
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &utc);
+  const std::string name = host.empty() ? fmt::format("cluster-bundle-{}", stamp)
+                                        : fmt::format("bundle-{}-{}", host, stamp);
+  return std::filesystem::path(flags.output) / (name + std::string(InfoOf(format).extension));
+}
+
+void WarnNoRedact() {
+  fmt::print(stderr,
+             "flightcheck: warning: --no-redact: the bundle holds passwords, tokens and keys as "
+             "found; the manifest records it\n");
+}
+
+// Hands each host's part to the cluster bundle, and report.json of the stage's outcome at the
+// end.
+class ClusterPartSink : public NodePartSink {
+ public:
+  explicit ClusterPartSink(BundleWriter& writer) : bundle_(writer) {}
+  Status AddPart(const HostState& host, int fd) override {
+    return bundle_.AddPart(host.address, host.role, fd);
+  }
+  Status Finish(const StageState& state) override {
+    std::vector<ClusterNode> nodes;
+    for (const HostState& host : state.hosts) {
+      nodes.push_back({.address = host.address,
+                       .role = host.role,
+                       .status = std::string(HostStatusName(host.status)),
+                       .message = host.message,
+                       .log = host.log});
+    }
+    return bundle_.Finish(nodes);
+  }
+
+ private:
+  ClusterBundle bundle_;
+};
+
+// bundle create --cluster: every host's part over SSH (installer's bundle stage), merged.
+int RunCreateCluster(BundleFlags& flags, ArchiveFormat format) {
+  if (!flags.role.empty() || !flags.ip.empty()) {
+    return UsageError(
+        fmt::format("{}: not with --cluster: each host's role and address come from config.yaml",
+                    flags.role.empty() ? "--ip" : "--role"));
+  }
+  if (!flags.sources.empty() || flags.no_builtin_sources) {
+    return UsageError(fmt::format(
+        "{}: not with --cluster: each host collects the built-in sources and config.yaml's "
+        "bundle_sources",
+        flags.sources.empty() ? "--no-builtin-sources" : "--sources"));
+  }
+  StageOptions options;
+  options.progress = ::isatty(STDERR_FILENO) == 1;
+  options.out = stderr;  // stdout is the bundle's path, for scripts
+  options.spool_dir = flags.output;
+  if (!flags.timeout.empty()) {
+    options.bundle_timeout = ParseTimeoutFlagOrReport(flags.timeout);
+    if (!options.bundle_timeout) return kExitUsage;
+  }
+  if (!flags.since.empty()) {
+    if (Result<std::chrono::seconds> age = ParseJournalAge(flags.since); !age) {
+      return UsageError("--since: " + age.error().message());
+    }
+    options.node_bundle_args = {"--since", flags.since};
+  }
+  if (flags.no_redact) options.node_bundle_args.push_back("--no-redact");
+  const std::string config_path = flags.config.empty() ? "genconf/config.yaml" : flags.config;
+  std::optional<ClusterConfig> config =
+      LoadClusterConfigOrReport(config_path, ConfigMode::kSsh, /*strict=*/false);
+  if (!config) return kExitInvalidInput;
+  if (flags.no_redact) WarnNoRedact();
+
+  BundleOptions bundle_options{
+      .format = format, .redact = !flags.no_redact, .known_secrets = ConfigSecrets(*config)};
+  const std::filesystem::path path = BundlePath(flags, format, "", &bundle_options.mtime);
+  Result<std::unique_ptr<BundleWriter>> writer = BundleWriter::Create(path, bundle_options);
+  if (!writer) {
+    fmt::print(stderr, "flightcheck: error: {}\n", writer.error().message());
+    return kExitError;
+  }
+  StopSignals signals;
+  options.stop = signals.token();
+  options.stop_signal = [&signals] { return signals.signal(); };
+  ClusterPartSink sink(**writer);
+  const int exit_code = RunBundleStage(*config, options, sink);
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    // Stopped, refused (the lock, a stale artifact) or failed: the writer leaves nothing.
+    if (options.stop.stop_requested()) {
+      fmt::print(stderr, "flightcheck: no bundle was written\n");
+    }
+    return exit_code != kExitOk ? exit_code : kExitError;
+  }
+  fmt::print("{}\n", path.string());
+  fmt::print(stderr, "flightcheck: cluster bundle written: {} items, {} bytes\n",
+             (*writer)->items().size(), std::filesystem::file_size(path, ec));
+  return exit_code;
+}
+
+int ReportSourceProblems(const BundleSourcesLoad& load, const std::string& name) {
+  for (const std::string& problem : load.problems) fmt::print(stderr, "{}\n", problem);
+  fmt::print(stderr, "flightcheck: error: {} has {}; no bundle was made\n", name,
+             CountOf(load.problems.size(), "problem"));
+  return kExitInvalidInput;
+}
+
 int RunCreate(BundleFlags& flags) {
   Result<ArchiveFormat> format = ParseArchiveFormat(flags.format);
   if (!format) return UsageError("--format: " + format.error().message());
+  std::error_code ec;
+  if (!std::filesystem::is_directory(flags.output, ec)) {
+    return UsageError(fmt::format("--output: '{}' is not a directory", flags.output));
+  }
+  if (flags.cluster) return RunCreateCluster(flags, *format);
+  if (!flags.timeout.empty()) return UsageError("--timeout: only with --cluster");
+  if (flags.role.empty()) {
+    return UsageError("--role is required (master, agent or public_agent), or --cluster");
+  }
   const std::optional<std::string> role = NormalizeRole(flags.role);
   if (!role || *role == "bootstrap") {
     return UsageError(fmt::format("--role: '{}' is not master, agent or public_agent", flags.role));
@@ -71,28 +198,26 @@ int RunCreate(BundleFlags& flags) {
   }
   Result<HostContext> host = HostFromFlags(flags.host);
   if (!host) return UsageError(host.error().message());
-  std::error_code ec;
-  if (!std::filesystem::is_directory(flags.output, ec)) {
-    return UsageError(fmt::format("--output: '{}' is not a directory", flags.output));
-  }
-
-  std::string text = std::string(BundleSourceFiles().at(0).text);
+  // The built-in sources, extended (or, with --no-builtin-sources, replaced) by --sources.
+  std::vector<BundleSource> sources;
   std::string name = std::string(BundleSourceFiles().at(0).name);
+  if (!flags.no_builtin_sources) {
+    BundleSourcesLoad builtin = ParseBundleSources(BundleSourceFiles().at(0).text, name);
+    if (!builtin.ok()) return ReportSourceProblems(builtin, name);
+    sources = std::move(builtin.sources);
+  }
   if (!flags.sources.empty()) {
-    Result<std::string> read = ReadWholeFile(flags.sources, 1 << 20);
+    Result<std::string> read = ReadWholeFile(flags.sources, kMaxBundleSourcesBytes);
     if (!read) {
       fmt::print(stderr, "flightcheck: error: --sources: {}\n", read.error().message());
       return kExitInvalidInput;
     }
-    text = std::move(*read);
-    name = flags.sources;
-  }
-  const BundleSourcesLoad sources = ParseBundleSources(text, name);
-  if (!sources.ok()) {
-    for (const std::string& problem : sources.problems) fmt::print(stderr, "{}\n", problem);
-    fmt::print(stderr, "flightcheck: error: {} has {}; no bundle was made\n", name,
-               CountOf(sources.problems.size(), "problem"));
-    return kExitInvalidInput;
+    const BundleSourcesLoad extra = ParseBundleSources(*read, flags.sources);
+    if (!extra.ok()) return ReportSourceProblems(extra, flags.sources);
+    sources = ExtendBundleSources(std::move(sources), extra.sources);
+    name = flags.no_builtin_sources ? flags.sources : name + " and " + flags.sources;
+  } else if (flags.no_builtin_sources) {
+    return UsageError("--no-builtin-sources needs --sources FILE: there is nothing to collect");
   }
   BundleOptions options{.format = *format, .redact = !flags.no_redact};
   if (!flags.config.empty()) {
@@ -101,23 +226,11 @@ int RunCreate(BundleFlags& flags) {
     if (!config) return kExitInvalidInput;
     options.known_secrets = ConfigSecrets(*config);
   }
-  if (flags.no_redact) {
-    fmt::print(stderr,
-               "flightcheck: warning: --no-redact: the bundle holds passwords, tokens and keys as "
-               "found; the manifest records it\n");
-  }
+  if (flags.no_redact) WarnNoRedact();
 
   char hostname[256] = {};
   ::gethostname(hostname, sizeof hostname - 1);
-  const std::time_t now = std::time(nullptr);
-  options.mtime = now;
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &utc);
-  const std::filesystem::path path =
-      std::filesystem::path(flags.output) /
-      fmt::format("bundle-{}-{}{}", hostname, stamp, InfoOf(*format).extension);
+  const std::filesystem::path path = BundlePath(flags, *format, hostname, &options.mtime);
 
   Result<std::unique_ptr<BundleWriter>> writer = BundleWriter::Create(path, options);
   if (!writer) {
@@ -126,7 +239,7 @@ int RunCreate(BundleFlags& flags) {
   }
   StopSignals stop_signals;
   NodeBundleRequest request{
-      .sources = sources.sources,
+      .sources = std::move(sources),
       .role = *role,
       .prefix = fmt::format("{}_{}", flags.ip.empty() ? std::string(hostname) : flags.ip, *role),
       .since = since,
@@ -255,14 +368,17 @@ int RunInspect(const ReadFlags& flags) {
     return fmt::format("{}: {} x{}", StringField(r, "path"), StringField(r, "rule"),
                        r.is_object() && r.contains("count") ? r["count"].dump() : "?");
   });
-  list("nodes", "nodes", [](const nlohmann::json& n) {
-    return fmt::format("{} {}: {}{}", StringField(n, "address"), StringField(n, "role"),
-                       StringField(n, "status"),
-                       n.is_object() && n.contains("message") && n["message"].is_string() &&
-                               !n["message"].get<std::string>().empty()
-                           ? ": " + n["message"].get<std::string>()
-                           : "");
-  });
+  // A cluster bundle: every node, and why a node's part is missing.
+  const nlohmann::json& report = contents->report;
+  if (report.is_object() && report.contains("nodes") && report["nodes"].is_array()) {
+    fmt::print("  nodes:\n");
+    for (const nlohmann::json& node : report["nodes"]) {
+      const std::string message = StringField(node, "message");
+      fmt::print("    {} {}: {}{}\n", StringField(node, "address"), StringField(node, "role"),
+                 StringField(node, "status"),
+                 message.empty() || message == "?" ? "" : ": " + message);
+    }
+  }
   if (!contents->problems.empty()) {
     fmt::print("  problems (bundle verify):\n");
     for (const std::string& problem : contents->problems) fmt::print("    {}\n", problem);
@@ -354,14 +470,21 @@ void AddBundleCommand(CLI::App& app, int* exit_code) {
       "create", "Collect this node's support bundle (redacted) into one archive");
   create->add_option("--output", flags->output, "Directory to write the bundle in (default .)");
   create->add_option("--sources", flags->sources,
-                     "Bundle sources file (default: the built-in rules/bundle.yaml)");
+                     "Bundle sources file: extends the built-in rules/bundle.yaml (a source with "
+                     "a built-in's id replaces it)");
+  create->add_flag("--no-builtin-sources", flags->no_builtin_sources,
+                   "Collect only the --sources file's sources");
   create->add_option("--format", flags->format, "zip (default), tar.gz or tar.zst");
   create->add_option("--since", flags->since, "Journal entries of the last D (e.g. 24h, 2d)");
-  create->add_option("--role", flags->role, "This node's role: master, agent, public_agent")
-      ->required();
+  create->add_option("--role", flags->role, "This node's role: master, agent, public_agent");
+  create->add_flag("--cluster", flags->cluster,
+                   "From the bootstrap node: every host of config.yaml over SSH, in one bundle");
+  create->add_option("--timeout", flags->timeout,
+                     "--cluster: how long a host's part may take (default: process_timeout)");
   create->add_option("--ip", flags->ip, "This node's address, its directory in the bundle");
   create->add_option("--config", flags->config,
-                     "The cluster config: its secret values are removed wherever they appear");
+                     "The cluster config: its secret values are removed wherever they appear "
+                     "(--cluster: its hosts; default genconf/config.yaml)");
   create->add_flag("--no-redact", flags->no_redact,
                    "Keep secrets as found (loud; recorded in the manifest)");
   AddHostFlags(create, &flags->host);

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "checks/file_io.h"
+#include "runner/quantity.h"
 #include "runner/spellcheck.h"
 
 namespace flightcheck::cli {
@@ -19,6 +20,16 @@ namespace flightcheck::cli {
 int UsageError(const std::string& message) {
   fmt::print(stderr, "flightcheck: error: {}\nRun 'flightcheck --help' for usage.\n", message);
   return 64;
+}
+
+std::optional<std::chrono::seconds> ParseTimeoutFlagOrReport(const std::string& text) {
+  Result<Milliseconds> timeout = ParseDuration(text);
+  if (!timeout || timeout->count() < 1000) {
+    UsageError("--timeout: " +
+               (timeout ? std::string("must be at least 1s") : timeout.error().message()));
+    return std::nullopt;
+  }
+  return std::chrono::duration_cast<std::chrono::seconds>(*timeout);
 }
 
 namespace {

@@ -7,6 +7,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include <chrono>
+#include <optional>
+
 #include "checks/status.h"
 #include "installer/cluster_config.h"
 #include "runner/rule_loader.h"
@@ -15,6 +18,10 @@ namespace flightcheck::cli {
 
 // Prints "flightcheck: error: <message>" and a pointer to --help on stderr; returns 64.
 int UsageError(const std::string& message);
+
+// A --timeout of a stage: a duration of at least 1s, as whole seconds; otherwise the usage error
+// is printed (UsageError) and nullopt returned: the caller exits 64.
+std::optional<std::chrono::seconds> ParseTimeoutFlagOrReport(const std::string& text);
 
 // Reads --rules paths (or the built-in rule sets when there are none). A path that cannot be read
 // is reported on stderr with a closing line, and nullopt returned: the caller exits 65.

@@ -11,7 +11,6 @@
 #include "cli/commands.h"
 #include "installer/cluster_config.h"
 #include "installer/stages.h"
-#include "runner/quantity.h"
 #include "runner/report.h"
 #include "runner/stop_signals.h"
 
@@ -53,12 +52,8 @@ int RunStage(const std::string& stage, const StageFlags& flags) {
   options.retry_failed = flags.retry_failed;
   options.assume_yes = flags.yes;
   if (!flags.timeout.empty()) {
-    Result<Milliseconds> timeout = ParseDuration(flags.timeout);
-    if (!timeout || timeout->count() < 1000) {
-      return UsageError("--timeout: " +
-                        (timeout ? std::string("must be at least 1s") : timeout.error().message()));
-    }
-    options.postflight_timeout = std::chrono::duration_cast<std::chrono::seconds>(*timeout);
+    options.postflight_timeout = ParseTimeoutFlagOrReport(flags.timeout);
+    if (!options.postflight_timeout) return kExitUsage;
   }
   if (stage == "uninstall" && !flags.yes) {
     if (!::isatty(STDIN_FILENO)) {

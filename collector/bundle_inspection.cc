@@ -84,7 +84,7 @@ Result<BundleContents> ReadBundle(const std::filesystem::path& path) {
   if (!reader) return reader.error();
   BundleContents contents;
   std::map<std::string, EntryDigest> entries;
-  std::string manifest_text;
+  std::string manifest_text, report_text;
   bool has_manifest = false;
   for (;;) {
     Result<std::optional<ArchiveEntryInfo>> entry = (*reader)->Next();
@@ -92,26 +92,26 @@ Result<BundleContents> ReadBundle(const std::filesystem::path& path) {
     if (!*entry) break;
     if ((*entry)->directory) continue;
     const std::string name = (*entry)->path;
-    const bool is_manifest = name == "manifest.json";
+    // The documents kept whole, as their last copy in the archive.
+    std::string* kept = name == "manifest.json" ? &manifest_text
+                        : name == "report.json" ? &report_text
+                                                : nullptr;
     if (Status status = CheckEntryName(name); !status.ok()) {
       contents.problems.push_back(status.message());
     }
     Sha256Hasher hasher;
     EntryDigest digest;
-    if (is_manifest) {
-      manifest_text.clear();
-      has_manifest = true;
-    }
+    if (kept != nullptr) kept->clear();
+    has_manifest = has_manifest || name == "manifest.json";
     if (Status status = (*reader)->ReadData([&](std::string_view chunk) -> Status {
           hasher.Update(chunk);
           digest.bytes += chunk.size();
-          if (is_manifest) {
-            if (manifest_text.size() + chunk.size() > kMaxManifestBytes) {
-              return Status::InvalidArgument(
-                  fmt::format("'{}': manifest.json is larger than {} MiB", path.string(),
-                              kMaxManifestBytes >> 20));
+          if (kept != nullptr) {
+            if (kept->size() + chunk.size() > kMaxManifestBytes) {
+              return Status::InvalidArgument(fmt::format(
+                  "'{}': {} is larger than {} MiB", path.string(), name, kMaxManifestBytes >> 20));
             }
-            manifest_text.append(chunk);
+            kept->append(chunk);
           }
           return Status::Ok();
         });
@@ -130,6 +130,10 @@ Result<BundleContents> ReadBundle(const std::filesystem::path& path) {
   if (!has_manifest) {
     contents.problems.push_back("manifest.json: missing: this is not a flightcheck bundle");
     return contents;
+  }
+  if (!report_text.empty()) {
+    contents.report = nlohmann::json::parse(report_text, nullptr, /*allow_exceptions=*/false);
+    if (contents.report.is_discarded()) contents.report = nullptr;
   }
   contents.manifest = nlohmann::json::parse(manifest_text, nullptr, /*allow_exceptions=*/false);
   if (contents.manifest.is_discarded()) {

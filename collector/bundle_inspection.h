@@ -7,7 +7,8 @@
 // Failure: what cannot be read as an archive is the error returned; a bundle that reads but does
 // not match its manifest (a changed or missing entry, an unlisted one, no manifest, a manifest of
 // another schema or shape) is returned with its problems listed, each naming the entry.
-// Bounded: the archive reader's bounds (runner/archive_reader.h); a manifest of at most 64 MiB.
+// Bounded: the archive reader's bounds (runner/archive_reader.h); a manifest (and a cluster
+// bundle's report.json) of at most 64 MiB.
 // Thread-safety: pure apart from reading the file.
 #pragma once
 
@@ -24,6 +25,7 @@ namespace flightcheck {
 
 struct BundleContents {
   nlohmann::json manifest;            // null when the bundle has none that parses
+  nlohmann::json report;              // a cluster bundle's report.json; null otherwise
   std::vector<std::string> problems;  // empty: the bundle is as its manifest says
   uint64_t entries = 0;               // files in the archive
   uint64_t bytes = 0;                 // their contents, uncompressed

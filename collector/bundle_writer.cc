@@ -20,21 +20,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// An unnamed file beside the bundle: the same filesystem, so a full disk shows here too, and
-// nothing is left if the process dies.
-Result<ScopedFd> OpenSpool(const fs::path& directory) {
-  const int fd = ::open(directory.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-  if (fd >= 0) return ScopedFd(fd);
-  // Without O_TMPFILE (some filesystems): a named file, unlinked at once.
-  std::string name = (directory / ".flightcheck-spool-XXXXXX").string();
-  const int named = ::mkostemp(name.data(), O_CLOEXEC);
-  if (named < 0) {
-    return Status::FromErrno(fmt::format("cannot write in '{}'", directory.string()), errno);
-  }
-  ::unlink(name.c_str());
-  return ScopedFd(named);
-}
-
 // Redacts, caps, hashes and spools an item's bytes.
 class SpoolSink : public ItemSink {
  public:
@@ -192,7 +177,8 @@ Status BundleWriter::Add(std::string source, std::string path, bool required,
   if (!error_.ok()) return error_;
   if (Status status = CheckEntryName(path); !status.ok()) return error_ = status;
   const fs::path directory = output_.parent_path().empty() ? "." : output_.parent_path();
-  Result<ScopedFd> spool = OpenSpool(directory);
+  // Beside the bundle: the same filesystem, so a full disk shows here too.
+  Result<ScopedFd> spool = OpenUnnamedFile(directory);
   if (!spool) return error_ = spool.error();
 
   BundleItem item{.source = std::move(source), .path = std::move(path), .required = required};

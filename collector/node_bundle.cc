@@ -68,7 +68,8 @@ Status CollectNodeBundle(const NodeBundleRequest& request, const HostContext& ho
           if (name.empty()) continue;
           items.push_back({fmt::format("{}:{}", source.id, name),
                            fmt::format("{}/journal/{}.log", prefix, name), source.required,
-                           source.max_bytes, UnitJournal(host, name, since, source.timeout)});
+                           source.max_bytes,
+                           UnitJournal(host, name, since, source.timeout, request.stop)});
         }
         break;
       }
@@ -82,10 +83,11 @@ Status CollectNodeBundle(const NodeBundleRequest& request, const HostContext& ho
              }});
         break;
       case BundleSourceKind::kCommand:
-        items.push_back({source.id, fmt::format("{}/commands/{}.txt", prefix, source.id),
-                         source.required, source.max_bytes,
-                         CommandOutput(*host.commands, source.argv, source.timeout,
-                                       source.max_bytes > 0 ? source.max_bytes : 16 << 20)});
+        items.push_back(
+            {source.id, fmt::format("{}/commands/{}.txt", prefix, source.id), source.required,
+             source.max_bytes,
+             CommandOutput(*host.commands, source.argv, source.timeout,
+                           source.max_bytes > 0 ? source.max_bytes : 16 << 20, request.stop)});
         break;
       case BundleSourceKind::kFile:
         items.push_back({source.id, fmt::format("{}/files{}", prefix, source.path), source.required,

@@ -1,4 +1,4 @@
-// A node's part of a support bundle: the declared sources (collector/bundle_sources.h) of this
+// A node's part of a support bundle: the declared sources (runner/bundle_sources.h) of this
 // node's role collected into a BundleWriter under "<prefix>/" ("10.0.0.1_master"): each unit's
 // journal as journal/<unit>.log (a journal source's globs are expanded over the systemd manager),
 // unit states as units/<id>.json, commands as commands/<id>.txt, files as files/<path>.
@@ -19,7 +19,7 @@
 #include "checks/command_runner.h"
 #include "checks/host_context.h"
 #include "checks/probe.h"
-#include "collector/bundle_sources.h"
+#include "runner/bundle_sources.h"
 #include "collector/bundle_writer.h"
 
 namespace flightcheck {

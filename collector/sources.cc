@@ -14,8 +14,9 @@ namespace flightcheck {
 
 ItemProducer UnitJournal(const HostContext& host, std::string unit,
                          std::optional<uint64_t> since_realtime_usec,
-                         std::chrono::milliseconds timeout) {
-  return [&host, unit = std::move(unit), since_realtime_usec, timeout](ItemSink& sink) -> Status {
+                         std::chrono::milliseconds timeout, std::stop_token stop) {
+  return [&host, unit = std::move(unit), since_realtime_usec, timeout,
+          stop](ItemSink& sink) -> Status {
     std::string line;
     bool full = false;
     const auto visit = [&](const JournalEntry& entry) -> Status {
@@ -27,16 +28,17 @@ ItemProducer UnitJournal(const HostContext& host, std::string unit,
       if (Status status = sink.Write(line); !status.ok() || !full) return status;
       return Status::Internal("the item is full");
     };
-    const Status status =
-        ForEachUnitJournalEntry(host, unit, since_realtime_usec, Deadline::In(timeout), visit);
+    const Status status = ForEachUnitJournalEntry(host, unit, since_realtime_usec,
+                                                  Deadline::In(timeout).WithStop(stop), visit);
     return full ? Status::Ok() : status;
   };
 }
 
 ItemProducer CommandOutput(const CommandRunner& runner, std::vector<std::string> argv,
-                           std::chrono::milliseconds timeout, size_t output_cap) {
-  return [&runner, argv = std::move(argv), timeout, output_cap](ItemSink& sink) -> Status {
-    Result<CommandResult> ran = runner.Run(argv, Deadline::In(timeout), output_cap);
+                           std::chrono::milliseconds timeout, size_t output_cap,
+                           std::stop_token stop) {
+  return [&runner, argv = std::move(argv), timeout, output_cap, stop](ItemSink& sink) -> Status {
+    Result<CommandResult> ran = runner.Run(argv, Deadline::In(timeout).WithStop(stop), output_cap);
     if (!ran) return ran.error();
     if (Status status = sink.Write(ran->stdout_text); !status.ok()) return status;
     if (!ran->stderr_text.empty()) {

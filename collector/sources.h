@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -20,14 +21,18 @@ namespace flightcheck {
 
 // The unit's journal entries at or after since (µs since the epoch; nullopt: all), one
 // journalctl-like line each (checks/journal_reader.h), bounded by timeout.
+//
+// Every producer here also ends early when stop is requested (a bundle being stopped): a command
+// is killed then, not at its own timeout.
 ItemProducer UnitJournal(const HostContext& host, std::string unit,
                          std::optional<uint64_t> since_realtime_usec,
-                         std::chrono::milliseconds timeout);
+                         std::chrono::milliseconds timeout, std::stop_token stop = {});
 
 // argv's stdout, then its stderr under a "--- stderr ---" line when there is any; its exit code
 // when not 0. At the timeout the command's process group is killed and the item's error says so.
 ItemProducer CommandOutput(const CommandRunner& runner, std::vector<std::string> argv,
-                           std::chrono::milliseconds timeout, size_t output_cap);
+                           std::chrono::milliseconds timeout, size_t output_cap,
+                           std::stop_token stop = {});
 
 // The regular file at the absolute host path (under host.root, links resolved as the host does),
 // streamed; never a FIFO or device.

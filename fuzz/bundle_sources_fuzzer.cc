@@ -1,4 +1,4 @@
-// The support bundle sources parser (collector/bundle_sources.h) on arbitrary YAML: it must never
+// The support bundle sources parser (runner/bundle_sources.h) on arbitrary YAML: it must never
 // crash, and a load is either sources without problems or problems without sources, each problem
 // starting with the file name and a position.
 #include <cstddef>
@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "collector/bundle_sources.h"
+#include "runner/bundle_sources.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);

@@ -190,6 +190,8 @@ Result<std::vector<Entry>> PlanEntries(const ArtifactInputs& inputs) {
         TextEntry("fault-domain-detect", *inputs.fault_domain_detect_script, kExecutableMode));
   }
   entries.push_back(TextEntry("install.sh", std::string(InstallScript()), kExecutableMode));
+  if (!inputs.bundle_sources.empty())
+    entries.push_back(TextEntry("bundle.yaml", inputs.bundle_sources));
   Result<SkipLists> skips = SplitSkipsByPhase(inputs, preflight_rules);
   if (!skips) return skips.error();
   entries.push_back(TextEntry(

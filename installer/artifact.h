@@ -71,6 +71,9 @@ struct ArtifactInputs {
   bool health_daemon = false;
   std::string health_listen = "127.0.0.1:1050";
   std::string health_token_file;
+  // The cluster config's bundle_sources file, validated → bundle.yaml, which install.sh bundle
+  // passes as --sources. Empty: none.
+  std::string bundle_sources;
 };
 
 struct Artifact {

@@ -22,6 +22,7 @@
 #include "installer/cluster_config_keys.h"
 #include "installer/ssh_options_policy.h"
 #include "installer/ssh_private_key.h"
+#include "runner/bundle_sources.h"
 #include "runner/rule_loader.h"
 #include "runner/secret_policy.h"
 #include "runner/spellcheck.h"
@@ -456,12 +457,30 @@ class Validator {
       RequireFile("custom_rules", file, "rule file", "custom_rules");
       config_.custom_rules.push_back(file.resolved);
     }
+    if (std::optional<PathValue> sources = ReadPath("bundle_sources", "")) {
+      RequireFile("bundle_sources", *sources, "bundle sources file", "bundle_sources");
+      config_.bundle_sources_path = sources->resolved;
+      if (mode_ != ConfigMode::kNode && Exists(sources->resolved)) CheckBundleSources(*sources);
+    }
     config_.builtin_rules = BoolOr("builtin_rules", true);
     config_.skip_checks = ReadList("skip_checks").value_or(std::vector<std::string>{});
     config_.postflight_timeout =
         ReadIntOr("postflight_timeout", 1, kIntMax, config_.postflight_timeout);
     ReadHealthDaemon();
     if (mode_ == ConfigMode::kSsh) CheckPackedRules();
+  }
+
+  // The file every node's support bundle will collect by: its problems now, not on every node
+  // when a bundle is wanted.
+  void CheckBundleSources(const PathValue& file) {
+    Result<std::string> text = ReadWholeFile(file.resolved, kMaxBundleSourcesBytes);
+    if (!text) {
+      Error("bundle_sources", text.error().message());
+      return;
+    }
+    for (const std::string& problem : ParseBundleSources(*text, file.written).problems) {
+      Error("bundle_sources", problem);
+    }
   }
 
   // genconf loads the rule files it packs and refuses a skip_checks entry that names none of

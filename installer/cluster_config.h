@@ -97,6 +97,9 @@ struct ClusterConfig {
   bool health_daemon = false;
   std::vector<std::string> health_units;         // unit names or globs; empty: the payload's units
   std::string health_listen = "127.0.0.1:1050";  // an IP address and a port
+  // `bundle_sources`: a BundleSources file (runner/bundle_sources.h) extending the built-in
+  // support bundle sources on every node; packed as bundle.yaml. Empty: none.
+  std::filesystem::path bundle_sources_path;
   std::string health_token_file;  // absolute path on the nodes; required unless loopback
 
   // Every key the user wrote, with the value normalised to the key's type (a list given as a JSON

@@ -158,6 +158,7 @@ constexpr ConfigKey kConfigKeys[] = {
     {"health_units", kList},
     {"health_listen", kString},
     {"health_token_file", kString},
+    {"bundle_sources", kPath, kPacked},
 };
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include "checks/file_io.h"
 #include "checks/text.h"
 #include "installer/artifact_rules.h"
+#include "runner/bundle_sources.h"
 #include "runner/rule_loader.h"
 
 namespace flightcheck {
@@ -222,6 +223,11 @@ Result<GenconfOutcome> GenerateArtifact(const ClusterConfig& config,
   inputs.health_daemon = config.health_daemon;
   inputs.health_listen = config.health_listen;
   inputs.health_token_file = config.health_token_file;
+  if (!config.bundle_sources_path.empty()) {
+    Result<std::string> sources = ReadWholeFile(config.bundle_sources_path, kMaxBundleSourcesBytes);
+    if (!sources) return sources.error().WithContext("bundle_sources");
+    inputs.bundle_sources = std::move(*sources);
+  }
   Result<Artifact> artifact = WriteArtifact(inputs, config.install_dir / "genconf" / "serve");
   if (!artifact) return artifact.error();
   outcome.artifact = std::move(*artifact);

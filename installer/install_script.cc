@@ -22,6 +22,8 @@ std::string_view InstallScript() {
 #   install.sh postflight <role> [flightcheck check args...]  the node's postflight rules
 #   install.sh install <role>   (or DC/OS style: install.sh <role>)
 #   install.sh uninstall
+#   install.sh bundle <role> [flightcheck bundle create args...]  this node's support bundle, on
+#                                                                 stdout
 # Everything install creates is listed in $INSTALL_PREFIX/.flightcheck-manifest (parents before
 # children), and uninstall removes exactly that list, in reverse, so what it did not create stays.
 set -eu
@@ -39,6 +41,7 @@ Usage: install.sh preflight <role> [flightcheck check options...]
        install.sh install <role>
        install.sh <role>
        install.sh uninstall
+       install.sh bundle <role> [flightcheck bundle create options...]
 Roles: master, agent, public_agent (the DC/OS names slave and slave_public also work).
 USAGE
   exit 64
@@ -342,6 +345,26 @@ ENTRIES
   fi
 }
 
+# This node's part of a cluster support bundle (docs/bundles.md), written to stdout as a tar.zst
+# for the coordinator to merge. It is made in a private directory removed however this ends (a
+# stop kills the group with TERM: the trap exits, and the EXIT trap removes it), so a cut run
+# leaves nothing on the host. The exit code is flightcheck's: 2 means the part is complete but a
+# required source failed.
+run_bundle() {
+  work=$(mktemp -d "${TMPDIR:-/tmp}/flightcheck-bundle.XXXXXX")
+  trap 'rm -rf "$work"' EXIT
+  trap 'exit 143' TERM
+  trap 'exit 130' INT
+  if [ -f "$here/bundle.yaml" ]; then set -- --sources "$here/bundle.yaml" "$@"; fi
+  rc=0
+  "$here/bin/flightcheck" bundle create --role "$role" --output "$work" --format tar.zst \
+    --config "$here/cluster.yaml" "$@" >/dev/null || rc=$?
+  for part in "$work"/bundle-*; do
+    if [ -f "$part" ]; then cat "$part" || exit 3; fi
+  done
+  exit "$rc"
+}
+
 do_uninstall() {
   if [ ! -f "$manifest" ] && [ ! -e "$role_file" ]; then
     say "nothing installed by flightcheck under $prefix"
@@ -374,6 +397,12 @@ case "${1-}" in
     ;;
   uninstall)
     do_uninstall
+    ;;
+  bundle)
+    shift
+    parse_role "${1-}"
+    shift
+    run_bundle "$@"
     ;;
   '')
     usage

@@ -1,5 +1,7 @@
 #include "installer/stage_run.h"
 
+#include <unistd.h>
+
 #include <fmt/format.h>
 
 #include "checks/file_io.h"
@@ -178,10 +180,15 @@ std::unique_ptr<StageRun> StageRun::Start(const std::string& stage, const Cluste
 
 asio::awaitable<RemoteResult> StageRun::RunInstallScript(HostState& host, SshConnection& connection,
                                                          const std::string& args,
-                                                         milliseconds timeout) {
+                                                         milliseconds timeout, int stdout_fd) {
   const std::string command = WithArtifactCommand(artifact_, args);
   const std::string step = "install.sh " + args.substr(0, args.find(" --"));
-  RemoteResult result = co_await fan_out_.RunStep(host, connection, step, command, timeout);
+  const auto rewind = [stdout_fd] {
+    if (stdout_fd >= 0 && ::ftruncate(stdout_fd, 0) == 0) ::lseek(stdout_fd, 0, SEEK_SET);
+  };
+  rewind();
+  RemoteResult result =
+      co_await fan_out_.RunStep(host, connection, step, command, timeout, "/dev/null", stdout_fd);
   if (result.exit_code != kNeedsArtifact) co_return result;
   RemoteResult copy =
       co_await fan_out_.EnsureRemoteFile(host, connection, artifact_.path, artifact_.sha256,
@@ -190,7 +197,9 @@ asio::awaitable<RemoteResult> StageRun::RunInstallScript(HostState& host, SshCon
   (void)co_await fan_out_.RunStep(host, connection, "remove old artifacts",
                                   CollectOldArtifactsCommand(artifact_, config_.install_prefix),
                                   command_timeout());
-  co_return co_await fan_out_.RunStep(host, connection, step, command, timeout);
+  rewind();
+  co_return co_await fan_out_.RunStep(host, connection, step, command, timeout, "/dev/null",
+                                      stdout_fd);
 }
 
 asio::awaitable<bool> StageRun::SettleByInstallRecord(HostState& host, SshConnection& connection,

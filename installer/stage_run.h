@@ -50,10 +50,13 @@ class StageRun {
   }
 
   // Runs `install.sh args` of the artifact on the host, first copying the artifact there when
-  // the host lacks it (and then removing the other artifacts there but the installed one).
+  // the host lacks it (and then removing the other artifacts there but the installed one). Its
+  // stdout goes to stdout_fd when that is not -1 (a file of the caller's, rewound and emptied
+  // before each attempt).
   boost::asio::awaitable<RemoteResult> RunInstallScript(HostState& host, SshConnection& connection,
                                                         const std::string& args,
-                                                        std::chrono::milliseconds timeout);
+                                                        std::chrono::milliseconds timeout,
+                                                        int stdout_fd = -1);
 
   // Reads the host's install record (install_record.h) and compares it with this artifact and
   // config; a record that cannot be read counts as none (the step is logged). When the host

@@ -16,7 +16,12 @@
 //               every host or the deadline passes, then reports the real final status; a host the
 //               last deploy did not install is `failed: not deployed`;
 //   uninstall   runs the stop hooks and removes what install.sh recorded, then the artifacts;
-//               --hosts limits it to the given addresses (also ones no longer in config.yaml).
+//               --hosts limits it to the given addresses (also ones no longer in config.yaml);
+//   bundle      collects each host's part of a cluster support bundle (`install.sh bundle`: the
+//               node's own `flightcheck bundle create`, streamed back into an unnamed local file)
+//               and hands it to a NodePartSink, which merges it (collector/cluster_bundle.h); a
+//               host that cannot be reached, fails or does not finish within the timeout is
+//               listed with why, and the others still make the bundle.
 // Every stage holds the GenconfLock of genconf/ (one stage or genconf at a time). Per-host state
 // goes to genconf/state/<stage>.json (runner/stage_state.h), per-host output to
 // genconf/logs/<stage>/<run start>/<address>.log (the newest run linked as `latest`). A stop
@@ -28,12 +33,14 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <stop_token>
 #include <string>
 #include <vector>
 
+#include "checks/status.h"
 #include "installer/cluster_config.h"
 #include "runner/fan_out.h"
 #include "runner/stage_state.h"
@@ -56,6 +63,12 @@ struct StageOptions {
   std::optional<std::chrono::seconds> postflight_timeout;  // overrides the config's
   // uninstall --hosts: only these addresses (which need not be in config.yaml any more).
   std::vector<std::string> only_hosts;
+  // bundle: what each host's `flightcheck bundle create` is given besides its role and address
+  // (--since, --no-redact), where parts are spooled (the bundle's directory), and how long a
+  // host's part may take (default: the config's process_timeout).
+  std::vector<std::string> node_bundle_args;
+  std::filesystem::path spool_dir = ".";
+  std::optional<std::chrono::seconds> bundle_timeout;
   std::stop_token stop;              // requested by StopSignals on Ctrl-C / SIGTERM
   std::function<int()> stop_signal;  // the signal behind a stop, for messages
   FILE* out = stdout;
@@ -71,6 +84,22 @@ int RunPreflightStage(const ClusterConfig& config, const StageOptions& options);
 int RunDeployStage(const ClusterConfig& config, const StageOptions& options);
 int RunPostflightStage(const ClusterConfig& config, const StageOptions& options);
 int RunUninstallStage(const ClusterConfig& config, const StageOptions& options);
+
+// Where the bundle stage puts the parts it collects. Called on the stage's thread, one call at a
+// time, as parts arrive.
+class NodePartSink {
+ public:
+  virtual ~NodePartSink() = default;
+  // The host's part (a bundle of `flightcheck bundle create`) in fd, read from its start. An
+  // error fails the host with it as the reason; what the sink keeps of a refused part is its own
+  // business (collector/cluster_bundle.h keeps nothing).
+  virtual Status AddPart(const HostState& host, int fd) = 0;
+  // After every host, unless the stage was stopped: state says what became of each host. An
+  // error means there is no bundle.
+  virtual Status Finish(const StageState& state) = 0;
+};
+// As the other stages; when sink.Finish fails, its message is printed and the exit code is 3.
+int RunBundleStage(const ClusterConfig& config, const StageOptions& options, NodePartSink& sink);
 
 // "docker.version failed on 2 of 9 hosts: 10.0.0.4 (1.12.6), 10.0.0.5 (1.12.6)" lines, one per
 // rule that failed (then could not be evaluated, then warned) on any host, with the rule's hint,

@@ -22,7 +22,7 @@ const std::vector<BuiltinRuleFile>& BuiltinRuleFiles();
 const std::vector<BuiltinRuleFile>& ArtifactRuleFiles();
 
 // rules/bundle.yaml: the built-in sources of support bundles (kind BundleSources, not a rule set;
-// collector/bundle_sources.h reads it).
+// runner/bundle_sources.h reads it).
 const std::vector<BuiltinRuleFile>& BundleSourceFiles();
 
 // dist/ files genconf ships in every artifact: "dist/flightcheck-health@.service", the health

@@ -82,13 +82,14 @@ void ProcessReaper::Sweep() {
 Result<std::unique_ptr<AsyncProcess>> AsyncProcess::Start(ProcessReaper& reaper,
                                                           const std::vector<std::string>& argv,
                                                           const std::string& stdin_path,
-                                                          size_t output_cap) {
+                                                          size_t output_cap, int stdout_fd) {
   int out_pipe[2], err_pipe[2];
   if (::pipe2(out_pipe, O_CLOEXEC) != 0) return Status::FromErrno("pipe2", errno);
   ScopedFd out_read(out_pipe[0]), out_write(out_pipe[1]);
   if (::pipe2(err_pipe, O_CLOEXEC) != 0) return Status::FromErrno("pipe2", errno);
   ScopedFd err_read(err_pipe[0]), err_write(err_pipe[1]);
-  Result<pid_t> pid = SpawnInOwnGroup(argv, stdin_path, out_write.get(), err_write.get());
+  Result<pid_t> pid = SpawnInOwnGroup(
+      argv, stdin_path, stdout_fd >= 0 ? stdout_fd : out_write.get(), err_write.get());
   if (!pid) return pid.error();
   // Only the child may hold the write ends, or the reads would never see end of file.
   out_write.reset();
@@ -193,8 +194,9 @@ asio::awaitable<ProcessOutcome> AsyncProcess::Wait(std::chrono::milliseconds tim
 asio::awaitable<Result<ProcessOutcome>> RunProcess(ProcessReaper& reaper,
                                                    std::vector<std::string> argv,
                                                    std::chrono::milliseconds timeout,
-                                                   std::string stdin_path) {
-  Result<std::unique_ptr<AsyncProcess>> process = AsyncProcess::Start(reaper, argv, stdin_path);
+                                                   std::string stdin_path, int stdout_fd) {
+  Result<std::unique_ptr<AsyncProcess>> process =
+      AsyncProcess::Start(reaper, argv, stdin_path, size_t{16} << 20, stdout_fd);
   if (!process) co_return process.error();
   co_return co_await (*process)->Wait(timeout);
 }

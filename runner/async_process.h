@@ -69,12 +69,15 @@ struct ProcessOutcome {
 // One running child. Destroying it kills its process group if it is still running.
 class AsyncProcess {
  public:
-  // Starts argv with stdin from stdin_path ("/dev/null" by default). Output beyond output_cap per
+  // Starts argv with stdin from stdin_path ("/dev/null" by default), and its stdout into
+  // stdout_fd when that is not -1 (a file the caller owns: output of any size, never held in
+  // memory; stdout_text is then empty). Output beyond output_cap per
   // stream is read and dropped. The spawn error (program missing...) is returned at once.
   static Result<std::unique_ptr<AsyncProcess>> Start(ProcessReaper& reaper,
                                                      const std::vector<std::string>& argv,
                                                      const std::string& stdin_path = "/dev/null",
-                                                     size_t output_cap = size_t{16} << 20);
+                                                     size_t output_cap = size_t{16} << 20,
+                                                     int stdout_fd = -1);
   ~AsyncProcess();
   AsyncProcess(const AsyncProcess&) = delete;
   AsyncProcess& operator=(const AsyncProcess&) = delete;
@@ -116,6 +119,7 @@ class AsyncProcess {
 boost::asio::awaitable<Result<ProcessOutcome>> RunProcess(ProcessReaper& reaper,
                                                           std::vector<std::string> argv,
                                                           std::chrono::milliseconds timeout,
-                                                          std::string stdin_path = "/dev/null");
+                                                          std::string stdin_path = "/dev/null",
+                                                          int stdout_fd = -1);
 
 }  // namespace flightcheck

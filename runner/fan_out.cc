@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <ctime>
@@ -194,7 +195,7 @@ asio::awaitable<void> FanOut::RunHost(HostState& host, const HostBody& body) {
 asio::awaitable<RemoteResult> FanOut::RunStep(HostState& host, SshConnection& connection,
                                               const std::string& step, const std::string& command,
                                               std::chrono::milliseconds timeout,
-                                              const std::string& stdin_path) {
+                                              const std::string& stdin_path, int stdout_fd) {
   if (stopping()) {
     interrupted_.insert(&host);
     RemoteResult stopped;
@@ -204,14 +205,20 @@ asio::awaitable<RemoteResult> FanOut::RunStep(HostState& host, SshConnection& co
   host.step = step;
   const std::string started = NowRfc3339();
   in_step_.insert(&host);
-  RemoteResult result = co_await connection.Run(command, timeout, stdin_path);
+  RemoteResult result = co_await connection.Run(command, timeout, stdin_path, stdout_fd);
   in_step_.erase(&host);
-  AppendLog(
-      host,
-      fmt::format("== {} {}\n--- stdout\n{}{}--- stderr\n{}{}== exit {}{} after {:.1f}s\n", started,
-                  step, WithNewline(result.stdout_text), Truncated(result.stdout_truncated),
-                  WithNewline(result.stderr_text), Truncated(result.stderr_truncated),
-                  result.exit_code, result.timed_out ? " (timed out)" : "", result.seconds));
+  std::string stdout_log = result.stdout_text;
+  if (stdout_fd >= 0) {
+    struct stat written {};
+    stdout_log = ::fstat(stdout_fd, &written) == 0
+                     ? fmt::format("({} bytes, kept apart)", written.st_size)
+                     : "(kept apart)";
+  }
+  AppendLog(host,
+            fmt::format("== {} {}\n--- stdout\n{}{}--- stderr\n{}{}== exit {}{} after {:.1f}s\n",
+                        started, step, WithNewline(stdout_log), Truncated(result.stdout_truncated),
+                        WithNewline(result.stderr_text), Truncated(result.stderr_truncated),
+                        result.exit_code, result.timed_out ? " (timed out)" : "", result.seconds));
   co_return result;
 }
 

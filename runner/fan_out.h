@@ -96,12 +96,14 @@ class FanOut {
   void Finish();
 
   // Runs command on the host as the named step and appends what happened to the host's log
-  // (output cut at the cap is marked so). After a stop it runs nothing and returns exit -1 with
+  // (output cut at the cap is marked so; stdout sent to stdout_fd is logged as its size). After
+  // a stop it runs nothing and returns exit -1 with
   // stderr "stopped".
   boost::asio::awaitable<RemoteResult> RunStep(HostState& host, SshConnection& connection,
                                                const std::string& step, const std::string& command,
                                                std::chrono::milliseconds timeout,
-                                               const std::string& stdin_path = "/dev/null");
+                                               const std::string& stdin_path = "/dev/null",
+                                               int stdout_fd = -1);
 
   // Makes remote_dir/name on the host a copy of local (whose SHA-256 is sha256) unless it already
   // is one: the copy goes to a temporary name renamed into place, so a cut copy is never taken

@@ -159,11 +159,12 @@ std::vector<std::string> SshConnection::InterruptArgv() const {
 }
 
 asio::awaitable<RemoteResult> SshConnection::Run(const std::string& command, milliseconds timeout,
-                                                 const std::string& stdin_path) {
+                                                 const std::string& stdin_path, int stdout_fd) {
   RemoteResult result;
   // The local bound is a backstop for a host that stops answering: the remote timeout fires first.
-  Result<ProcessOutcome> outcome = co_await RunProcess(
-      reaper_, CommandArgv(command, timeout), timeout + std::chrono::seconds(15), stdin_path);
+  Result<ProcessOutcome> outcome =
+      co_await RunProcess(reaper_, CommandArgv(command, timeout),
+                          timeout + std::chrono::seconds(15), stdin_path, stdout_fd);
   if (!outcome) {
     result.stderr_text = outcome.error().message();
     co_return result;

@@ -74,11 +74,13 @@ class SshConnection {
   boost::asio::awaitable<ConnectResult> Connect();
 
   // Runs a shell command line on the host through the master (as root via `sudo -n` for other
-  // users), with stdin from stdin_path. The command is killed on the host and here when timeout
+  // users), with stdin from stdin_path and stdout into stdout_fd when that is not -1 (see
+  // AsyncProcess::Start). The command is killed on the host and here when timeout
   // passes. Requires a successful Connect.
   boost::asio::awaitable<RemoteResult> Run(const std::string& command,
                                            std::chrono::milliseconds timeout,
-                                           const std::string& stdin_path = "/dev/null");
+                                           const std::string& stdin_path = "/dev/null",
+                                           int stdout_fd = -1);
 
   // The argv Run would execute, for logs and for tests of quoting.
   std::vector<std::string> CommandArgv(const std::string& command,

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include <nlohmann/json.hpp>
 
 #include "tests/cli/run_flightcheck.h"
@@ -53,12 +55,19 @@ class BundleCommandTest : public ::testing::Test {
     fs::create_directories(dir_.path() / "out");
   }
   CliRun Create(std::vector<std::string> extra) {
-    std::vector<std::string> args = {"bundle",    "create",
-                                     "--role",    "master",
-                                     "--ip",      "10.0.0.1",
-                                     "--output",  (dir_.path() / "out").string(),
-                                     "--sources", (dir_.path() / "sources.yaml").string(),
-                                     "--root",    (dir_.path() / "root").string()};
+    std::vector<std::string> args = {"bundle",
+                                     "create",
+                                     "--role",
+                                     "master",
+                                     "--ip",
+                                     "10.0.0.1",
+                                     "--output",
+                                     (dir_.path() / "out").string(),
+                                     "--sources",
+                                     (dir_.path() / "sources.yaml").string(),
+                                     "--no-builtin-sources",
+                                     "--root",
+                                     (dir_.path() / "root").string()};
     args.insert(args.end(), extra.begin(), extra.end());
     return RunFlightcheck(args, dir_.path());
   }
@@ -146,6 +155,39 @@ TEST_F(BundleCommandTest, MistakesAreUsageErrorsThatSayWhatIsRight) {
   EXPECT_EQ(
       output.err,
       "flightcheck: error: --output: '/nonexistent-flightcheck-out' is not a directory\n" + hint);
+  // Flags that belong to one mode only.
+  const struct {
+    std::vector<std::string> args;
+    std::string err;
+  } modes[] = {
+      {{},
+       "flightcheck: error: --role is required (master, agent or public_agent), or --cluster\n"},
+      {{"--role", "agent", "--timeout", "5s"},
+       "flightcheck: error: --timeout: only with --cluster\n"},
+      {{"--role", "agent", "--no-builtin-sources"},
+       "flightcheck: error: --no-builtin-sources needs --sources FILE: there is nothing to "
+       "collect\n"},
+      {{"--cluster", "--role", "agent"},
+       "flightcheck: error: --role: not with --cluster: each host's role and address come from "
+       "config.yaml\n"},
+      {{"--cluster", "--sources", "s.yaml"},
+       "flightcheck: error: --sources: not with --cluster: each host collects the built-in "
+       "sources and config.yaml's bundle_sources\n"},
+      {{"--cluster", "--timeout", "soon"},
+       "flightcheck: error: --timeout: 'soon' is not a duration (expected a number with a unit: "
+       "ms, s, m or h, e.g. 5s)\n"},
+      {{"--cluster", "--timeout", "500ms"}, "flightcheck: error: --timeout: must be at least 1s\n"},
+  };
+  for (const auto& mode : modes) {
+    std::vector<std::string> args = {"bundle", "create"};
+    args.insert(args.end(), mode.args.begin(), mode.args.end());
+    const CliRun run = RunFlightcheck(args, dir_.path());
+    EXPECT_EQ(run.exit_code, 64) << run.err;
+    EXPECT_EQ(run.err, mode.err + hint);
+  }
+  const CliRun no_config = RunFlightcheck({"bundle", "create", "--cluster"}, dir_.path());
+  EXPECT_EQ(no_config.exit_code, 65);
+  EXPECT_THAT(no_config.err, HasSubstr("genconf/config.yaml"));
   const CliRun role = RunFlightcheck({"bundle", "create", "--role", "boss"}, dir_.path());
   EXPECT_EQ(role.exit_code, 64);
   EXPECT_EQ(role.err,
@@ -172,6 +214,32 @@ TEST_F(BundleCommandTest, MistakesAreUsageErrorsThatSayWhatIsRight) {
   EXPECT_THAT(none.err, HasSubstr("no bundle was written: no source of " + sources +
                                   " applies to role master"));
   EXPECT_TRUE(fs::is_empty(dir_.path() / "out"));
+}
+
+TEST_F(BundleCommandTest, SourcesExtendTheBuiltInOnes) {
+  // Without --no-builtin-sources the built-in sources come too; an id of theirs is replaced.
+  dir_.WriteFile("sources.yaml",
+                 "apiVersion: flightcheck/v1\nkind: BundleSources\nsources:\n"
+                 "  - id: cmd.df\n    command: {argv: [echo, replaced-df]}\n"
+                 "  - id: cmd.extra\n    command: {argv: [echo, extra]}\n");
+  const CliRun run = RunFlightcheck(
+      {"bundle", "create", "--role", "master", "--ip", "10.0.0.1", "--output",
+       (dir_.path() / "out").string(), "--sources", (dir_.path() / "sources.yaml").string()},
+      dir_.path());
+  const std::string path = run.out.substr(0, run.out.find('\n'));
+  ASSERT_FALSE(path.empty()) << run.err;
+  const CliRun inspect =
+      RunFlightcheck({"bundle", "inspect", path, "--format", "json"}, dir_.path());
+  std::map<std::string, std::string> items;
+  const nlohmann::json report = nlohmann::json::parse(inspect.out);
+  for (const nlohmann::json& item : report["manifest"]["items"]) {
+    items[item["source"]] = item["path"];
+  }
+  EXPECT_TRUE(items.count("cmd.extra"));
+  EXPECT_TRUE(items.count("file.os-release")) << "a built-in source";
+  EXPECT_EQ(
+      RunShell("unzip -p " + ShellQuoted(path) + " 10.0.0.1_master/commands/cmd.df.txt").output,
+      "replaced-df\n");
 }
 
 TEST_F(BundleCommandTest, InspectVerifyAndListReadABundleBack) {

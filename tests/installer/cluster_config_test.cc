@@ -518,6 +518,24 @@ rules:
     expect: {exists: true}
 )";
 
+TEST_F(ClusterConfigTest, BundleSourcesAreCheckedWhereTheyAreWritten) {
+  EXPECT_THAT(Problems({{"bundle_sources", "genconf/bundle.yaml"}}),
+              ElementsAre("bundle_sources: bundle sources file `genconf/bundle.yaml` must exist"));
+  dir_.WriteFile("genconf/bundle.yaml",
+                 "apiVersion: flightcheck/v1\nkind: BundleSources\nsources:\n"
+                 "  - id: cmd.x\n    comand: {argv: [ls]}\n");
+  const std::vector<std::string> problems = Problems({{"bundle_sources", "genconf/bundle.yaml"}});
+  ASSERT_FALSE(problems.empty());
+  EXPECT_THAT(problems[0], ::testing::HasSubstr("bundle_sources: genconf/bundle.yaml:5:5: unknown "
+                                                "key 'comand' (did you mean 'command'?)"));
+  dir_.WriteFile("genconf/bundle.yaml",
+                 "apiVersion: flightcheck/v1\nkind: BundleSources\nsources:\n"
+                 "  - id: cmd.x\n    command: {argv: [ls]}\n");
+  const ConfigLoad load = Load({{"bundle_sources", "genconf/bundle.yaml"}});
+  ASSERT_THAT(Format(load), IsEmpty());
+  EXPECT_EQ(load.config->bundle_sources_path, dir_.path() / "genconf/bundle.yaml");
+}
+
 TEST_F(ClusterConfigTest, InstallKeys) {
   dir_.WriteFile("genconf/rules/extra.yaml", kSiteRules);
   dir_.WriteFile("genconf/payload.tar.gz", "");

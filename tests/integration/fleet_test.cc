@@ -456,6 +456,106 @@ rules:
   }
 }
 
+// The cluster support bundle (docs/bundles.md): five hosts, one unreachable, one whose part never
+// finishes before --timeout. The archive holds the three others under <ip>_<role>/, report.json
+// says why the two are missing, no planted secret survives, and nothing stays on the slow host.
+TEST_F(FleetTest, ClusterBundleListsTheHostsItCouldNotCollect) {
+  StartHosts(5);
+  WriteInstallDir(3);
+  // The config's own sources, shipped in the artifact: one that hangs where /opt/slow exists
+  // (only host 5), one that prints a secret, a file with the config's secret in it.
+  dir_.WriteFile("genconf/bundle.yaml", R"(apiVersion: flightcheck/v1
+kind: BundleSources
+sources:
+  - id: cmd.slow
+    command: {argv: [sh, -c, "if [ -e /opt/slow ]; then sleep 600; fi; echo quick"], timeout: 10m}
+  - id: cmd.secret
+    command: {argv: [sh, -c, "echo db_password=PlantedClusterPw; echo Bearer PlantedClusterTok1"]}
+    required: true
+)");
+  EditConfig("builtin_rules: false\n",
+             "builtin_rules: false\nbundle_sources: genconf/bundle.yaml\n"
+             "superuser_password_hash: $6$planted$PlantedClusterHash\n");
+  const CliRun genconf = Flightcheck({"genconf"});
+  ASSERT_EQ(genconf.exit_code, 0) << genconf.out << genconf.err;
+  ASSERT_EQ(hosts_->RunInNamespace(5, "touch /opt/slow").exit_code, 0);
+  hosts_->StopHost(4);
+  std::filesystem::create_directories(dir_.path() / "out");
+
+  const auto started = std::chrono::steady_clock::now();
+  const CliRun bundle =
+      Flightcheck({"bundle", "create", "--cluster", "--timeout", "8s", "--output", "out"});
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  // Unreachable and terminated hosts: incomplete (3), and the bundle is still written.
+  EXPECT_EQ(bundle.exit_code, 3) << bundle.out << bundle.err;
+  EXPECT_LT(seconds, 60);
+  const std::string path = bundle.out.substr(0, bundle.out.find('\n'));
+  ASSERT_TRUE(path.starts_with("out/cluster-bundle-") && path.ends_with(".zip"))
+      << bundle.out << bundle.err;
+  EXPECT_NE(bundle.err.find("3 out of 5 hosts successfully completed bundle stage."),
+            std::string::npos)
+      << bundle.err;
+
+  const std::filesystem::path unpacked = dir_.path() / "unpacked";
+  std::filesystem::create_directories(unpacked);
+  ASSERT_EQ(std::system(fmt::format("cd {} && unzip -q {}", unpacked.string(),
+                                    (dir_.path() / path).string())
+                            .c_str()),
+            0);
+  for (int i = 1; i <= 3; ++i) {
+    const std::filesystem::path node = unpacked / (hosts_->address(i) + "_master");
+    EXPECT_TRUE(std::filesystem::exists(node / "manifest.json")) << node;
+    EXPECT_EQ(testing::ReadTextFile(node / "commands/cmd.slow.txt"), "quick\n");
+    EXPECT_NE(testing::ReadTextFile(node / "commands/cmd.secret.txt").find("db_password="),
+              std::string::npos);
+  }
+  EXPECT_FALSE(std::filesystem::exists(unpacked / (hosts_->address(4) + "_agent")));
+  EXPECT_FALSE(std::filesystem::exists(unpacked / (hosts_->address(5) + "_agent")));
+  const int grep = std::system(fmt::format("grep -r -q -e PlantedClusterPw -e PlantedClusterTok1 "
+                                           "-e PlantedClusterHash {}",
+                                           unpacked.string())
+                                   .c_str());
+  EXPECT_NE(WEXITSTATUS(grep), 0) << "a planted secret is in the bundle";
+
+  const nlohmann::json report =
+      nlohmann::json::parse(testing::ReadTextFile(unpacked / "report.json"), nullptr, false);
+  ASSERT_TRUE(report.is_object());
+  EXPECT_EQ(report["schema"], "flightcheck/cluster-bundle-report/v1");
+  EXPECT_EQ(report["collected"], 3);
+  EXPECT_EQ(report["missing"], 2);
+  ASSERT_EQ(report["nodes"].size(), 5u);
+  EXPECT_EQ(report["nodes"][0]["status"], "success");
+  EXPECT_EQ(report["nodes"][0]["directory"], hosts_->address(1) + "_master");
+  EXPECT_EQ(report["nodes"][3]["status"], "unreachable");
+  EXPECT_NE(report["nodes"][3]["message"].get<std::string>().find("Connection refused"),
+            std::string::npos)
+      << report.dump(2);
+  EXPECT_TRUE(report["nodes"][3]["directory"].is_null());
+  EXPECT_EQ(report["nodes"][4]["status"], "terminated");
+  EXPECT_EQ(report["nodes"][4]["message"],
+            "its part did not finish within 8s and was stopped on the host; it is not in the "
+            "bundle");
+
+  const CliRun verify = Flightcheck({"bundle", "verify", path});
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+  const CliRun inspect = Flightcheck({"bundle", "inspect", path});
+  EXPECT_NE(inspect.out.find(
+                fmt::format("{} agent: terminated: its part did not finish", hosts_->address(5))),
+            std::string::npos)
+      << inspect.out;
+
+  // Nothing stays on the slow host: not its command, not its part.
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  EXPECT_EQ(StrayProcesses(5), "");
+  EXPECT_NE(std::system("ls -d /tmp/flightcheck-bundle.* >/dev/null 2>&1"), 0)
+      << "a node left its bundle directory";
+  // Only the bundle in the output directory: the parts were never named.
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir_.path() / "out"),
+                          std::filesystem::directory_iterator()),
+            1);
+}
+
 TEST_F(FleetTest, StateFilesParseAtAnyMomentOfAStage) {
   StartHosts(3);
   WriteInstallDir(1);

@@ -2,7 +2,9 @@
 // kill the whole process group, bounded parallelism.
 #include "runner/async_process.h"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <thread>
@@ -26,14 +28,14 @@ using std::chrono::milliseconds;
 
 // Runs one command to completion on a fresh io_context.
 Result<ProcessOutcome> RunToEnd(std::vector<std::string> argv, milliseconds timeout,
-                                std::string stdin_path = "/dev/null") {
+                                std::string stdin_path = "/dev/null", int stdout_fd = -1) {
   asio::io_context io;
   ProcessReaper reaper(io);
   std::optional<Result<ProcessOutcome>> result;
   asio::co_spawn(
       io,
       [&]() -> asio::awaitable<void> {
-        result = co_await RunProcess(reaper, argv, timeout, stdin_path);
+        result = co_await RunProcess(reaper, argv, timeout, stdin_path, stdout_fd);
       },
       asio::detached);
   io.run();
@@ -61,6 +63,24 @@ TEST(AsyncProcessTest, ReadsStdinFromAFileAndLargeOutputWithoutDeadlock) {
   EXPECT_EQ(outcome->stdout_text.size(), big.size());
   EXPECT_EQ(outcome->stderr_text.size(), 1000000u);
   EXPECT_EQ(outcome->exit_code, 0);
+}
+
+TEST(AsyncProcessTest, StdoutToAFileIsWholeBeyondTheCap) {
+  testing::ScopedTempDir dir;
+  const std::string path = (dir.path() / "out").string();
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  ASSERT_GE(fd, 0);
+  // 20 MiB: more than the 16 MiB kept of a stream in memory.
+  Result<ProcessOutcome> outcome =
+      RunToEnd({"sh", "-c", "head -c 20971520 /dev/zero; echo done >&2"}, milliseconds(20000),
+               "/dev/null", fd);
+  ::close(fd);
+  ASSERT_TRUE(outcome.has_value()) << outcome.error().message();
+  EXPECT_EQ(outcome->exit_code, 0);
+  EXPECT_EQ(outcome->stdout_text, "");
+  EXPECT_FALSE(outcome->stdout_truncated);
+  EXPECT_EQ(outcome->stderr_text, "done\n");
+  EXPECT_EQ(std::filesystem::file_size(path), 20971520u);
 }
 
 TEST(AsyncProcessTest, TimeoutKillsTheWholeProcessGroup) {

@@ -53,6 +53,14 @@ struct BundleSourcesLoad {
   bool ok() const { return problems.empty(); }
 };
 
+// What a sources file may hold: read with at most this many bytes.
+inline constexpr size_t kMaxBundleSourcesBytes = size_t{1} << 20;
+
 BundleSourcesLoad ParseBundleSources(std::string_view text, std::string_view file);
+
+// The built-in sources extended by a user's (--sources, the cluster config's bundle_sources): a
+// source with a built-in's id takes its place, the others follow in their order. Pure.
+std::vector<BundleSource> ExtendBundleSources(std::vector<BundleSource> builtin,
+                                              const std::vector<BundleSource>& extra);
 
 }  // namespace flightcheck

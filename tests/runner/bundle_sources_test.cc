@@ -1,4 +1,4 @@
-#include "collector/bundle_sources.h"
+#include "runner/bundle_sources.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -20,6 +20,31 @@ TEST(BundleSourcesTest, TheBuiltInSourcesLoad) {
   const BundleSourcesLoad load = ParseBundleSources(file.text, file.name);
   EXPECT_THAT(load.problems, IsEmpty());
   EXPECT_GE(load.sources.size(), 10u);
+}
+
+TEST(BundleSourcesTest, AUserFileExtendsTheBuiltInsAndReplacesBySameId) {
+  const BundleSourcesLoad builtin = ParseBundleSources(std::string(kHead) + R"(
+  - id: cmd.a
+    command: {argv: [echo, a]}
+  - id: cmd.b
+    command: {argv: [echo, b]}
+)",
+                                                       "builtin.yaml");
+  const BundleSourcesLoad user = ParseBundleSources(std::string(kHead) + R"(
+  - id: file.c
+    file: {path: /etc/c}
+  - id: cmd.a
+    command: {argv: [echo, replaced]}
+    required: true
+)",
+                                                    "user.yaml");
+  ASSERT_TRUE(builtin.ok() && user.ok());
+  const std::vector<BundleSource> sources = ExtendBundleSources(builtin.sources, user.sources);
+  std::vector<std::string> ids;
+  for (const BundleSource& source : sources) ids.push_back(source.id);
+  EXPECT_THAT(ids, ElementsAre("cmd.a", "cmd.b", "file.c"));
+  EXPECT_THAT(sources[0].argv, ElementsAre("echo", "replaced"));
+  EXPECT_TRUE(sources[0].required);
 }
 
 TEST(BundleSourcesTest, EveryKindWithItsParameters) {

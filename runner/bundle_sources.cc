@@ -1,4 +1,4 @@
-#include "collector/bundle_sources.h"
+#include "runner/bundle_sources.h"
 
 #include <algorithm>
 #include <set>
@@ -259,6 +259,20 @@ std::string_view BundleSourceKindName(BundleSourceKind kind) {
 
 BundleSourcesLoad ParseBundleSources(std::string_view text, std::string_view file) {
   return Parser(file).Run(text);
+}
+
+std::vector<BundleSource> ExtendBundleSources(std::vector<BundleSource> builtin,
+                                              const std::vector<BundleSource>& extra) {
+  for (const BundleSource& source : extra) {
+    auto same = std::find_if(builtin.begin(), builtin.end(),
+                             [&](const BundleSource& b) { return b.id == source.id; });
+    if (same != builtin.end()) {
+      *same = source;
+    } else {
+      builtin.push_back(source);
+    }
+  }
+  return builtin;
 }
 
 }  // namespace flightcheck

@@ -1,0 +1,57 @@
+// A cluster support bundle (issue 11): each node's part, a bundle its own `flightcheck bundle
+// create` made (collector/node_bundle.h), merged under "<ip>_<role>/" into one BundleWriter, and a
+// report.json of every node (address, role, status, why, log, entries merged) at the top.
+//
+// A part is read twice: first every entry name is checked (CheckEntryName: nothing relative that
+// climbs out, nothing absolute, no NUL or backslash; no link or device entry), and a part with
+// any bad name is refused whole, so that nothing of a node that sends such a part is in the
+// bundle and the node is recorded as failed with the name; then its entries are streamed into
+// the bundle. Entries already under the node's directory keep their name; the part's own
+// manifest.json and summaryErrorsReport.txt go into that directory. Each merged entry is an item
+// of the cluster manifest (source "node:<ip>_<role>"), redacted again with the cluster's
+// secrets.
+//
+// Failure: a refused part is AddPart's error and leaves the bundle as it was; an error of the
+// bundle itself (a full disk) is also returned by every later call and by Finish.
+// Thread-safety: one thread at a time.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "checks/status.h"
+#include "collector/bundle_writer.h"
+
+namespace flightcheck {
+
+struct ClusterNode {
+  std::string address{};
+  std::string role{};
+  std::string status{};   // runner/stage_state.h's names: success, failed, unreachable, ...
+  std::string message{};  // why, for a node whose part is missing
+  std::string log{};      // the fan-out's log of the node, relative to genconf/
+};
+
+class ClusterBundle {
+ public:
+  explicit ClusterBundle(BundleWriter& writer) : writer_(writer) {}
+
+  // "<address>_<role>": a node's directory in the bundle.
+  static std::string NodeDirectory(const std::string& address, const std::string& role);
+
+  Status AddPart(const std::string& address, const std::string& role, int fd);
+  // Adds report.json and commits the bundle.
+  Status Finish(const std::vector<ClusterNode>& nodes);
+
+  // report.json's document: schema flightcheck/cluster-bundle-report/v1. Pure.
+  nlohmann::json Report(const std::vector<ClusterNode>& nodes) const;
+
+ private:
+  BundleWriter& writer_;
+  std::map<std::string, size_t> merged_;  // node directory → entries merged
+};
+
+}  // namespace flightcheck
