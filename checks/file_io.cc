@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <linux/magic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -245,7 +246,7 @@ Status PendingFile::Write(std::string_view data) {
   return status;
 }
 
-Status PendingFile::Commit(mode_t mode) {
+Status PendingFile::Commit(mode_t mode, bool replace) {
   if (fd_ < 0) return NoLongerOpen(path_);
   auto fail = [this](int error) {
     Discard();
@@ -264,7 +265,10 @@ Status PendingFile::Commit(mode_t mode) {
     }
   }
   if (::close(std::exchange(fd_, -1)) != 0) return fail(errno);
-  if (::rename(temp_name_.c_str(), path_.c_str()) != 0) return fail(errno);
+  if (::renameat2(AT_FDCWD, temp_name_.c_str(), AT_FDCWD, path_.c_str(),
+                  replace ? 0 : RENAME_NOREPLACE) != 0) {
+    return fail(errno);
+  }
   temp_name_.clear();
   return Status::Ok();
 }

@@ -84,8 +84,9 @@ class PendingFile {
   // The descriptor to write to (for streaming writers); -1 after Commit.
   int fd() const { return fd_; }
   Status Write(std::string_view data);
-  // On failure the temporary file is removed and path is untouched.
-  Status Commit(mode_t mode);
+  // On failure the temporary file is removed and path is untouched. With replace false, a path
+  // that exists by then is not replaced: the error is "cannot write '<path>': File exists".
+  Status Commit(mode_t mode, bool replace = true);
 
  private:
   PendingFile(std::filesystem::path path, int fd, std::string temp_name);

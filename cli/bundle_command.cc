@@ -51,16 +51,6 @@ struct BundleFlags {
   HostFlags host;
 };
 
-// The secret values of a cluster config (superuser_password_hash, ...): removed wherever they
-// appear in the bundle.
-std::vector<std::string> ConfigSecrets(const ClusterConfig& config) {
-  std::vector<std::string> secrets;
-  for (auto it = config.values.begin(); it != config.values.end(); ++it) {
-    if (IsSecretConfigKey(it.key()) && it->is_string()) secrets.push_back(it->get<std::string>());
-  }
-  return secrets;
-}
-
 // bundle-<host>-<stamp><ext> (cluster-bundle-<stamp><ext> for the cluster's) in the output
 // directory, stamped now; *mtime gets the time for every entry.
 std::filesystem::path BundlePath(const BundleFlags& flags, ArchiveFormat format,
@@ -73,7 +63,14 @@ std::filesystem::path BundlePath(const BundleFlags& flags, ArchiveFormat format,
   std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &utc);
   const std::string name = host.empty() ? fmt::format("cluster-bundle-{}", stamp)
                                         : fmt::format("bundle-{}-{}", host, stamp);
-  return std::filesystem::path(flags.output) / (name + std::string(InfoOf(format).extension));
+  // A second bundle in the same second gets -2, -3...; the writer never replaces one either.
+  std::error_code ec;
+  for (int n = 1;; ++n) {
+    const std::filesystem::path path =
+        std::filesystem::path(flags.output) /
+        (name + (n == 1 ? "" : fmt::format("-{}", n)) + std::string(InfoOf(format).extension));
+    if (!std::filesystem::exists(path, ec) || n == 1000) return path;
+  }
 }
 
 void WarnNoRedact() {
@@ -141,7 +138,7 @@ int RunCreateCluster(BundleFlags& flags, ArchiveFormat format) {
   if (flags.no_redact) WarnNoRedact();
 
   BundleOptions bundle_options{
-      .format = format, .redact = !flags.no_redact, .known_secrets = ConfigSecrets(*config)};
+      .format = format, .redact = !flags.no_redact, .known_secrets = SecretConfigValues(*config)};
   const std::filesystem::path path = BundlePath(flags, format, "", &bundle_options.mtime);
   Result<std::unique_ptr<BundleWriter>> writer = BundleWriter::Create(path, bundle_options);
   if (!writer) {
@@ -224,7 +221,7 @@ int RunCreate(BundleFlags& flags) {
     std::optional<ClusterConfig> config =
         LoadClusterConfigOrReport(flags.config, ConfigMode::kNode, false);
     if (!config) return kExitInvalidInput;
-    options.known_secrets = ConfigSecrets(*config);
+    options.known_secrets = SecretConfigValues(*config);
   }
   if (flags.no_redact) WarnNoRedact();
 

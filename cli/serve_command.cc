@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <ctime>
 #include <memory>
 #include <thread>
 
@@ -26,11 +27,17 @@
 #include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "cli/host_flags.h"
+#include "collector/bundle_writer.h"
+#include "collector/node_bundle.h"
 #include "installer/cluster_config.h"
+#include "rules/builtin_rules.h"
+#include "runner/bundle_sources.h"
 #include "runner/quantity.h"
 #include "runner/run_request.h"
 #include "runner/stop_signals.h"
 #include "runner/variables.h"
+#include "server/bundle_api.h"
+#include "server/bundle_store.h"
 #include "server/daemon_log.h"
 #include "server/health_api.h"
 #include "server/health_daemon.h"
@@ -55,6 +62,7 @@ struct ServeFlags {
   std::string pull_timeout = "3s";
   int pull_parallelism = 16;
   std::string ip, hostname;
+  std::string bundle_dir;
   HostFlags host;
   RunRequest request;
 };
@@ -216,6 +224,42 @@ FileVersion VersionOf(const std::string& path) {
   return {st.st_dev, st.st_ino, st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec, st.st_size};
 }
 
+// A bundle of this node for the bundle API (server/bundle_store.h): the built-in sources of its
+// role under <ip>_<role>/, zip, redacted with the cluster config's secrets. What is returned to
+// record are the required sources that failed.
+server::BundleStore::Collector NodeBundleCollector(const ServeFlags& flags, const HostContext& host,
+                                                   std::string role, std::string ip) {
+  std::vector<std::string> secrets;
+  if (!flags.config.empty()) {
+    if (std::optional<ClusterConfig> config =
+            LoadClusterConfigOrReport(flags.config, ConfigMode::kNode, false)) {
+      secrets = SecretConfigValues(*config);
+    }
+  }
+  return [&host, role = std::move(role), ip = std::move(ip), secrets = std::move(secrets)](
+             const std::filesystem::path& output,
+             std::stop_token stop) -> Result<std::vector<std::string>> {
+    const BundleSourcesLoad sources =
+        ParseBundleSources(BundleSourceFiles().at(0).text, BundleSourceFiles().at(0).name);
+    if (!sources.ok()) return Status::Internal("the built-in bundle sources do not load");
+    Result<std::unique_ptr<BundleWriter>> writer = BundleWriter::Create(
+        output, {.known_secrets = secrets, .mtime = static_cast<int64_t>(std::time(nullptr))});
+    if (!writer) return writer.error();
+    const NodeBundleRequest request{.sources = sources.sources,
+                                    .role = role,
+                                    .prefix = fmt::format("{}_{}", ip, role),
+                                    .stop = stop};
+    Status status = CollectNodeBundle(request, host, ProbeRegistry::Global(), **writer);
+    if (status.ok() && !stop.stop_requested()) status = (*writer)->Commit();
+    if (!status.ok()) return status;
+    std::vector<std::string> failed;
+    for (const BundleItem& item : (*writer)->items()) {
+      if (item.required && !item.error.empty()) failed.push_back(item.source + ": " + item.error);
+    }
+    return failed;
+  };
+}
+
 int RunServe(ServeFlags& flags) {
   // Two malloc arenas, not eight per core: the request threads allocate little, and a daemon that
   // runs for the cluster's life should not hold an arena per thread it ever ran.
@@ -297,6 +341,15 @@ int RunServe(ServeFlags& flags) {
 
   server::HealthDaemon daemon(
       options, [&flags] { return LoadSetup(flags); }, *host, ProbeRegistry::Global());
+  std::unique_ptr<server::BundleStore> bundles;
+  if (!flags.bundle_dir.empty()) {
+    Result<std::unique_ptr<server::BundleStore>> opened = server::BundleStore::Open(
+        flags.bundle_dir,
+        NodeBundleCollector(flags, *host, RoleName(flags.request.role), options.node.ip));
+    if (!opened) return UsageError("--bundle-dir: " + opened.error().message());
+    bundles = std::move(*opened);
+    server::RegisterBundleApi(server.routes(), *bundles);
+  }
   server::HealthApiOptions api;
   api.token = token;
   server::RegisterHealthApi(server.routes(), api, daemon.Hooks());
@@ -345,6 +398,7 @@ int RunServe(ServeFlags& flags) {
   daemon.Stop();
   server.Stop();
   http_thread.join();
+  bundles.reset();  // stops a bundle being collected; its state says so
   KillRunningCommandGroups();
   return kExitOk;
 }
@@ -380,6 +434,8 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--pull-parallelism", flags->pull_parallelism, "Nodes polled at once (16)");
   cmd->add_option("--ip", flags->ip, "This node's address in its report (default: detected)");
   cmd->add_option("--hostname", flags->hostname, "This node's name in its report");
+  cmd->add_option("--bundle-dir", flags->bundle_dir,
+                  "Serve the 3DT node bundle API, keeping bundles in this directory");
   AddHostFlags(cmd, &flags->host);
   cmd->callback([flags, exit_code] { *exit_code = RunServe(*flags); });
 }

@@ -238,7 +238,8 @@ Status BundleWriter::Commit() {
   }
   if (Status status = archive_->Close(); !status.ok()) return error_ = status;
   // 0600: logs and configs, even redacted, are for the people the owner sends them to.
-  if (Status status = file_.Commit(0600); !status.ok()) return error_ = status;
+  // Never over another bundle: two made in the same second must not lose one.
+  if (Status status = file_.Commit(0600, /*replace=*/false); !status.ok()) return error_ = status;
   return Status::Ok();
 }
 

@@ -78,7 +78,8 @@ class BundleWriter {
   // max_bytes: this item's cap (after redaction); 0 means options.max_item_bytes.
   Status Add(std::string source, std::string path, bool required, const ItemProducer& producer,
              uint64_t max_bytes = 0);
-  // Adds manifest.json and summaryErrorsReport.txt, finishes and renames the bundle.
+  // Adds manifest.json and summaryErrorsReport.txt, finishes and renames the bundle; never over a
+  // file that exists by then (an error instead).
   Status Commit();
 
   const std::vector<BundleItem>& items() const { return items_; }

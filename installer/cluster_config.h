@@ -133,6 +133,9 @@ ConfigLoad ParseClusterConfig(std::string_view text, const std::filesystem::path
 // Support bundles redact these.
 bool IsSecretConfigKey(std::string_view key);
 
+// The string values of the config's secret keys: what support bundles remove wherever it appears.
+std::vector<std::string> SecretConfigValues(const ClusterConfig& config);
+
 // The ${...} variables rules see on a cluster:
 //   master_list, agent_list, public_agent_list, resolvers  lists of strings
 //   master_count            int: the size of master_list, or num_masters when masters are

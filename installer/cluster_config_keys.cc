@@ -187,6 +187,14 @@ bool IsSecretConfigKey(std::string_view key) {
   return (known != nullptr && known->use == kSecret) || HasSecretName(key);
 }
 
+std::vector<std::string> SecretConfigValues(const ClusterConfig& config) {
+  std::vector<std::string> secrets;
+  for (auto it = config.values.begin(); it != config.values.end(); ++it) {
+    if (IsSecretConfigKey(it.key()) && it->is_string()) secrets.push_back(it->get<std::string>());
+  }
+  return secrets;
+}
+
 ConfigKeyUse UseOfConfigKey(std::string_view name) {
   if (IsSecretConfigKey(name)) return kSecret;
   const ConfigKey* known = FindConfigKey(name);

@@ -160,7 +160,8 @@ install_health_daemon() {
   fi
   set -- serve --role "$role" --config "$prefix/cluster.yaml" \
     --vars-file "$daemon_dir/variables.json" --var "host_ip=$host_ip" --ip "$host_ip" \
-    --listen "$HEALTH_LISTEN" --node-port "${HEALTH_LISTEN##*:}"
+    --listen "$HEALTH_LISTEN" --node-port "${HEALTH_LISTEN##*:}" \
+    --bundle-dir /var/lib/flightcheck/bundles
   if [ -n "$HEALTH_TOKEN_FILE" ]; then set -- "$@" --token-file "$HEALTH_TOKEN_FILE"; fi
   if [ -n "$units" ]; then set -- "$@" --var "health_units=$units"; fi
   exec_start="ExecStart=$(unit_word "$daemon_dir/bin/flightcheck")"

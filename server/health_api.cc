@@ -325,7 +325,8 @@ void RegisterHealthApi(httplib::Server& server, const HealthApiOptions& options,
     res.set_header("Allow", "GET, HEAD");
     res.set_content(
         "405 Method Not Allowed: this API is read-only (GET) but for POST "
-        "/system/checks/v1/node/\n",
+        "/system/checks/v1/node/ and, with --bundle-dir, PUT and DELETE of "
+        "/system/health/v1/node/diagnostics/<id>\n",
         "text/plain");
   };
   server.Post(".*", not_allowed);

@@ -12,7 +12,8 @@
 // when a token is set; the comparison takes the same time whatever the guess. Ids in paths are
 // checked (unit names and addresses only: letters, digits, ".-_@:", at most 255, never "." or
 // "..") before any lookup: 400 otherwise, 404 for an unknown id. Only GET (and HEAD) are served,
-// and POST on the check runner; anything else is 405.
+// and POST on the check runner (and the node bundle routes of server/bundle_api.h, registered
+// before these); anything else is 405.
 //
 // Thread-safety: handlers run on the server's worker threads; the hooks must be thread-safe.
 #pragma once

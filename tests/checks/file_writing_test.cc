@@ -55,6 +55,20 @@ TEST(PendingFileTest, CommitPutsTheWholeFileInPlaceWithItsMode) {
                                  "write failed)");
 }
 
+TEST(PendingFileTest, ACommitThatMustNotReplaceLeavesTheOtherFileAlone) {
+  ScopedTempDir dir;
+  const fs::path path = dir.path() / "bundle.zip";
+  Result<PendingFile> file = PendingFile::Create(path);
+  ASSERT_TRUE(file);
+  ASSERT_TRUE(file->Write("second\n").ok());
+  dir.WriteFile("bundle.zip", "first\n");  // made meanwhile, by another run
+  const Status committed = file->Commit(0600, /*replace=*/false);
+  ASSERT_FALSE(committed.ok());
+  EXPECT_EQ(committed.message(), "cannot write '" + path.string() + "': File exists");
+  EXPECT_EQ(ReadTextFile(path), "first\n");
+  EXPECT_THAT(Names(dir.path()), ElementsAre("bundle.zip"));
+}
+
 TEST(PendingFileTest, AFileNeverCommittedLeavesNothingBehind) {
   ScopedTempDir dir;
   const fs::path path = dir.WriteFile("state.json", "old\n");

@@ -216,6 +216,17 @@ TEST_F(BundleCommandTest, MistakesAreUsageErrorsThatSayWhatIsRight) {
   EXPECT_TRUE(fs::is_empty(dir_.path() / "out"));
 }
 
+TEST_F(BundleCommandTest, BundlesMadeInTheSameSecondAreBothKept) {
+  const CliRun first = Create({});
+  const CliRun second = Create({});
+  const std::string one = first.out.substr(0, first.out.find('\n'));
+  const std::string two = second.out.substr(0, second.out.find('\n'));
+  ASSERT_FALSE(one.empty() || two.empty()) << first.err << second.err;
+  EXPECT_NE(one, two);
+  EXPECT_TRUE(fs::exists(one));
+  EXPECT_TRUE(fs::exists(two));
+}
+
 TEST_F(BundleCommandTest, SourcesExtendTheBuiltInOnes) {
   // Without --no-builtin-sources the built-in sources come too; an id of theirs is replaced.
   dir_.WriteFile("sources.yaml",

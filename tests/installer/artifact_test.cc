@@ -657,7 +657,8 @@ TEST_F(InstallScriptTest, TheHealthDaemonIsInstalledStartedAndRemoved) {
                         "ExecStart=\"{0}/bin/flightcheck\" \"serve\" \"--role\" \"master\" "
                         "\"--config\" \"{1}/cluster.yaml\" \"--vars-file\" \"{0}/variables.json\" "
                         "\"--var\" \"host_ip=127.0.0.7\" \"--ip\" \"127.0.0.7\" \"--listen\" "
-                        "\"127.0.0.1:1050\" \"--node-port\" \"1050\" \"--var\" "
+                        "\"127.0.0.1:1050\" \"--node-port\" \"1050\" \"--bundle-dir\" "
+                        "\"/var/lib/flightcheck/bundles\" \"--var\" "
                         "\"health_units=dcos-app.service\"\n",
                         daemon, prefix().string())));
   EXPECT_THAT(unit, HasSubstr("Description=flightcheck health daemon (master)"));

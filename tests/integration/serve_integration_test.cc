@@ -525,6 +525,110 @@ TEST_F(ServeTest, EveryPathParameterRefusesTraversal) {
   }
 }
 
+// The 3DT node bundle API (§3.5) on a real daemon: a bundle made of this host's real sources,
+// downloaded, verified by `flightcheck bundle verify`, deleted; every status code of the API.
+TEST_F(ServeTest, TheNodeBundleApiMakesServesAndDeletesBundles) {
+  const std::filesystem::path bundles = dir_.path() / "bundles";
+  Serve serve;
+  ASSERT_TRUE(serve.Start(dir_, "serve",
+                          {"--role", "agent", "--rules", rules_, "--token-file", token_file_,
+                           "--bundle-dir", bundles.string()}))
+      << serve.Log();
+  httplib::Client client = serve.Client();
+  const httplib::Headers auth = {{"Authorization", std::string("Bearer ") + kToken}};
+  const std::string base = "/system/health/v1/node/diagnostics";
+
+  auto anonymous = client.Put(base + "/b1", "", "application/json");
+  ASSERT_TRUE(anonymous);
+  EXPECT_EQ(anonymous->status, 401) << "the bundle API needs the token too";
+  EXPECT_FALSE(std::filesystem::exists(bundles / "b1"));
+
+  auto created = client.Put(base + "/b1", auth, "", "application/json");
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 200) << created->body;
+  EXPECT_EQ(nlohmann::json::parse(created->body)["status"], "Started");
+  auto again = client.Put(base + "/b1", auth, "", "application/json");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 409);
+  EXPECT_EQ(again->body, R"({"code":409,"error":"bundle b1 already exists"})");
+
+  nlohmann::json state;
+  for (int i = 0; i < 200; ++i) {
+    auto got = client.Get(base + "/b1", auth);
+    ASSERT_TRUE(got);
+    ASSERT_EQ(got->status, 200);
+    state = nlohmann::json::parse(got->body);
+    if (state["status"] != "Started") break;
+    std::this_thread::sleep_for(milliseconds(100));
+  }
+  ASSERT_EQ(state["status"], "Done") << state.dump();
+  EXPECT_GT(state["size"].get<int>(), 0);
+
+  auto list = client.Get(base, auth);
+  ASSERT_TRUE(list);
+  EXPECT_EQ(nlohmann::json::parse(list->body)[0]["id"], "b1");
+
+  auto file = client.Get(base + "/b1/file", auth);
+  ASSERT_TRUE(file);
+  ASSERT_EQ(file->status, 200);
+  EXPECT_EQ(file->get_header_value("Content-Disposition"), "attachment; filename=b1.zip");
+  EXPECT_EQ(file->body.size(), state["size"].get<size_t>());
+  const std::filesystem::path zip = dir_.WriteFile("b1.zip", file->body);
+  const testing::CliRun verify =
+      testing::RunFlightcheck({"bundle", "verify", zip.string()}, dir_.path());
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+  const testing::CliRun inspect =
+      testing::RunFlightcheck({"bundle", "inspect", zip.string(), "--format", "json"}, dir_.path());
+  const nlohmann::json manifest = nlohmann::json::parse(inspect.out)["manifest"];
+  EXPECT_EQ(manifest["items"][0]["path"].get<std::string>().rfind("127.0.0.1_agent/", 0), 0u)
+      << manifest.dump();
+
+  auto deleted = client.Delete(base + "/b1", auth);
+  ASSERT_TRUE(deleted);
+  EXPECT_EQ(deleted->status, 200);
+  EXPECT_EQ(nlohmann::json::parse(deleted->body)["status"], "Deleted");
+  auto gone = client.Get(base + "/b1/file", auth);
+  ASSERT_TRUE(gone);
+  EXPECT_EQ(gone->status, 410);
+  EXPECT_EQ(gone->body, R"({"code":410,"error":"bundle b1 was Deleted"})");
+  auto unknown = client.Get(base + "/nope", auth);
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 404);
+  auto unknown_file = client.Get(base + "/nope/file", auth);
+  ASSERT_TRUE(unknown_file);
+  EXPECT_EQ(unknown_file->status, 404);
+  auto post = client.Post(base + "/b2", auth, "", "application/json");
+  ASSERT_TRUE(post);
+  EXPECT_EQ(post->status, 405);
+
+  // Ids that could be paths, in every route and method: refused, nothing made outside.
+  for (const std::string id :
+       {"..", "%2e%2e", ".hidden", "a%00b", "..%2f..%2fetc", "%2fetc", "..%5c..", "a%20b"}) {
+    for (const std::string& suffix : {std::string(""), std::string("/file")}) {
+      const std::string path = base + "/" + id + suffix;
+      auto get = client.Get(path, auth);
+      ASSERT_TRUE(get) << path;
+      EXPECT_GE(get->status, 400) << path;
+      EXPECT_LT(get->status, 500) << path;
+      EXPECT_EQ(get->body.find("root:"), std::string::npos) << path;
+    }
+    auto put = client.Put(base + "/" + id, auth, "", "application/json");
+    ASSERT_TRUE(put);
+    EXPECT_GE(put->status, 400) << id;
+    EXPECT_LT(put->status, 500) << id;
+    auto del = client.Delete(base + "/" + id, auth);
+    ASSERT_TRUE(del);
+    EXPECT_GE(del->status, 400) << id;
+    EXPECT_LT(del->status, 500) << id;
+  }
+  std::vector<std::string> entries;
+  for (const auto& entry : std::filesystem::directory_iterator(bundles)) {
+    entries.push_back(entry.path().filename().string());
+  }
+  EXPECT_EQ(entries, std::vector<std::string>{"b1"});
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() / "etc"));
+}
+
 TEST_F(ServeTest, OversizedRequestsAreRefusedWithoutTheDaemonGrowing) {
   Serve serve;
   ASSERT_TRUE(serve.Start(dir_, "serve", {"--role", "master", "--rules", rules_}));

@@ -1,0 +1,100 @@
+// The node bundles a daemon makes on request (3DT's new API, §3.5): each bundle id is a
+// directory <dir>/<id>/ holding state.json (0600, written atomically) and, once done, file.zip.
+// A bundle is collected on a thread of the store by the collector the daemon gives it
+// (collector/node_bundle.h through the CLI); its life is Started → Done or Failed, and Deleted
+// after DELETE, whose state is kept so that the id stays taken and its file answers 410.
+//
+// Unlike 3DT, a bundle whose daemon stopped (or died) while it was collected is not left Started
+// forever: Open marks it Failed with why, and a stop of the store stops the collection (the
+// collector's stop token) and records it the same way. One bundle is collected at a time; a
+// second request while one runs is refused (409) rather than queued without bound.
+//
+// Every call returns what the HTTP routes answer (server/bundle_api.h): the status code and the
+// bundle's state or the error. Ids are checked first (IsValidBundleId): 400 for another.
+//
+// Thread-safety: every method may be called from any thread.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "checks/status.h"
+
+namespace flightcheck::server {
+
+// 3DT's status names, one table (bundle_store.cc).
+enum class BundleStatus { kUnknown, kStarted, kInProgress, kDone, kCanceled, kDeleted, kFailed };
+std::string_view BundleStatusName(BundleStatus status);
+
+struct BundleState {
+  std::string id{};
+  BundleStatus status = BundleStatus::kUnknown;
+  std::string started_at{};  // RFC 3339; "" before
+  std::string stopped_at{};
+  uint64_t size = 0;  // of file.zip while it exists
+  std::vector<std::string> errors{};
+};
+// 3DT's bundle JSON: {"id", "type": "Local", "size", "status", "started_at", "stopped_at",
+// "errors"} (size and errors omitted when empty, as 3DT).
+nlohmann::json BundleStateJson(const BundleState& state);
+
+struct BundleReply {
+  int code = 200;
+  std::optional<BundleState> state{};  // 200 answers of one bundle
+  std::vector<BundleState> list{};     // the list
+  std::filesystem::path file{};        // GET .../file when done
+  std::string error{};                 // otherwise: 3DT's {"code", "error"}
+};
+
+// Letters, digits, '-', '_' and '.', 1 to 128 of them, not beginning with '.': never a path.
+bool IsValidBundleId(std::string_view id);
+
+class BundleStore {
+ public:
+  // Writes the bundle to output (a zip, through a PendingFile: nothing is there unless it
+  // returns OK); returns the errors to record (required sources that failed), or the bundle's
+  // own failure. It must return soon after stop is requested.
+  using Collector = std::function<Result<std::vector<std::string>>(
+      const std::filesystem::path& output, std::stop_token stop)>;
+
+  // Creates dir (0700) if needed and marks bundles an earlier daemon left unfinished as Failed.
+  static Result<std::unique_ptr<BundleStore>> Open(const std::filesystem::path& dir,
+                                                   Collector collector);
+  ~BundleStore();  // stops a running collection and waits for it
+
+  BundleReply Create(const std::string& id);  // PUT: 200, 400, 409, 507
+  BundleReply List();                         // GET of the list: 200, 507
+  BundleReply Get(const std::string& id);     // 200, 400, 404, 500
+  BundleReply File(const std::string& id);    // 200 (file set), 400, 404 not done, 410, 500
+  BundleReply Delete(const std::string& id);  // 200, 400, 404, 409 being collected, 500
+
+  // Waits until no bundle is being collected (tests, shutdown).
+  void WaitIdle();
+
+ private:
+  BundleStore(std::filesystem::path dir, Collector collector);
+  Result<BundleState> ReadState(const std::string& id) const;
+  Status WriteState(const BundleState& state) const;
+  void Collect(BundleState state, std::stop_token stop);
+
+  std::filesystem::path dir_;
+  Collector collector_;
+  std::mutex mutex_;
+  std::condition_variable idle_;
+  std::string running_;  // the id being collected; "" when none
+  std::jthread worker_;
+};
+
+}  // namespace flightcheck::server

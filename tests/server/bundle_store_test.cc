@@ -1,0 +1,174 @@
+// The node bundle store's state machine and status codes (3DT §3.5), with a collector the test
+// controls; the daemon's real collection over HTTP is in serve_integration_test.cc.
+#include "server/bundle_store.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <fstream>
+#include <future>
+
+#include "tests/testbed/temp_dir.h"
+
+namespace flightcheck::server {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+// Writes "zip" to the output once released; or fails, or waits for the stop.
+class FakeCollector {
+ public:
+  enum class Mode { kWrite, kFail, kUntilStopped };
+  BundleStore::Collector Get() {
+    return
+        [this](const fs::path& output, std::stop_token stop) -> Result<std::vector<std::string>> {
+          started_.set_value();
+          if (mode_ == Mode::kUntilStopped) {
+            while (!stop.stop_requested())
+              std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            return Status::Unavailable("stopped");
+          }
+          release_.get_future().wait();
+          if (mode_ == Mode::kFail) return Status::Internal("the disk is full");
+          std::ofstream(output) << "zip";
+          return std::vector<std::string>{"units.dcos: no manager"};
+        };
+  }
+  void Release() { release_.set_value(); }
+  void WaitStarted() { started_.get_future().wait(); }
+  Mode mode_ = Mode::kWrite;
+
+ private:
+  std::promise<void> started_, release_;
+};
+
+class BundleStoreTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<BundleStore> Open(FakeCollector& collector) {
+    Result<std::unique_ptr<BundleStore>> store =
+        BundleStore::Open(dir_.path() / "b", collector.Get());
+    EXPECT_TRUE(store) << store.error().message();
+    return store ? std::move(*store) : nullptr;
+  }
+  testing::ScopedTempDir dir_;
+};
+
+TEST_F(BundleStoreTest, ABundleGoesFromStartedToDoneToDeletedWith3dtCodes) {
+  FakeCollector collector;
+  std::unique_ptr<BundleStore> store = Open(collector);
+  const BundleReply created = store->Create("b1");
+  ASSERT_EQ(created.code, 200) << created.error;
+  EXPECT_EQ(created.state->status, BundleStatus::kStarted);
+  EXPECT_EQ(store->Create("b1").code, 409);
+  EXPECT_EQ(store->Create("b1").error, "bundle b1 already exists");
+  const BundleReply busy = store->Create("b2");
+  EXPECT_EQ(busy.code, 409);
+  EXPECT_EQ(busy.error, "bundle b1 is being collected; one bundle at a time");
+  const BundleReply early = store->File("b1");
+  EXPECT_EQ(early.code, 404);
+  EXPECT_EQ(early.error, "bundle b1 is not done yet (status Started)");
+  EXPECT_EQ(store->Delete("b1").code, 409);
+
+  collector.Release();
+  store->WaitIdle();
+  const BundleReply done = store->Get("b1");
+  ASSERT_EQ(done.code, 200);
+  EXPECT_EQ(done.state->status, BundleStatus::kDone);
+  EXPECT_EQ(done.state->size, 3u);
+  EXPECT_THAT(done.state->errors, ElementsAre("units.dcos: no manager"));
+  const nlohmann::json json = BundleStateJson(*done.state);
+  EXPECT_EQ(json["type"], "Local");
+  EXPECT_EQ(json["status"], "Done");
+  EXPECT_EQ(json["size"], 3);
+  const BundleReply file = store->File("b1");
+  ASSERT_EQ(file.code, 200);
+  EXPECT_EQ(file.file, dir_.path() / "b/b1/file.zip");
+  EXPECT_EQ(fs::status(dir_.path() / "b/b1/state.json").permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+
+  const BundleReply deleted = store->Delete("b1");
+  ASSERT_EQ(deleted.code, 200);
+  EXPECT_EQ(deleted.state->status, BundleStatus::kDeleted);
+  EXPECT_FALSE(fs::exists(dir_.path() / "b/b1/file.zip"));
+  EXPECT_EQ(store->File("b1").code, 410);
+  EXPECT_EQ(store->File("b1").error, "bundle b1 was Deleted");
+  EXPECT_EQ(store->Delete("b1").code, 200) << "deleting twice is no error";
+  EXPECT_EQ(store->Create("b1").code, 409) << "the id stays taken";
+  EXPECT_EQ(store->Get("nope").code, 404);
+  EXPECT_EQ(store->Get("nope").error, "bundle nope not found");
+  ASSERT_EQ(store->List().list.size(), 1u);
+}
+
+TEST_F(BundleStoreTest, IdsThatCouldBePathsAreRefusedBeforeAnyLookup) {
+  FakeCollector collector;
+  std::unique_ptr<BundleStore> store = Open(collector);
+  for (const std::string& id :
+       {std::string(".."), std::string("."), std::string(".hidden"), std::string("a/b"),
+        std::string("../x"), std::string(""), std::string("a b"), std::string("a\\b"),
+        std::string("x\0y", 3), std::string(129, 'a')}) {
+    EXPECT_EQ(store->Create(id).code, 400) << id;
+    EXPECT_EQ(store->Get(id).code, 400) << id;
+    EXPECT_EQ(store->File(id).code, 400) << id;
+    EXPECT_EQ(store->Delete(id).code, 400) << id;
+  }
+  EXPECT_TRUE(fs::is_empty(dir_.path() / "b"));
+  EXPECT_TRUE(IsValidBundleId("2f1c-uuid_v1.x"));
+}
+
+TEST_F(BundleStoreTest, AFailedCollectionIsGoneAndSaysWhy) {
+  FakeCollector collector;
+  collector.mode_ = FakeCollector::Mode::kFail;
+  std::unique_ptr<BundleStore> store = Open(collector);
+  ASSERT_EQ(store->Create("b1").code, 200);
+  collector.Release();
+  store->WaitIdle();
+  const BundleReply got = store->Get("b1");
+  EXPECT_EQ(got.state->status, BundleStatus::kFailed);
+  EXPECT_THAT(got.state->errors, ElementsAre("the disk is full"));
+  EXPECT_EQ(store->File("b1").code, 410);
+  EXPECT_EQ(store->File("b1").error, "bundle b1 was Failed");
+}
+
+TEST_F(BundleStoreTest, AStoppedOrCrashedDaemonLeavesNoBundleStartedForever) {
+  {
+    FakeCollector collector;
+    collector.mode_ = FakeCollector::Mode::kUntilStopped;
+    std::unique_ptr<BundleStore> store = Open(collector);
+    ASSERT_EQ(store->Create("stopped").code, 200);
+    collector.WaitStarted();
+  }  // the store's destructor stops the collection
+  // A daemon killed mid-bundle: its state still says Started.
+  fs::create_directories(dir_.path() / "b/killed");
+  std::ofstream(dir_.path() / "b/killed/state.json") << R"({"status": "Started"})";
+  // And one whose state is garbage.
+  fs::create_directories(dir_.path() / "b/garbage");
+  std::ofstream(dir_.path() / "b/garbage/state.json") << "{not json";
+
+  FakeCollector collector;
+  std::unique_ptr<BundleStore> store = Open(collector);
+  for (const std::string id : {"stopped", "killed"}) {
+    const BundleReply got = store->Get(id);
+    ASSERT_EQ(got.code, 200) << id;
+    EXPECT_EQ(got.state->status, BundleStatus::kFailed) << id;
+    EXPECT_THAT(got.state->errors,
+                ElementsAre("the daemon stopped while this bundle was being collected"));
+  }
+  EXPECT_EQ(store->Get("garbage").code, 500);
+  EXPECT_THAT(store->Get("garbage").error, HasSubstr("state.json is not a bundle state"));
+  const BundleReply list = store->List();
+  ASSERT_EQ(list.list.size(), 3u);
+  EXPECT_EQ(list.list[0].id, "garbage");
+  EXPECT_EQ(list.list[0].status, BundleStatus::kUnknown);
+
+  // Done, but its file went away behind the daemon's back.
+  fs::create_directories(dir_.path() / "b/lost");
+  std::ofstream(dir_.path() / "b/lost/state.json") << R"({"status": "Done"})";
+  EXPECT_EQ(store->Get("lost").code, 500);
+  EXPECT_EQ(store->Get("lost").error, "bundle lost is done but its file is missing");
+}
+
+}  // namespace
+}  // namespace flightcheck::server
