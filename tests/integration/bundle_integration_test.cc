@@ -3,6 +3,7 @@
 // secrets is anywhere in the unpacked bundle, each counted in the redaction report.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <map>
@@ -98,6 +99,31 @@ TEST(BundleIntegrationTest, AJournalWithPlantedSecretsLeavesNoneInTheBundle) {
   EXPECT_EQ(manifest["items"][0]["truncated"], false);
   EXPECT_EQ(manifest["items"][1]["truncated"], true);
   EXPECT_EQ(manifest["items"][1]["bytes"], 200);
+}
+
+// A full filesystem mid-bundle (a real 1 MiB tmpfs as the output directory, a source far larger):
+// `bundle create` says so and leaves no partial archive, not even a temporary file.
+TEST(BundleIntegrationTest, AFullFilesystemMidBundleLeavesNoPartialArchive) {
+  ASSERT_EQ(::geteuid(), 0u) << "mounting a tmpfs needs root";
+  ScopedTempDir dir;
+  const fs::path out = dir.path() / "small";
+  fs::create_directories(out);
+  ASSERT_EQ(RunShell("mount -t tmpfs -o size=1m tmpfs " + ShellQuoted(out)).exit_code, 0);
+  dir.WriteFile("sources.yaml",
+                "apiVersion: flightcheck/v1\nkind: BundleSources\nsources:\n"
+                "  - id: file.small\n    file: {path: /etc/hostname}\n"
+                "  - id: cmd.big\n    command: {argv: [sh, -c, \"head -c 8000000 /dev/urandom | "
+                "base64\"]}\n");
+  const ShellResult run = RunShell(
+      ShellQuoted(FLIGHTCHECK_BINARY) + " bundle create --role agent --no-builtin-sources " +
+      "--sources " + ShellQuoted(dir.path() / "sources.yaml") + " --output " + ShellQuoted(out));
+  const std::string listing = RunShell("ls -A " + ShellQuoted(out)).output;
+  const ShellResult unmounted = RunShell("umount " + ShellQuoted(out));
+  EXPECT_EQ(run.exit_code, 3) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("no bundle was written"));
+  EXPECT_THAT(run.output, HasSubstr("No space left on device"));
+  EXPECT_EQ(listing, "") << "something was left on the full filesystem";
+  EXPECT_EQ(unmounted.exit_code, 0) << unmounted.output;
 }
 
 }  // namespace

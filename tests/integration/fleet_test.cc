@@ -214,6 +214,23 @@ class FleetTest : public ::testing::Test {
     return state["hosts"][hosts_->address(host)].value("message", "<none>");
   }
 
+  // The config's own bundle sources, shipped in the artifact: one that hangs where /opt/slow
+  // exists (a host the test picks), one that prints secrets; and the config's own secret.
+  void UseSlowBundleSources() {
+    dir_.WriteFile("genconf/bundle.yaml", R"(apiVersion: flightcheck/v1
+kind: BundleSources
+sources:
+  - id: cmd.slow
+    command: {argv: [sh, -c, "if [ -e /opt/slow ]; then sleep 600; fi; echo quick"], timeout: 10m}
+  - id: cmd.secret
+    command: {argv: [sh, -c, "echo db_password=PlantedClusterPw; echo Bearer PlantedClusterTok1"]}
+    required: true
+)");
+    EditConfig("builtin_rules: false\n",
+               "builtin_rules: false\nbundle_sources: genconf/bundle.yaml\n"
+               "superuser_password_hash: $6$planted$PlantedClusterHash\n");
+  }
+
   std::unique_ptr<SshHosts> hosts_;
   ScopedTempDir dir_;
 };
@@ -462,20 +479,7 @@ rules:
 TEST_F(FleetTest, ClusterBundleListsTheHostsItCouldNotCollect) {
   StartHosts(5);
   WriteInstallDir(3);
-  // The config's own sources, shipped in the artifact: one that hangs where /opt/slow exists
-  // (only host 5), one that prints a secret, a file with the config's secret in it.
-  dir_.WriteFile("genconf/bundle.yaml", R"(apiVersion: flightcheck/v1
-kind: BundleSources
-sources:
-  - id: cmd.slow
-    command: {argv: [sh, -c, "if [ -e /opt/slow ]; then sleep 600; fi; echo quick"], timeout: 10m}
-  - id: cmd.secret
-    command: {argv: [sh, -c, "echo db_password=PlantedClusterPw; echo Bearer PlantedClusterTok1"]}
-    required: true
-)");
-  EditConfig("builtin_rules: false\n",
-             "builtin_rules: false\nbundle_sources: genconf/bundle.yaml\n"
-             "superuser_password_hash: $6$planted$PlantedClusterHash\n");
+  UseSlowBundleSources();
   const CliRun genconf = Flightcheck({"genconf"});
   ASSERT_EQ(genconf.exit_code, 0) << genconf.out << genconf.err;
   ASSERT_EQ(hosts_->RunInNamespace(5, "touch /opt/slow").exit_code, 0);
@@ -554,6 +558,48 @@ sources:
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir_.path() / "out"),
                           std::filesystem::directory_iterator()),
             1);
+}
+
+TEST_F(FleetTest, AnInterruptedClusterBundleLeavesNothingAndARerunMakesIt) {
+  StartHosts(2);
+  WriteInstallDir(1);
+  UseSlowBundleSources();
+  ASSERT_EQ(Flightcheck({"genconf"}).exit_code, 0);
+  ASSERT_EQ(hosts_->RunInNamespace(2, "touch /opt/slow").exit_code, 0);
+  std::filesystem::create_directories(dir_.path() / "out");
+  const CliRun run = testing::RunFlightcheckScript(
+      "true; \"$0\" bundle create --cluster --output out > bundle.out 2> bundle.err & pid=$!\n"
+      "for i in $(seq 400); do pgrep -f 'sleep 60[0]' > /dev/null && break; sleep 0.1; done\n"
+      "\"$0\" bundle create --cluster --output out > second.out 2> second.err; "
+      "echo \"second=$?\"\n"
+      "kill -INT $pid; wait $pid; echo \"exit=$?\"\n"
+      "for i in $(seq 100); do pgrep -f 'sleep 60[0]' > /dev/null || break; sleep 0.1; done\n"
+      "pgrep -f 'sleep 60[0]' > /dev/null && echo LEFT-BEHIND; echo \"waited=$i\"\n",
+      dir_.path());
+  EXPECT_NE(run.out.find("exit=130"), std::string::npos) << run.out << run.err;
+  // Gone within ten seconds: the node's stop reached its command.
+  EXPECT_EQ(run.out.find("LEFT-BEHIND"), std::string::npos) << "the slow command was left running\n"
+                                                            << run.out;
+  // A second bundle while one runs is refused, naming it; neither left a bundle.
+  EXPECT_NE(run.out.find("second=3"), std::string::npos) << run.out;
+  EXPECT_NE(testing::ReadTextFile(dir_.path() / "second.err").find("another bundle (pid "),
+            std::string::npos)
+      << testing::ReadTextFile(dir_.path() / "second.err");
+  EXPECT_NE(testing::ReadTextFile(dir_.path() / "bundle.err").find("no bundle was written"),
+            std::string::npos)
+      << testing::ReadTextFile(dir_.path() / "bundle.err");
+  EXPECT_TRUE(std::filesystem::is_empty(dir_.path() / "out"));
+  EXPECT_NE(State("bundle").value("finished_at", ""), "");
+  EXPECT_EQ(HostStatus("bundle", 2), "terminated");
+  EXPECT_NE(std::system("ls -d /tmp/flightcheck-bundle.* >/dev/null 2>&1"), 0)
+      << "a node left its bundle directory";
+
+  ASSERT_EQ(hosts_->RunInNamespace(2, "rm /opt/slow").exit_code, 0);
+  const CliRun rerun = Flightcheck({"bundle", "create", "--cluster", "--output", "out"});
+  EXPECT_EQ(rerun.exit_code, 0) << rerun.out << rerun.err;
+  EXPECT_EQ(HostStatus("bundle", 2), "success");
+  const std::string path = rerun.out.substr(0, rerun.out.find('\n'));
+  EXPECT_EQ(Flightcheck({"bundle", "verify", path}).exit_code, 0);
 }
 
 TEST_F(FleetTest, StateFilesParseAtAnyMomentOfAStage) {
