@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <ctime>
 #include <memory>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -154,6 +156,33 @@ Status ForEachUnitJournalEntry(const HostContext& host, const std::string& unit,
     if (since_realtime_usec && entry->realtime_usec < *since_realtime_usec) continue;
     if (Status status = visit(*entry); !status.ok()) return status;
   }
+}
+
+Result<std::vector<std::string>> JournalUnits(const HostContext& host, Deadline deadline,
+                                              size_t max_units) {
+  Result<JournalHandle> opened = Open(host);
+  if (!opened) return opened.error();
+  sd_journal* journal = opened->get();
+  std::set<std::string> units;
+  for (const char* field : {"_SYSTEMD_UNIT", "UNIT", "_SYSTEMD_USER_UNIT", "USER_UNIT"}) {
+    int r = sd_journal_query_unique(journal, field);
+    if (r < 0) return Status::FromErrno(fmt::format("listing the journal's {}", field), -r);
+    const void* data = nullptr;
+    size_t length = 0;
+    const size_t prefix = std::strlen(field) + 1;  // "FIELD="
+    while ((r = sd_journal_enumerate_unique(journal, &data, &length)) > 0) {
+      if (deadline.expired())
+        return Status::Timeout("listing the journal's units: deadline passed");
+      if (length <= prefix) continue;
+      units.emplace(static_cast<const char*>(data) + prefix, length - prefix);
+      if (units.size() > max_units) {
+        return Status::InvalidArgument(
+            fmt::format("the journal names more than {} units", max_units));
+      }
+    }
+    if (r < 0) return Status::FromErrno(fmt::format("listing the journal's {}", field), -r);
+  }
+  return std::vector<std::string>(units.begin(), units.end());
 }
 
 Result<std::vector<JournalEntry>> ReadUnitJournal(const HostContext& host,

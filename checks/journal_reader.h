@@ -64,4 +64,11 @@ Status ForEachUnitJournalEntry(const HostContext& host, const std::string& unit,
                                std::optional<uint64_t> since_realtime_usec, Deadline deadline,
                                const std::function<Status(const JournalEntry&)>& visit);
 
+// The units that have entries in the journal (read from the same places as ReadUnitJournal): the
+// values of _SYSTEMD_UNIT and UNIT, and of their user-manager counterparts, sorted, each once.
+// What a support bundle expands its unit globs over: it needs no systemd manager, and it finds
+// units that logged and are gone. At most max_units names (more is InvalidArgument).
+Result<std::vector<std::string>> JournalUnits(const HostContext& host, Deadline deadline,
+                                              size_t max_units = 100000);
+
 }  // namespace flightcheck

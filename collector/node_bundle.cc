@@ -1,11 +1,14 @@
 #include "collector/node_bundle.h"
 
+#include <fnmatch.h>
+
 #include <algorithm>
 #include <chrono>
 
 #include <fmt/format.h>
 
 #include "checks/deadline.h"
+#include "checks/journal_reader.h"
 #include "collector/sources.h"
 
 namespace flightcheck {
@@ -33,6 +36,21 @@ bool ForRole(const BundleSource& source, const std::string& role) {
          std::find(source.roles.begin(), source.roles.end(), role) != source.roles.end();
 }
 
+// The logged units that names (plain names or globs) select, in the journal's order, each once.
+std::vector<std::string> MatchingUnits(const std::vector<std::string>& names,
+                                       const std::vector<std::string>& logged) {
+  std::vector<std::string> matching;
+  for (const std::string& unit : logged) {
+    for (const std::string& name : names) {
+      if (::fnmatch(name.c_str(), unit.c_str(), 0) == 0) {
+        matching.push_back(unit);
+        break;
+      }
+    }
+  }
+  return matching;
+}
+
 ItemProducer Failing(Status status) {
   return [status](ItemSink&) { return status; };
 }
@@ -54,18 +72,17 @@ Status CollectNodeBundle(const NodeBundleRequest& request, const HostContext& ho
           since = static_cast<uint64_t>(
               std::chrono::duration_cast<std::chrono::microseconds>(now - age).count());
         }
-        Result<Facts> states = UnitStates(source.units, host, registry, source.timeout);
-        if (!states) {
+        // Over the journal itself, not the manager: units that logged and are gone count, and
+        // no manager is needed (a bundle of a broken host, or of journal files).
+        Result<std::vector<std::string>> logged =
+            JournalUnits(host, Deadline::In(source.timeout).WithStop(request.stop));
+        if (!logged) {
           items.push_back({source.id, fmt::format("{}/journal/{}.log", prefix, source.id),
                            source.required, source.max_bytes,
-                           Failing(states.error().WithContext("listing the units"))});
+                           Failing(logged.error().WithContext("listing the journal's units"))});
           break;
         }
-        for (const Facts& unit : (*states)["units"]) {
-          // A plain name the manager does not know is listed as not-found: it has no journal.
-          if (unit.value("load_state", "") == "not-found") continue;
-          const std::string name = unit.value("id", "");
-          if (name.empty()) continue;
+        for (const std::string& name : MatchingUnits(source.units, *logged)) {
           items.push_back({fmt::format("{}:{}", source.id, name),
                            fmt::format("{}/journal/{}.log", prefix, name), source.required,
                            source.max_bytes,

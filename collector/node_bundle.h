@@ -1,6 +1,7 @@
 // A node's part of a support bundle: the declared sources (runner/bundle_sources.h) of this
 // node's role collected into a BundleWriter under "<prefix>/" ("10.0.0.1_master"): each unit's
-// journal as journal/<unit>.log (a journal source's globs are expanded over the systemd manager),
+// journal as journal/<unit>.log (a journal source's names and globs select among the units the
+// journal has entries of: no manager is needed),
 // unit states as units/<id>.json, commands as commands/<id>.txt, files as files/<path>.
 //
 // Failure: a source that fails is an item with its error (collector/bundle_writer.h); what is
@@ -19,8 +20,8 @@
 #include "checks/command_runner.h"
 #include "checks/host_context.h"
 #include "checks/probe.h"
-#include "runner/bundle_sources.h"
 #include "collector/bundle_writer.h"
+#include "runner/bundle_sources.h"
 
 namespace flightcheck {
 

@@ -99,6 +99,28 @@ TEST(BundleIntegrationTest, AJournalWithPlantedSecretsLeavesNoneInTheBundle) {
   EXPECT_EQ(manifest["items"][0]["truncated"], false);
   EXPECT_EQ(manifest["items"][1]["truncated"], true);
   EXPECT_EQ(manifest["items"][1]["bytes"], 200);
+
+  // `bundle create` with a journal source: its glob and plain names select among the units the
+  // journal holds (no manager asked), a unit that never logged has no file.
+  dir.WriteFile("sources.yaml",
+                "apiVersion: flightcheck/v1\nkind: BundleSources\nsources:\n"
+                "  - id: journal.fcb\n    journal: {units: [\"fcb-*.service\", "
+                "fcb-never-logged.service]}\n");
+  fs::create_directories(dir.path() / "cli");
+  const ShellResult run =
+      RunShell(ShellQuoted(FLIGHTCHECK_BINARY) + " bundle create --role master --ip 127.0.0.1 " +
+               "--no-builtin-sources --sources " + ShellQuoted(dir.path() / "sources.yaml") +
+               " --journal-dir " + ShellQuoted(host.journal_directory) +
+               " --systemd-bus unix:path=/none" + " --output " + ShellQuoted(dir.path() / "cli"));
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  const std::string listing =
+      RunShell("unzip -Z1 " + ShellQuoted(dir.path() / "cli") + "/bundle-*.zip").output;
+  EXPECT_THAT(listing, HasSubstr("127.0.0.1_master/journal/fcb-secrets.service.log\n"));
+  EXPECT_THAT(listing, ::testing::Not(HasSubstr("fcb-never-logged")));
+  EXPECT_NE(RunShell("unzip -p " + ShellQuoted(dir.path() / "cli") +
+                     "/bundle-*.zip | grep -q PlantedJournalPw")
+                .exit_code,
+            0);
 }
 
 // A full filesystem mid-bundle (a real 1 MiB tmpfs as the output directory, a source far larger):
