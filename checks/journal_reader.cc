@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <memory>
@@ -135,23 +136,54 @@ Status ForEachUnitJournalEntry(const HostContext& host, const std::string& unit,
                                std::optional<uint64_t> since_realtime_usec, Deadline deadline,
                                const std::function<Status(const JournalEntry&)>& visit) {
   if (unit.empty()) return Status::InvalidArgument("no unit to read the journal of");
-  Result<JournalHandle> opened = Open(host);
-  if (!opened) return opened.error();
-  sd_journal* journal = opened->get();
-  (void)sd_journal_set_data_threshold(journal, 64 * 1024);
-  if (Status status = AddUnitMatches(journal, unit); !status.ok()) return status;
-  int r = since_realtime_usec ? sd_journal_seek_realtime_usec(journal, *since_realtime_usec)
-                              : sd_journal_seek_head(journal);
-  if (r < 0) return Status::FromErrno("seeking in the journal of " + unit, -r);
+  // sd-journal keeps every window of the files it mapped, so a walk over a 1 GB journal would
+  // end with 1 GB resident. The walk reopens the journal every so many entries and carries on
+  // from its cursor: what is mapped stays bounded, whatever the journal's size.
+  constexpr uint64_t kEntriesPerOpen = 4000;
+  JournalHandle journal;
+  std::string cursor;
+  const auto open = [&]() -> Status {
+    Result<JournalHandle> opened = Open(host);
+    if (!opened) return opened.error();
+    journal = std::move(*opened);
+    (void)sd_journal_set_data_threshold(journal.get(), 64 * 1024);
+    if (Status status = AddUnitMatches(journal.get(), unit); !status.ok()) return status;
+    int r = !cursor.empty() ? sd_journal_seek_cursor(journal.get(), cursor.c_str())
+            : since_realtime_usec
+                ? sd_journal_seek_realtime_usec(journal.get(), *since_realtime_usec)
+                : sd_journal_seek_head(journal.get());
+    if (r < 0) return Status::FromErrno("seeking in the journal of " + unit, -r);
+    if (!cursor.empty()) {
+      // Onto the entry the cursor names, already visited: the loop's next step goes past it.
+      r = sd_journal_next(journal.get());
+      if (r < 0) return Status::FromErrno("reading the journal of " + unit, -r);
+      if (r > 0 && sd_journal_test_cursor(journal.get(), cursor.c_str()) <= 0) {
+        // The cursor's entry is gone (rotated away): this one was not visited yet.
+        r = sd_journal_previous(journal.get());
+        if (r < 0) return Status::FromErrno("reading the journal of " + unit, -r);
+      }
+    }
+    return Status::Ok();
+  };
+  if (Status status = open(); !status.ok()) return status;
   for (uint64_t count = 0;; ++count) {
     if (deadline.expired()) {
       return Status::Timeout(
           fmt::format("reading the journal of {}: deadline passed after {} entries", unit, count));
     }
-    r = sd_journal_next(journal);
+    if (count > 0 && count % kEntriesPerOpen == 0) {
+      char* at = nullptr;
+      const int r = sd_journal_get_cursor(journal.get(), &at);
+      if (r < 0) return Status::FromErrno("reading the journal of " + unit, -r);
+      cursor = at;
+      std::free(at);
+      journal.reset();
+      if (Status status = open(); !status.ok()) return status;
+    }
+    const int r = sd_journal_next(journal.get());
     if (r < 0) return Status::FromErrno("reading the journal of " + unit, -r);
     if (r == 0) return Status::Ok();
-    Result<JournalEntry> entry = CurrentEntry(journal);
+    Result<JournalEntry> entry = CurrentEntry(journal.get());
     if (!entry) return entry.error().WithContext("reading the journal of " + unit);
     if (since_realtime_usec && entry->realtime_usec < *since_realtime_usec) continue;
     if (Status status = visit(*entry); !status.ok()) return status;

@@ -158,8 +158,11 @@ Result<std::unique_ptr<BundleWriter>> BundleWriter::Create(const fs::path& outpu
   if (!file) return file.error();
   std::unique_ptr<BundleWriter> writer(
       new BundleWriter(output, std::move(options), std::move(*file)));
-  Result<std::unique_ptr<ArchiveWriter>> archive = ArchiveWriter::Open(
-      {.format = writer->options_.format, .mtime = writer->options_.mtime}, &writer->file_);
+  Result<std::unique_ptr<ArchiveWriter>> archive =
+      ArchiveWriter::Open({.format = writer->options_.format,
+                           .compression_level = writer->options_.compression_level,
+                           .mtime = writer->options_.mtime},
+                          &writer->file_);
   if (!archive) return archive.error();
   writer->archive_ = std::move(*archive);
   return writer;

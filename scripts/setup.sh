@@ -25,6 +25,9 @@ packages=(
   prometheus prometheus-node-exporter wrk
   # the readers the archive tests check archives with (GNU tar reads .tar.zst through zstd)
   unzip zstd
+  # journals of a chosen size for the journal tests and the bundle benchmark, and that
+  # benchmark's peer (sos report)
+  systemd-journal-remote sosreport
 )
 
 missing=()

@@ -6,6 +6,7 @@
 
 #include "checks/probe.h"
 #include "tests/testbed/probe_call.h"
+#include "tests/testbed/shell.h"
 #include "tests/testbed/temp_dir.h"
 
 namespace flightcheck {
@@ -79,6 +80,44 @@ TEST(JournalProbeTest, MissingDirectoryIsAnError) {
   ASSERT_FALSE(facts) << facts->dump();
   EXPECT_NE(facts.error().message().find("/nonexistent/flightcheck/journal"), std::string::npos)
       << facts.error().ToString();
+}
+
+// A real journal file of 45,000 entries (systemd-journal-remote writes it from export format) read
+// back whole: the walk reopens the journal every 4,000 entries to bound what is mapped, and must
+// neither lose nor repeat an entry across the reopenings. JournalUnits lists its units.
+TEST(JournalWalkTest, ALongWalkSeesEveryEntryOnceInOrder) {
+  testing::ScopedTempDir dir;
+  const std::string script =
+      "i=0; while [ $i -lt 45000 ]; do printf "
+      "'__REALTIME_TIMESTAMP=%d\\n__MONOTONIC_TIMESTAMP=%d\\n"
+      "_BOOT_ID=0123456789abcdef0123456789abcdef\\n_SYSTEMD_UNIT=walk.service\\nMESSAGE=entry %d\\n"
+      "\\n' $((1764547200000000 + i)) $i $i; i=$((i + 1)); done; printf '__REALTIME_TIMESTAMP="
+      "1764547300000000\\n__MONOTONIC_TIMESTAMP=1\\n_BOOT_ID=0123456789abcdef0123456789abcdef\\n"
+      "_SYSTEMD_UNIT=other.service\\nMESSAGE=other\\n\\n'";
+  const testing::ShellResult made =
+      testing::RunShell("(" + script + ") | /lib/systemd/systemd-journal-remote -o " +
+                        testing::ShellQuoted(dir.path() / "walk.journal") + " -");
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  HostContext host;
+  host.journal_directory = dir.path().string();
+  int64_t expected = 0;
+  bool in_order = true;
+  const Status walked = ForEachUnitJournalEntry(
+      host, "walk.service", std::nullopt, Deadline::In(seconds(60)),
+      [&](const JournalEntry& entry) {
+        in_order = in_order && entry.message == "entry " + std::to_string(expected);
+        ++expected;
+        return Status::Ok();
+      });
+  ASSERT_TRUE(walked.ok()) << walked.message();
+  EXPECT_EQ(expected, 45000);
+  EXPECT_TRUE(in_order);
+  Result<std::vector<std::string>> units = JournalUnits(host, Deadline::In(seconds(10)));
+  ASSERT_TRUE(units) << units.error().message();
+  EXPECT_EQ(*units, (std::vector<std::string>{"other.service", "walk.service"}));
+  Result<std::vector<std::string>> bounded = JournalUnits(host, Deadline::In(seconds(10)), 1);
+  ASSERT_FALSE(bounded);
+  EXPECT_EQ(bounded.error().message(), "the journal names more than 1 units");
 }
 
 }  // namespace
