@@ -31,14 +31,7 @@ for tool in journalctl gzip jq python3 sos /usr/bin/time "$REMOTE"; do
 done
 [[ $(id -u) -eq 0 ]] || die "sos report needs root"
 
-if [[ -z ${FLIGHTCHECK:-} ]]; then
-  echo "== building flightcheck (Release) in $REPO/build-bench"
-  cmake -S "$REPO" -B "$REPO/build-bench" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-        -DFLIGHTCHECK_TESTS=OFF >/dev/null
-  ninja -C "$REPO/build-bench" -j "${JOBS:-1}" flightcheck >/dev/null
-  FLIGHTCHECK=$REPO/build-bench/cli/flightcheck
-fi
-[[ -x $FLIGHTCHECK ]] || die "no flightcheck binary ($FLIGHTCHECK)"
+. "$HERE/build.sh"
 
 TMP=$(mktemp -d /tmp/fcbundle-XXXXXX)
 trap 'rm -rf "$TMP"' EXIT

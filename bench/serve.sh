@@ -22,14 +22,7 @@ for tool in wrk prometheus-node-exporter curl awk; do
   command -v "$tool" >/dev/null 2>&1 || die "$tool is not installed (scripts/setup.sh installs it)"
 done
 
-if [[ -z ${FLIGHTCHECK:-} ]]; then
-  echo "== building flightcheck (Release) in $REPO/build-bench"
-  cmake -S "$REPO" -B "$REPO/build-bench" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-        -DFLIGHTCHECK_TESTS=OFF >/dev/null
-  ninja -C "$REPO/build-bench" -j "${JOBS:-1}" flightcheck >/dev/null
-  FLIGHTCHECK=$REPO/build-bench/cli/flightcheck
-fi
-[[ -x $FLIGHTCHECK ]] || die "no flightcheck binary ($FLIGHTCHECK)"
+. "$HERE/build.sh"
 
 TMP=$(mktemp -d /tmp/fcserve-XXXXXX)
 PIDS=()
