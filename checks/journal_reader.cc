@@ -114,10 +114,13 @@ Result<JournalHandle> Open(const HostContext& host) {
   return JournalHandle(journal);
 }
 
-// Entries of unit, as `journalctl -u` and `--user-unit` select them (see the header).
+// The fields that name a unit, as `journalctl -u` and `--user-unit` select them (see the header).
+constexpr const char* kUnitFields[] = {"_SYSTEMD_UNIT", "UNIT", "_SYSTEMD_USER_UNIT", "USER_UNIT"};
+
+// Entries of unit.
 Status AddUnitMatches(sd_journal* journal, const std::string& unit) {
   bool first = true;
-  for (const char* field : {"_SYSTEMD_UNIT", "UNIT", "_SYSTEMD_USER_UNIT", "USER_UNIT"}) {
+  for (const char* field : kUnitFields) {
     if (!first) {
       const int r = sd_journal_add_disjunction(journal);
       if (r < 0) return Status::FromErrno("adding a journal match", -r);
@@ -196,7 +199,7 @@ Result<std::vector<std::string>> JournalUnits(const HostContext& host, Deadline 
   if (!opened) return opened.error();
   sd_journal* journal = opened->get();
   std::set<std::string> units;
-  for (const char* field : {"_SYSTEMD_UNIT", "UNIT", "_SYSTEMD_USER_UNIT", "USER_UNIT"}) {
+  for (const char* field : kUnitFields) {
     int r = sd_journal_query_unique(journal, field);
     if (r < 0) return Status::FromErrno(fmt::format("listing the journal's {}", field), -r);
     const void* data = nullptr;

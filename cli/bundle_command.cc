@@ -229,16 +229,12 @@ int RunCreate(BundleFlags& flags) {
   ::gethostname(hostname, sizeof hostname - 1);
   const std::filesystem::path path = BundlePath(flags, *format, hostname, &options.mtime);
 
-  Result<std::unique_ptr<BundleWriter>> writer = BundleWriter::Create(path, options);
-  if (!writer) {
-    fmt::print(stderr, "flightcheck: error: {}\n", writer.error().message());
-    return kExitError;
-  }
   StopSignals stop_signals;
   NodeBundleRequest request{
       .sources = std::move(sources),
       .role = *role,
       .prefix = fmt::format("{}_{}", flags.ip.empty() ? std::string(hostname) : flags.ip, *role),
+      .sources_name = name,
       .since = since,
       .stop = stop_signals.token()};
   const bool progress = ::isatty(STDERR_FILENO) == 1;
@@ -248,13 +244,8 @@ int RunCreate(BundleFlags& flags) {
       std::fflush(stderr);
     };
   }
-  Status status = CollectNodeBundle(request, *host, ProbeRegistry::Global(), **writer);
-  // A bundle of nothing is no bundle: every source was for other roles.
-  if (status.ok() && (*writer)->items().empty()) {
-    status =
-        Status::InvalidArgument(fmt::format("no source of {} applies to role {}", name, *role));
-  }
-  if (status.ok() && !stop_signals.token().stop_requested()) status = (*writer)->Commit();
+  Result<std::vector<BundleItem>> items =
+      WriteNodeBundle(path, options, request, *host, ProbeRegistry::Global());
   KillRunningCommandGroups();
   if (progress) fmt::print(stderr, "\r\033[K");
   if (stop_signals.token().stop_requested()) {
@@ -262,20 +253,17 @@ int RunCreate(BundleFlags& flags) {
                stop_signals.signal());
     return stop_signals.ExitCode();
   }
-  if (!status.ok()) {
-    fmt::print(stderr, "flightcheck: error: no bundle was written: {}\n", status.message());
+  if (!items) {
+    fmt::print(stderr, "flightcheck: error: no bundle was written: {}\n", items.error().message());
     return kExitError;
   }
-  size_t failed_required = 0, failed = 0;
-  for (const BundleItem& item : (*writer)->items()) {
-    if (item.error.empty()) continue;
-    ++failed;
-    if (item.required) ++failed_required;
-  }
+  const size_t failed = std::count_if(items->begin(), items->end(),
+                                      [](const BundleItem& item) { return !item.error.empty(); });
+  const size_t failed_required = RequiredFailures(*items).size();
   fmt::print("{}\n", path.string());
   fmt::print(stderr, "flightcheck: bundle written: {} items, {} bytes; {} failed ({} required{})\n",
-             (*writer)->items().size(), std::filesystem::file_size(path, ec), failed,
-             failed_required, failed_required ? ", listed in summaryErrorsReport.txt" : "");
+             items->size(), std::filesystem::file_size(path, ec), failed, failed_required,
+             failed_required ? ", listed in summaryErrorsReport.txt" : "");
   return failed_required ? kExitFailed : kExitOk;
 }
 

@@ -242,21 +242,16 @@ server::BundleStore::Collector NodeBundleCollector(const ServeFlags& flags, cons
     const BundleSourcesLoad sources =
         ParseBundleSources(BundleSourceFiles().at(0).text, BundleSourceFiles().at(0).name);
     if (!sources.ok()) return Status::Internal("the built-in bundle sources do not load");
-    Result<std::unique_ptr<BundleWriter>> writer = BundleWriter::Create(
-        output, {.known_secrets = secrets, .mtime = static_cast<int64_t>(std::time(nullptr))});
-    if (!writer) return writer.error();
     const NodeBundleRequest request{.sources = sources.sources,
                                     .role = role,
                                     .prefix = fmt::format("{}_{}", ip, role),
+                                    .sources_name = std::string(BundleSourceFiles().at(0).name),
                                     .stop = stop};
-    Status status = CollectNodeBundle(request, host, ProbeRegistry::Global(), **writer);
-    if (status.ok() && !stop.stop_requested()) status = (*writer)->Commit();
-    if (!status.ok()) return status;
-    std::vector<std::string> failed;
-    for (const BundleItem& item : (*writer)->items()) {
-      if (item.required && !item.error.empty()) failed.push_back(item.source + ": " + item.error);
-    }
-    return failed;
+    Result<std::vector<BundleItem>> items = WriteNodeBundle(
+        output, {.known_secrets = secrets, .mtime = static_cast<int64_t>(std::time(nullptr))},
+        request, host, ProbeRegistry::Global());
+    if (!items) return items.error();
+    return RequiredFailures(*items);
   };
 }
 

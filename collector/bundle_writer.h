@@ -35,8 +35,9 @@ struct BundleOptions {
   std::vector<std::string> known_secrets{};    // literals removed wherever they appear
   uint64_t max_item_bytes = 64 << 20;          // per item, after redaction; more is cut
   int64_t mtime = 0;                           // of every entry
-  // zip and gzip's deflate at 1: logs compress nearly as well as at the default 6 in a third of
-  // the time, and a bundle is wanted while something is broken (bench/README.md). 0: default.
+  // Deflate (zip, tar.gz) and zstd at level 1: logs compress nearly as well as at the defaults
+  // (6, 3) in a third of the time, and a bundle is wanted while something is broken
+  // (bench/README.md). 0: the library's default.
   int compression_level = 1;
 };
 
@@ -67,10 +68,6 @@ class ItemSink {
   virtual bool full() const = 0;
 };
 using ItemProducer = std::function<Status(ItemSink&)>;
-
-// InvalidArgument unless path is relative, non-empty, of components other than "." and "..",
-// and free of NUL and backslashes: a name that could escape where the bundle is unpacked.
-Status CheckEntryName(std::string_view path);
 
 class BundleWriter {
  public:

@@ -21,6 +21,23 @@ Result<std::unique_ptr<ArchiveReader>> OpenPart(int fd) {
   return ArchiveReader::OpenFile(fmt::format("/proc/self/fd/{}", fd));
 }
 
+// The current entry's bytes as an item; a read error is kept in *read_error too, so that it fails
+// the node and not only the item. Past the item's cap the rest would be dropped anyway: it is not
+// decompressed further (a part may be a decompression bomb), and the item is marked truncated.
+ItemProducer EntryData(ArchiveReader& part, Status* read_error) {
+  return [&part, read_error](ItemSink& sink) {
+    bool full = false;
+    *read_error = part.ReadData([&](std::string_view chunk) -> Status {
+      // One chunk past a full item, as HostFile does: that one marks it truncated.
+      full = sink.full();
+      if (Status written = sink.Write(chunk); !written.ok()) return written;
+      return full ? Status::Unavailable("the item is full") : Status::Ok();
+    });
+    if (full) *read_error = Status::Ok();
+    return *read_error;
+  };
+}
+
 }  // namespace
 
 std::string ClusterBundle::NodeDirectory(const std::string& address, const std::string& role) {
@@ -43,40 +60,37 @@ Status ClusterBundle::AddPart(const std::string& address, const std::string& rol
   }
   Result<std::unique_ptr<ArchiveReader>> reader = OpenPart(fd);
   if (!reader) return reader.error();
-  size_t merged = 0;
+  // Data that fails half-way (corrupt after its names were read) leaves what was merged, each
+  // entry whole and counted in the report, and the rest is the error that fails the node.
+  size_t& merged = merged_[directory];
+  merged = 0;
   for (;;) {
     Result<std::optional<ArchiveEntryInfo>> entry = (*reader)->Next();
     if (!entry) return entry.error();
-    if (!*entry) break;
+    if (!*entry) return Status::Ok();
     if ((*entry)->directory) continue;
-    ArchiveReader& part = **reader;
-    // A part that fails half-way (cut by the network after its names were read) leaves what was
-    // merged, each entry whole, and the rest is the error that fails the node.
     Status read_error;
-    if (Status status = writer_.Add(
-            "node:" + directory, MergedName(directory, (*entry)->path), false,
-            [&](ItemSink& sink) {
-              read_error = part.ReadData([&](std::string_view chunk) { return sink.Write(chunk); });
-              return read_error;
-            });
+    if (Status status = writer_.Add("node:" + directory, MergedName(directory, (*entry)->path),
+                                    false, EntryData(**reader, &read_error));
         !status.ok()) {
       return status;
     }
     if (!read_error.ok()) return read_error;
     ++merged;
   }
-  merged_[directory] = merged;
-  return Status::Ok();
 }
 
 nlohmann::json ClusterBundle::Report(const std::vector<ClusterNode>& nodes) const {
   nlohmann::json list = nlohmann::json::array();
+  size_t collected = 0;
   for (const ClusterNode& node : nodes) {
     const std::string directory = NodeDirectory(node.address, node.role);
     const auto merged = merged_.find(directory);
+    const bool present = merged != merged_.end() && merged->second > 0;
+    collected += node.status == "success";
     list.push_back({{"address", node.address},
                     {"role", node.role},
-                    {"directory", merged != merged_.end() ? nlohmann::json(directory) : nullptr},
+                    {"directory", present ? nlohmann::json(directory) : nullptr},
                     {"status", node.status},
                     {"message", node.message},
                     {"log", node.log},
@@ -84,8 +98,8 @@ nlohmann::json ClusterBundle::Report(const std::vector<ClusterNode>& nodes) cons
   }
   return {{"schema", "flightcheck/cluster-bundle-report/v1"},
           {"nodes", std::move(list)},
-          {"collected", merged_.size()},
-          {"missing", nodes.size() - std::min(nodes.size(), merged_.size())}};
+          {"collected", collected},
+          {"missing", nodes.size() - collected}};
 }
 
 Status ClusterBundle::Finish(const std::vector<ClusterNode>& nodes) {

@@ -11,8 +11,12 @@
 // of the cluster manifest (source "node:<ip>_<role>"), redacted again with the cluster's
 // secrets.
 //
-// Failure: a refused part is AddPart's error and leaves the bundle as it was; an error of the
-// bundle itself (a full disk) is also returned by every later call and by Finish.
+// Failure: a part refused for its names is AddPart's error and leaves the bundle as it was; one
+// whose data turns out corrupt half-way keeps the entries merged before (each whole, counted as
+// the node's "entries" in report.json) and fails. An error of the bundle itself (a full disk) is
+// also returned by every later call and by Finish. An entry past the item cap is not decompressed
+// further (the item is marked truncated): a part cannot make the merge read without end.
+// report.json's "collected" counts the nodes whose status is success, "missing" the others.
 // Thread-safety: one thread at a time.
 #pragma once
 

@@ -125,4 +125,32 @@ Status CollectNodeBundle(const NodeBundleRequest& request, const HostContext& ho
   return Status::Ok();
 }
 
+Result<std::vector<BundleItem>> WriteNodeBundle(const std::filesystem::path& output,
+                                                const BundleOptions& options,
+                                                const NodeBundleRequest& request,
+                                                const HostContext& host,
+                                                const ProbeRegistry& registry) {
+  Result<std::unique_ptr<BundleWriter>> writer = BundleWriter::Create(output, options);
+  if (!writer) return writer.error();
+  if (Status status = CollectNodeBundle(request, host, registry, **writer); !status.ok()) {
+    return status;
+  }
+  if (request.stop.stop_requested()) return Status::Unavailable("stopped");
+  if ((*writer)->items().empty()) {
+    return Status::InvalidArgument(fmt::format(
+        "no source of {} applies to role {}",
+        request.sources_name.empty() ? "the sources" : request.sources_name, request.role));
+  }
+  if (Status status = (*writer)->Commit(); !status.ok()) return status;
+  return (*writer)->items();
+}
+
+std::vector<std::string> RequiredFailures(const std::vector<BundleItem>& items) {
+  std::vector<std::string> failures;
+  for (const BundleItem& item : items) {
+    if (item.required && !item.error.empty()) failures.push_back(item.source + ": " + item.error);
+  }
+  return failures;
+}
+
 }  // namespace flightcheck

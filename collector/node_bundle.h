@@ -11,6 +11,7 @@
 #pragma once
 
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <stop_token>
@@ -29,6 +30,7 @@ struct NodeBundleRequest {
   std::vector<BundleSource> sources;
   std::string role;                             // master, agent, public_agent
   std::string prefix;                           // the node's directory in the bundle
+  std::string sources_name{};                   // where the sources came from, for messages
   std::optional<std::chrono::seconds> since{};  // overrides every journal source's
   std::stop_token stop{};
   // Called before each item with its path; may be null.
@@ -37,5 +39,19 @@ struct NodeBundleRequest {
 
 Status CollectNodeBundle(const NodeBundleRequest& request, const HostContext& host,
                          const ProbeRegistry& registry, BundleWriter& writer);
+
+// A whole node bundle at output: created with options, collected (CollectNodeBundle) and
+// committed; what `bundle create` and the daemon's bundle API make. Returns its items. Failure:
+// the bundle's own, Unavailable("stopped") when request.stop was requested, InvalidArgument when
+// no source applies to request.role (a bundle of nothing is no bundle); nothing is then left at
+// output.
+Result<std::vector<BundleItem>> WriteNodeBundle(const std::filesystem::path& output,
+                                                const BundleOptions& options,
+                                                const NodeBundleRequest& request,
+                                                const HostContext& host,
+                                                const ProbeRegistry& registry);
+
+// "<source>: <error>" of each required item that failed (summaryErrorsReport.txt's lines).
+std::vector<std::string> RequiredFailures(const std::vector<BundleItem>& items);
 
 }  // namespace flightcheck

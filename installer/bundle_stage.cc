@@ -1,6 +1,4 @@
 // bundle: every host's part of a cluster support bundle (installer/stages.h).
-#include <unistd.h>
-
 #include <fmt/format.h>
 
 #include "checks/file_io.h"
@@ -52,7 +50,6 @@ int RunBundleStage(const ClusterConfig& config, const StageOptions& options, Nod
                                      EscapeControl(LastLine(result.stderr_text)));
           co_return;
         }
-        ::lseek(part->get(), 0, SEEK_SET);
         if (Status added = sink.AddPart(host, part->get()); !added.ok()) {
           host.status = HostStatus::kFailed;
           host.message = "its part was refused: " + added.message();

@@ -90,7 +90,8 @@ int RunUninstallStage(const ClusterConfig& config, const StageOptions& options);
 class NodePartSink {
  public:
   virtual ~NodePartSink() = default;
-  // The host's part (a bundle of `flightcheck bundle create`) in fd, read from its start. An
+  // The host's part (a bundle of `flightcheck bundle create`) in fd, at whatever offset: the
+  // sink reads it from its start. An
   // error fails the host with it as the reason; what the sink keeps of a refused part is its own
   // business (collector/cluster_bundle.h keeps nothing).
   virtual Status AddPart(const HostState& host, int fd) = 0;

@@ -228,4 +228,24 @@ uint64_t ArchiveWriter::size() const { return sink_->size(); }
 
 Result<std::string> ArchiveWriter::FinishSha256() { return sink_->FinishSha256(); }
 
+Status CheckEntryName(std::string_view path) {
+  const auto refuse = [path](std::string_view why) {
+    return Status::InvalidArgument(
+        fmt::format("entry name '{}' {}: names inside a bundle are relative paths without '..'",
+                    path.find('\0') == std::string_view::npos ? path : "(with a NUL byte)", why));
+  };
+  if (path.empty()) return refuse("is empty");
+  if (path.find('\0') != std::string_view::npos) return refuse("holds a NUL byte");
+  if (path.front() == '/') return refuse("is absolute");
+  if (path.find('\\') != std::string_view::npos) return refuse("holds a backslash");
+  for (size_t start = 0; start <= path.size();) {
+    const size_t end = std::min(path.find('/', start), path.size());
+    const std::string_view part = path.substr(start, end - start);
+    if (part.empty() || part == "." || part == "..")
+      return refuse("has an empty, '.' or '..' part");
+    start = end + 1;
+  }
+  return Status::Ok();
+}
+
 }  // namespace flightcheck

@@ -42,6 +42,10 @@ const ArchiveFormatInfo& InfoOf(ArchiveFormat format);
 // InvalidArgument "unknown archive format 'rar'; use one of tar, tar.gz, tar.zst, zip".
 Result<ArchiveFormat> ParseArchiveFormat(std::string_view name);
 
+// InvalidArgument unless path is relative, non-empty, of components other than "." and "..",
+// and free of NUL and backslashes: a name that could escape where the bundle is unpacked.
+Status CheckEntryName(std::string_view path);
+
 struct ArchiveWriterOptions {
   ArchiveFormat format = ArchiveFormat::kTarGz;
   int compression_level = 0;  // 0: the library's default

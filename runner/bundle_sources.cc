@@ -6,27 +6,13 @@
 #include <fmt/format.h>
 
 #include "checks/journal_reader.h"
+#include "runner/archive_writer.h"
 #include "runner/quantity.h"
 #include "runner/spellcheck.h"
 #include "runner/yaml_document.h"
 
 namespace flightcheck {
 namespace {
-
-// "/etc/hosts": components that are neither empty, "." nor "..", no NUL or backslash.
-bool IsPlainFilePath(std::string_view path) {
-  if (path.size() < 2 || path.back() == '/' || path.find('\0') != std::string_view::npos ||
-      path.find('\\') != std::string_view::npos) {
-    return false;
-  }
-  for (size_t start = 1; start <= path.size();) {
-    const size_t end = std::min(path.find('/', start), path.size());
-    const std::string_view part = path.substr(start, end - start);
-    if (part.empty() || part == "." || part == "..") return false;
-    start = end + 1;
-  }
-  return true;
-}
 
 struct KindInfo {
   BundleSourceKind kind;
@@ -114,11 +100,11 @@ class Parser {
         source.path = Scalar(value, "file.path");
         if (!source.path.empty() && source.path.front() != '/') {
           Problem(value, fmt::format("file.path '{}' must be absolute", source.path));
-        } else if (!source.path.empty() && !IsPlainFilePath(source.path)) {
-          // It names the entry in the bundle too: one that is not a plain file's path would
-          // be an entry name the bundle must refuse.
+        } else if (!source.path.empty() &&
+                   !CheckEntryName(std::string_view(source.path).substr(1)).ok()) {
+          // It names the entry in the bundle too (files<path>): the same rule as every entry.
           Problem(value, fmt::format("file.path '{}' must name a file: no empty, '.' or '..' "
-                                     "part, no trailing '/'",
+                                     "part, no trailing '/', no backslash",
                                      source.path));
         }
       } else if (name == "since") {

@@ -155,6 +155,8 @@ BundleReply BundleStore::Create(const std::string& id) {
     return Error(409, fmt::format("bundle {} is being collected; one bundle at a time", running_));
   }
   if (!fs::create_directory(dir, ec)) {
+    // Made meanwhile (another daemon on the same directory): the id is taken, as above.
+    if (!ec) return Error(409, fmt::format("bundle {} already exists", id));
     return Error(507, fmt::format("cannot create bundle {}: {}", id, ec.message()));
   }
   ::chmod(dir.c_str(), 0700);
@@ -172,12 +174,12 @@ BundleReply BundleStore::Create(const std::string& id) {
 void BundleStore::Collect(BundleState state, std::stop_token stop) {
   Result<std::vector<std::string>> errors = collector_(dir_ / state.id / "file.zip", stop);
   state.stopped_at = NowRfc3339();
-  if (stop.stop_requested()) {
+  // A bundle the collector committed is done, even if the stop came just after.
+  if (!errors) {
     state.status = BundleStatus::kFailed;
-    state.errors.push_back("the daemon stopped while this bundle was being collected");
-  } else if (!errors) {
-    state.status = BundleStatus::kFailed;
-    state.errors.push_back(errors.error().message());
+    state.errors.push_back(stop.stop_requested()
+                               ? "the daemon stopped while this bundle was being collected"
+                               : errors.error().message());
   } else {
     state.status = BundleStatus::kDone;
     state.errors = std::move(*errors);

@@ -95,6 +95,29 @@ TEST_F(ClusterBundleTest, PartsAreMergedUnderTheirNodeAndTheBundleVerifies) {
   EXPECT_NE(RunShell("unzip -p " + ShellQuoted(bundle) + " | grep -q PlantedPartTok").exit_code, 0);
 }
 
+TEST_F(ClusterBundleTest, AnEntryPastTheItemCapIsCutNotReadToItsEnd) {
+  // 64 MiB of zeros compress to almost nothing: a part may claim any size.
+  const fs::path part = dir_.path() / "bomb.tar.zst";
+  ASSERT_EQ(RunShell("mkdir -p " + ShellQuoted(dir_.path() / "t/10.0.0.9_agent") +
+                     " && head -c 67108864 /dev/zero > " +
+                     ShellQuoted(dir_.path() / "t/10.0.0.9_agent/zeros") + " && tar --zstd -cf " +
+                     ShellQuoted(part) + " -C " + ShellQuoted(dir_.path() / "t") +
+                     " 10.0.0.9_agent/zeros")
+                .exit_code,
+            0);
+  const fs::path bundle = dir_.path() / "cluster.zip";
+  Result<std::unique_ptr<BundleWriter>> writer =
+      BundleWriter::Create(bundle, {.max_item_bytes = 1 << 20});
+  ASSERT_TRUE(writer);
+  ClusterBundle cluster(**writer);
+  ScopedFd fd = Open(part);
+  const Status added = cluster.AddPart("10.0.0.9", "agent", fd.get());
+  ASSERT_TRUE(added.ok()) << added.message();
+  ASSERT_EQ((*writer)->items().size(), 1u);
+  EXPECT_TRUE((*writer)->items()[0].truncated);
+  EXPECT_EQ((*writer)->items()[0].bytes, 1u << 20);
+}
+
 TEST_F(ClusterBundleTest, APartWithANameThatEscapesIsRefusedWhole) {
   const fs::path bundle = dir_.path() / "cluster.zip";
   Result<std::unique_ptr<BundleWriter>> writer = BundleWriter::Create(bundle, {});

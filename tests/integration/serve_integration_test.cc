@@ -421,6 +421,8 @@ TEST_F(ServeTest, BadStartsAreRefusedWithTheReason) {
                    cert)},
       {{"--config", bad_config},
        fmt::format("--config: '{}' has errors (listed above)", bad_config)},
+      {{"--bundle-dir", cert},
+       fmt::format("--bundle-dir: bundle directory '{}': Not a directory", cert)},
   };
   for (const auto& c : cases) {
     std::vector<std::string> argv = {"serve", "--role", "master", "--rules", rules_};

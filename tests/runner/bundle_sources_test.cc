@@ -98,10 +98,10 @@ TEST(BundleSourcesTest, MistakesAreReportedWithWhereAndWhat) {
        "s.yaml:5:18: file.path 'etc/hosts' must be absolute"},
       {"  - id: a\n    file: {path: /sys/class/net/}\n",
        "s.yaml:5:18: file.path '/sys/class/net/' must name a file: no empty, '.' or '..' part, "
-       "no trailing '/'"},
+       "no trailing '/', no backslash"},
       {"  - id: a\n    file: {path: /etc/../root/.ssh/id_rsa}\n",
        "s.yaml:5:18: file.path '/etc/../root/.ssh/id_rsa' must name a file: no empty, '.' or "
-       "'..' part, no trailing '/'"},
+       "'..' part, no trailing '/', no backslash"},
       {"  - id: a\n    journal: {units: [x.service], since: yesterday}\n",
        "s.yaml:5:42: journal.since: 'yesterday' is not a duration such as 90s, 30m, 1h or 2d"},
       {"  - id: a\n    file: {path: /x}\n    roles: [masters]\n",

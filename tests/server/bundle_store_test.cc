@@ -118,6 +118,16 @@ TEST_F(BundleStoreTest, IdsThatCouldBePathsAreRefusedBeforeAnyLookup) {
   EXPECT_TRUE(IsValidBundleId("2f1c-uuid_v1.x"));
 }
 
+TEST_F(BundleStoreTest, ABundleDirectoryThatIsAFileIsRefusedWithWhy) {
+  std::ofstream(dir_.path() / "b") << "not a directory";
+  FakeCollector collector;
+  Result<std::unique_ptr<BundleStore>> store =
+      BundleStore::Open(dir_.path() / "b", collector.Get());
+  ASSERT_FALSE(store);
+  EXPECT_THAT(store.error().message(),
+              HasSubstr("bundle directory '" + (dir_.path() / "b").string() + "': "));
+}
+
 TEST_F(BundleStoreTest, AFailedCollectionIsGoneAndSaysWhy) {
   FakeCollector collector;
   collector.mode_ = FakeCollector::Mode::kFail;
