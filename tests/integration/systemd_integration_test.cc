@@ -3,6 +3,7 @@
 // oneshot and unknown units, globs, and the journal those units wrote. Needs root; without it the
 // tests fail, they do not skip.
 #include <chrono>
+#include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "tests/cli/run_flightcheck.h"
 #include "tests/testbed/probe_call.h"
 #include "tests/testbed/process.h"
+#include "tests/testbed/shell.h"
 #include "tests/testbed/systemd_user_manager.h"
 
 namespace flightcheck {
@@ -51,16 +53,30 @@ constexpr char kTarget[] =
 constexpr char kLines[] =
     "[Unit]\nDescription=Lines: writes numbered lines\n"
     "[Service]\nType=oneshot\n"
-    "ExecStart=/bin/sh -c 'for i in 1 2 3 4 5; do echo \"batch-$${BATCH} line-$$i\"; done; sleep "
-    "0.3'\n";
+    "ExecStart=/bin/sh -c 'printf \"batch-$${BATCH} line-%%s\\\\n\" 1 2 3 4 5; sleep 0.3'\n";
 
 class SystemdIntegrationTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     if (!testing::IsRoot()) return;
     manager_ = new SystemdUserManager();
-    start_error_ = manager_->Start();
-    if (!start_error_.empty()) return;
+    // journald now and then files a line of a short-lived unit without its unit field (systemd
+    // issues #6565, #31800: the sender's cgroup is read after the fact), and then the suite's
+    // journal tests would fail for journald's sake. The testbed starts afresh, with an empty
+    // journal, once; a second loss fails the suite with what the journal holds.
+    for (int attempt = 1; attempt <= 2; ++attempt) {
+      start_error_ = StartUnits();
+      if (start_error_.empty()) return;
+      manager_->Stop();
+      std::error_code ec;
+      std::filesystem::remove_all(manager_->journal_directory(), ec);
+    }
+  }
+  // Starts the manager and every unit of the suite and waits until their states and journal lines
+  // are there; "" or what is missing.
+  static std::string StartUnits() {
+    std::string problem = manager_->Start();
+    if (!problem.empty()) return problem;
     manager_->WriteUnit("fc-sleep.service", kSleep);
     manager_->WriteUnit("fc-fail.service", kFail);
     manager_->WriteUnit("fc-flap.service", kFlap);
@@ -68,10 +84,7 @@ class SystemdIntegrationTest : public ::testing::Test {
     manager_->WriteUnit("fc-lines.service", kLines);
     manager_->WriteUnit("fc.target", kTarget);
     std::string output;
-    if (manager_->Systemctl({"daemon-reload"}, &output) != 0) {
-      start_error_ = "daemon-reload: " + output;
-      return;
-    }
+    if (manager_->Systemctl({"daemon-reload"}, &output) != 0) return "daemon-reload: " + output;
     (void)manager_->Systemctl({"set-environment", "BATCH=1"});
     for (const char* unit :
          {"fc-sleep.service", "fc-fail.service", "fc-flap.service", "fc.target"}) {
@@ -82,8 +95,7 @@ class SystemdIntegrationTest : public ::testing::Test {
         !manager_->WaitForProperty("fc-flap.service", "SubState", "auto-restart") ||
         !manager_->WaitForProperty("fc-oneshot.service", "Result", "success") ||
         !manager_->WaitForProperty("fc-lines.service", "Result", "success")) {
-      start_error_ = "the units did not reach their states; log:\n" + manager_->log();
-      return;
+      return "the units did not reach their states; log:\n" + manager_->log();
     }
     // journald writes what units and the manager send it asynchronously: wait until the lines
     // the tests look for are in the files.
@@ -94,11 +106,17 @@ class SystemdIntegrationTest : public ::testing::Test {
              {"fc-fail.service", "FC-FAIL-MARKER"}}) {
       if (!WaitForJournal(unit, needle)) {
         Result<Facts> facts = Journal({{"unit", unit}});
-        start_error_ = "'" + needle + "' did not reach the journal of " + unit + ": " +
-                       (facts ? facts->dump(2) : facts.error().ToString());
-        return;
+        const std::string everything =
+            testing::RunShell("journalctl --no-pager -o verbose -D " +
+                              testing::ShellQuoted(manager_->journal_directory()) +
+                              " | tail -n 120")
+                .output;
+        return "'" + needle + "' did not reach the journal of " + unit + ": " +
+               (facts ? facts->dump(2) : facts.error().ToString()) +
+               "\nthe whole journal's end:\n" + everything;
       }
     }
+    return "";
   }
   // Polls the journal probe until the unit's text contains needle (5 s at most).
   static bool WaitForJournal(const std::string& unit, const std::string& needle) {
