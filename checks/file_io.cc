@@ -125,17 +125,6 @@ Status NoLongerOpen(const fs::path& path) {
                           ": its temporary file is no longer open (committed, or a write failed)");
 }
 
-Status WriteAll(int fd, std::string_view data, const fs::path& path) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Status::FromErrno(CannotWrite(path), errno);
-    }
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return Status::Ok();
-}
 
 // ".<name>.tmp-<pid>-<n>" next to path: unique among this process's files, and the pid tells a
 // person whose it was. A name a dead process with the same pid left is taken as used (EEXIST) and
@@ -198,6 +187,18 @@ Status WriteThrough(const fs::path& path, std::string_view contents, bool symlin
 }
 
 }  // namespace
+
+Status WriteAll(int fd, std::string_view data, const std::filesystem::path& path) {
+  while (!data.empty()) {
+    const ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Status::FromErrno(CannotWrite(path), errno);
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return Status::Ok();
+}
 
 PendingFile::PendingFile(fs::path path, int fd, std::string temp_name)
     : path_(std::move(path)), fd_(fd), temp_name_(std::move(temp_name)) {}

@@ -38,6 +38,10 @@ Result<std::string> ReadOpenedFile(const ScopedFd& fd, std::string_view name, si
 // however the process ends. Errors are "cannot write in '<directory>': <strerror>".
 Result<ScopedFd> OpenUnnamedFile(const std::filesystem::path& directory);
 
+// Writes all of data to fd, through short writes and EINTR. Errors are "cannot write '<path>':
+// <strerror>" (path only names it).
+Status WriteAll(int fd, std::string_view data, const std::filesystem::path& path);
+
 // OpenRegularFile then ReadOpenedFile, naming the file '<path>': what every read of a whole file
 // that a user or a host supplies goes through.
 Result<std::string> ReadWholeFile(const std::filesystem::path& path,

@@ -48,6 +48,13 @@ size_t WriteBody(char* data, size_t size, size_t count, void* user) {
   return bytes;
 }
 
+// curl's timeouts bound the transfer by the deadline's time; this callback (curl calls it about
+// once a second, and on every chunk) ends it early when the deadline's stop is requested, so a
+// daemon being stopped is not held up by a slow endpoint.
+int AbortWhenStopped(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return static_cast<const Deadline*>(user)->stop_requested() ? 1 : 0;
+}
+
 // curl reports every failed connect() as CURLE_COULDNT_CONNECT with a generic text; the errno
 // survives only in CURLINFO_OS_ERRNO, which MapCurlError still reads for races (the socket going
 // away between the check and the connect) but which curl does not promise on every path. Looking
@@ -166,10 +173,16 @@ Result<HttpResponse> HttpGet(const std::string& url, Deadline deadline,
   curl.easy_setopt(handle, CURLOPT_ERRORBUFFER, error_buffer);
   curl.easy_setopt(handle, CURLOPT_WRITEFUNCTION, &WriteBody);
   curl.easy_setopt(handle, CURLOPT_WRITEDATA, &sink);
+  curl.easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, &AbortWhenStopped);
+  curl.easy_setopt(handle, CURLOPT_XFERINFODATA, &deadline);
+  curl.easy_setopt(handle, CURLOPT_NOPROGRESS, 0L);
 
   const CURLcode code = curl.easy_perform(handle);
   response.seconds = std::chrono::duration<double>(SteadyClock::now() - started).count();
   response.truncated = sink.truncated;
+  if (code == CURLE_ABORTED_BY_CALLBACK) {
+    return Status::Unavailable(fmt::format("GET {}: stopped", url));
+  }
   if (code != CURLE_OK && !(code == CURLE_WRITE_ERROR && sink.truncated)) {
     long os_errno = 0;
     curl.easy_getinfo(handle, CURLINFO_OS_ERRNO, &os_errno);

@@ -8,6 +8,8 @@
 //  - Unavailable: connection refused, no socket file, host not resolvable, TLS failure, any other
 //    transfer failure (the message carries curl's text).
 //  - Timeout: the deadline passed before the answer was complete.
+//  - Unavailable "stopped": the deadline's stop was requested (seen within about a second, even
+//    while the other end sends nothing).
 //  - PermissionDenied: the unix socket exists but this process may not connect to it.
 //  - InvalidArgument: a malformed URL or a scheme other than http/https.
 // Any HTTP status is a successful result: a 500 is an answer, judging it is the caller's job.

@@ -164,13 +164,6 @@ int RunCreateCluster(BundleFlags& flags, ArchiveFormat format) {
   return exit_code;
 }
 
-int ReportSourceProblems(const BundleSourcesLoad& load, const std::string& name) {
-  for (const std::string& problem : load.problems) fmt::print(stderr, "{}\n", problem);
-  fmt::print(stderr, "flightcheck: error: {} has {}; no bundle was made\n", name,
-             CountOf(load.problems.size(), "problem"));
-  return kExitInvalidInput;
-}
-
 int RunCreate(BundleFlags& flags) {
   Result<ArchiveFormat> format = ParseArchiveFormat(flags.format);
   if (!format) return UsageError("--format: " + format.error().message());
@@ -196,26 +189,12 @@ int RunCreate(BundleFlags& flags) {
   Result<HostContext> host = HostFromFlags(flags.host);
   if (!host) return UsageError(host.error().message());
   // The built-in sources, extended (or, with --no-builtin-sources, replaced) by --sources.
-  std::vector<BundleSource> sources;
-  std::string name = std::string(BundleSourceFiles().at(0).name);
-  if (!flags.no_builtin_sources) {
-    BundleSourcesLoad builtin = ParseBundleSources(BundleSourceFiles().at(0).text, name);
-    if (!builtin.ok()) return ReportSourceProblems(builtin, name);
-    sources = std::move(builtin.sources);
-  }
-  if (!flags.sources.empty()) {
-    Result<std::string> read = ReadWholeFile(flags.sources, kMaxBundleSourcesBytes);
-    if (!read) {
-      fmt::print(stderr, "flightcheck: error: --sources: {}\n", read.error().message());
-      return kExitInvalidInput;
-    }
-    const BundleSourcesLoad extra = ParseBundleSources(*read, flags.sources);
-    if (!extra.ok()) return ReportSourceProblems(extra, flags.sources);
-    sources = ExtendBundleSources(std::move(sources), extra.sources);
-    name = flags.no_builtin_sources ? flags.sources : name + " and " + flags.sources;
-  } else if (flags.no_builtin_sources) {
+  if (flags.no_builtin_sources && flags.sources.empty()) {
     return UsageError("--no-builtin-sources needs --sources FILE: there is nothing to collect");
   }
+  std::optional<BundleSourceSet> sources =
+      LoadBundleSourcesOrReport(flags.sources, !flags.no_builtin_sources, "no bundle was made");
+  if (!sources) return kExitInvalidInput;
   BundleOptions options{.format = *format, .redact = !flags.no_redact};
   if (!flags.config.empty()) {
     std::optional<ClusterConfig> config =
@@ -231,10 +210,10 @@ int RunCreate(BundleFlags& flags) {
 
   StopSignals stop_signals;
   NodeBundleRequest request{
-      .sources = std::move(sources),
+      .sources = std::move(sources->sources),
       .role = *role,
       .prefix = fmt::format("{}_{}", flags.ip.empty() ? std::string(hostname) : flags.ip, *role),
-      .sources_name = name,
+      .sources_name = sources->name,
       .since = since,
       .stop = stop_signals.token()};
   const bool progress = ::isatty(STDERR_FILENO) == 1;

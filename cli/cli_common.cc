@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "checks/file_io.h"
+#include "rules/builtin_rules.h"
 #include "runner/quantity.h"
 #include "runner/spellcheck.h"
 
@@ -72,6 +73,44 @@ Status WriteOutput(const std::string& path, const std::string& text) {
     return Status::Ok();
   }
   return WriteOutputFile(path, text);
+}
+
+namespace {
+
+std::nullopt_t ReportSourceProblems(const BundleSourcesLoad& load, const std::string& name,
+                                    std::string_view consequence) {
+  for (const std::string& problem : load.problems) fmt::print(stderr, "{}\n", problem);
+  fmt::print(stderr, "flightcheck: error: {} has {}; {}\n", name,
+             CountOf(load.problems.size(), "problem"), consequence);
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<BundleSourceSet> LoadBundleSourcesOrReport(const std::string& path, bool builtin,
+                                                         std::string_view consequence) {
+  BundleSourceSet set;
+  if (builtin) {
+    const BuiltinRuleFile& file = BundleSourceFiles().at(0);
+    set.name = std::string(file.name);
+    BundleSourcesLoad load = ParseBundleSources(file.text, file.name);
+    if (!load.ok()) return ReportSourceProblems(load, set.name, consequence);
+    set.sources = std::move(load.sources);
+  }
+  if (path.empty()) return set;
+  Result<std::string> read = ReadWholeFile(path, kMaxBundleSourcesBytes);
+  if (!read) {
+    fmt::print(stderr, "flightcheck: error: --sources: {}; {}\n", read.error().message(),
+               consequence);
+    return std::nullopt;
+  }
+  const BundleSourcesLoad extra = ParseBundleSources(*read, path);
+  if (!extra.ok()) return ReportSourceProblems(extra, path, consequence);
+  BundleSourcesLoad extended = ExtendBundleSources(std::move(set.sources), extra.sources, path);
+  if (!extended.ok()) return ReportSourceProblems(extended, path, consequence);
+  set.sources = std::move(extended.sources);
+  set.name = builtin ? set.name + " and " + path : path;
+  return set;
 }
 
 std::string CountOf(size_t n, std::string_view noun) {

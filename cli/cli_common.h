@@ -12,6 +12,7 @@
 
 #include "checks/status.h"
 #include "installer/cluster_config.h"
+#include "runner/bundle_sources.h"
 #include "runner/rule_loader.h"
 
 namespace flightcheck::cli {
@@ -45,6 +46,18 @@ std::string CountOf(size_t n, std::string_view noun);
 // returned: the caller exits 65.
 std::optional<ClusterConfig> LoadClusterConfigOrReport(const std::string& path, ConfigMode mode,
                                                        bool strict);
+
+// The sources of a support bundle: the built-in ones (unless builtin is false) extended by the
+// file at path (--sources; none when ""), and how messages name them ("rules/bundle.yaml and
+// site.yaml"). A file that cannot be read, or any problem of either, is printed on stderr with a
+// closing line that ends in consequence ("no bundle was made"), and nullopt returned: the caller
+// exits 65. Neither given is the caller's usage error.
+struct BundleSourceSet {
+  std::vector<BundleSource> sources;
+  std::string name;
+};
+std::optional<BundleSourceSet> LoadBundleSourcesOrReport(const std::string& path, bool builtin,
+                                                         std::string_view consequence);
 
 // Writes text to path as WriteOutputFile does (checks/file_io.h): a regular file through a
 // temporary file and a rename, so a reader never sees half a report; a device, FIFO or symlink

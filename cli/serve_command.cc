@@ -28,6 +28,7 @@
 #include "cli/commands.h"
 #include "cli/host_flags.h"
 #include "collector/bundle_writer.h"
+#include "collector/cluster_bundle.h"
 #include "collector/node_bundle.h"
 #include "installer/cluster_config.h"
 #include "rules/builtin_rules.h"
@@ -38,6 +39,8 @@
 #include "runner/variables.h"
 #include "server/bundle_api.h"
 #include "server/bundle_store.h"
+#include "server/cluster_bundle_api.h"
+#include "server/cluster_bundle_job.h"
 #include "server/daemon_log.h"
 #include "server/health_api.h"
 #include "server/health_daemon.h"
@@ -60,9 +63,11 @@ struct ServeFlags {
   std::vector<std::string> nodes;
   int node_port = 1050;
   std::string pull_timeout = "3s";
+  std::string bundle_timeout = "30m";  // a cluster bundle's, on a master
   int pull_parallelism = 16;
   std::string ip, hostname;
   std::string bundle_dir;
+  std::string bundle_sources;  // --sources
   HostFlags host;
   RunRequest request;
 };
@@ -224,28 +229,28 @@ FileVersion VersionOf(const std::string& path) {
   return {st.st_dev, st.st_ino, st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec, st.st_size};
 }
 
-// A bundle of this node for the bundle API (server/bundle_store.h): the built-in sources of its
-// role under <ip>_<role>/, zip, redacted with the cluster config's secrets. What is returned to
-// record are the required sources that failed.
+// The cluster config's secret values, redacted from bundles; none without --config.
+std::vector<std::string> ConfigSecrets(const ServeFlags& flags) {
+  if (flags.config.empty()) return {};
+  std::optional<ClusterConfig> config =
+      LoadClusterConfigOrReport(flags.config, ConfigMode::kNode, false);
+  return config ? SecretConfigValues(*config) : std::vector<std::string>{};
+}
+
+// A bundle of this node for the bundle API (server/bundle_store.h): sources of its role under
+// <ip>_<role>/, zip, redacted with the cluster config's secrets. What is returned to record are
+// the required sources that failed.
 server::BundleStore::Collector NodeBundleCollector(const ServeFlags& flags, const HostContext& host,
-                                                   std::string role, std::string ip) {
-  std::vector<std::string> secrets;
-  if (!flags.config.empty()) {
-    if (std::optional<ClusterConfig> config =
-            LoadClusterConfigOrReport(flags.config, ConfigMode::kNode, false)) {
-      secrets = SecretConfigValues(*config);
-    }
-  }
-  return [&host, role = std::move(role), ip = std::move(ip), secrets = std::move(secrets)](
-             const std::filesystem::path& output,
+                                                   BundleSourceSet sources, std::string role,
+                                                   std::string ip) {
+  return [&host, sources = std::move(sources), role = std::move(role), ip = std::move(ip),
+          secrets = ConfigSecrets(flags)](
+             const std::filesystem::path& output, const server::BundleRequest&,
              std::stop_token stop) -> Result<std::vector<std::string>> {
-    const BundleSourcesLoad sources =
-        ParseBundleSources(BundleSourceFiles().at(0).text, BundleSourceFiles().at(0).name);
-    if (!sources.ok()) return Status::Internal("the built-in bundle sources do not load");
     const NodeBundleRequest request{.sources = sources.sources,
                                     .role = role,
                                     .prefix = fmt::format("{}_{}", ip, role),
-                                    .sources_name = std::string(BundleSourceFiles().at(0).name),
+                                    .sources_name = sources.name,
                                     .stop = stop};
     Result<std::vector<BundleItem>> items = WriteNodeBundle(
         output, {.known_secrets = secrets, .mtime = static_cast<int64_t>(std::time(nullptr))},
@@ -254,6 +259,44 @@ server::BundleStore::Collector NodeBundleCollector(const ServeFlags& flags, cons
     return RequiredFailures(*items);
   };
 }
+
+// A cluster bundle of the parts the nodes' daemons sent (server/cluster_bundle_job.h), merged by
+// collector/cluster_bundle.h into a zip redacted with the cluster config's secrets.
+class ClusterBundleMerger : public server::ClusterPartMerger {
+ public:
+  static Result<std::unique_ptr<server::ClusterPartMerger>> Create(
+      const std::filesystem::path& output, std::vector<std::string> secrets) {
+    Result<std::unique_ptr<BundleWriter>> writer = BundleWriter::Create(
+        output,
+        {.known_secrets = std::move(secrets), .mtime = static_cast<int64_t>(std::time(nullptr))});
+    if (!writer) return writer.error();
+    return std::unique_ptr<server::ClusterPartMerger>(new ClusterBundleMerger(std::move(*writer)));
+  }
+  Status AddPart(const server::NodeTarget& node, int fd) override {
+    return bundle_.AddPart(node.ip, OurRole(node.role), fd);
+  }
+  Status Finish(const std::vector<server::NodeOutcome>& outcomes) override {
+    std::vector<ClusterNode> nodes;
+    for (const server::NodeOutcome& outcome : outcomes) {
+      nodes.push_back({.address = outcome.node.ip,
+                       .role = OurRole(outcome.node.role),
+                       .status = outcome.status,
+                       .message = outcome.message});
+    }
+    return bundle_.Finish(nodes);
+  }
+
+ private:
+  // The node's bundle is under <ip>_<role>/ in flightcheck's word for its role (public_agent), as
+  // its own daemon names it; the node list has 3DT's (agent_public).
+  static std::string OurRole(const std::string& dcos_role) {
+    return dcos_role == "agent_public" ? "public_agent" : dcos_role;
+  }
+  explicit ClusterBundleMerger(std::unique_ptr<BundleWriter> writer)
+      : writer_(std::move(writer)), bundle_(*writer_) {}
+  std::unique_ptr<BundleWriter> writer_;
+  ClusterBundle bundle_;
+};
 
 int RunServe(ServeFlags& flags) {
   // Two malloc arenas, not eight per core: the request threads allocate little, and a daemon that
@@ -285,6 +328,12 @@ int RunServe(ServeFlags& flags) {
   if (!pull_timeout || pull_timeout->count() < 100) {
     return UsageError(fmt::format(
         "--pull-timeout: '{}' is not a duration of at least 100ms (e.g. 3s)", flags.pull_timeout));
+  }
+  Result<Milliseconds> bundle_timeout = ParseDuration(flags.bundle_timeout);
+  if (!bundle_timeout || bundle_timeout->count() < 1000) {
+    return UsageError(
+        fmt::format("--bundle-timeout: '{}' is not a duration of at least 1s (e.g. 30m)",
+                    flags.bundle_timeout));
   }
   if (flags.pull_parallelism < 1 || flags.pull_parallelism > 256) {
     return UsageError("--pull-parallelism: out of range 1..256");
@@ -337,13 +386,54 @@ int RunServe(ServeFlags& flags) {
   server::HealthDaemon daemon(
       options, [&flags] { return LoadSetup(flags); }, *host, ProbeRegistry::Global());
   std::unique_ptr<server::BundleStore> bundles;
+  if (!flags.bundle_sources.empty() && flags.bundle_dir.empty()) {
+    return UsageError("--sources: only with --bundle-dir: they are the node bundle API's sources");
+  }
   if (!flags.bundle_dir.empty()) {
+    std::optional<BundleSourceSet> sources =
+        LoadBundleSourcesOrReport(flags.bundle_sources, true, "the daemon did not start");
+    if (!sources) return kExitInvalidInput;
+    // On a master, cluster bundles too: of the nodes the daemon pulls, and seen by every master.
+    const bool master = RoleName(flags.request.role) == "master";
+    server::BundleStore::Collector cluster;
+    if (master) {
+      cluster = server::ClusterBundleCollector(
+          {.nodes = [&daemon] { return daemon.Nodes(); },
+           .client = options.poll,
+           .job_timeout = *bundle_timeout,
+           .spool_dir = flags.bundle_dir,
+           .merger =
+               [secrets = ConfigSecrets(flags)](const std::filesystem::path& output) {
+                 return ClusterBundleMerger::Create(output, secrets);
+               },
+           .log = [log](const std::string& line) { log->error(line); }});
+    }
     Result<std::unique_ptr<server::BundleStore>> opened = server::BundleStore::Open(
         flags.bundle_dir,
-        NodeBundleCollector(flags, *host, RoleName(flags.request.role), options.node.ip));
+        NodeBundleCollector(flags, *host, std::move(*sources), RoleName(flags.request.role),
+                            options.node.ip),
+        std::move(cluster));
     if (!opened) return UsageError("--bundle-dir: " + opened.error().message());
     bundles = std::move(*opened);
     server::RegisterBundleApi(server.routes(), *bundles);
+    if (master) {
+      const std::string self_ip = options.node.ip;
+      server::RegisterClusterBundleApi(
+          server.routes(), *bundles,
+          {.other_masters =
+               [&daemon, &server, self_ip] {
+                 std::vector<server::NodeTarget> masters;
+                 for (const server::NodeTarget& node : daemon.Nodes()) {
+                   if (node.role == "master" &&
+                       !(node.ip == self_ip && node.port == server.port())) {
+                     masters.push_back(node);
+                   }
+                 }
+                 return masters;
+               },
+           .client = options.poll,
+           .spool_dir = flags.bundle_dir});
+    }
   }
   server::HealthApiOptions api;
   api.token = token;
@@ -431,6 +521,10 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--hostname", flags->hostname, "This node's name in its report");
   cmd->add_option("--bundle-dir", flags->bundle_dir,
                   "Serve the 3DT node bundle API, keeping bundles in this directory");
+  cmd->add_option("--bundle-timeout", flags->bundle_timeout,
+                  "On a master: how long a cluster bundle waits for the nodes' parts (30m)");
+  cmd->add_option("--sources", flags->bundle_sources,
+                  "Bundle sources extending the built-in ones (with --bundle-dir)");
   AddHostFlags(cmd, &flags->host);
   cmd->callback([flags, exit_code] { *exit_code = RunServe(*flags); });
 }

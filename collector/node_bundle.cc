@@ -51,6 +51,14 @@ std::vector<std::string> MatchingUnits(const std::vector<std::string>& names,
   return matching;
 }
 
+// What a command's output or an endpoint's answer may hold in memory before it is spooled: the
+// source's max_bytes, 16 MiB when it sets none, never more than 64 MiB (memory stays bounded
+// whatever a sources file says).
+size_t CapturedBytes(const BundleSource& source) {
+  constexpr uint64_t kDefault = 16 << 20, kMost = 64 << 20;
+  return static_cast<size_t>(std::min(source.max_bytes > 0 ? source.max_bytes : kDefault, kMost));
+}
+
 ItemProducer Failing(Status status) {
   return [status](ItemSink&) { return status; };
 }
@@ -100,11 +108,16 @@ Status CollectNodeBundle(const NodeBundleRequest& request, const HostContext& ho
              }});
         break;
       case BundleSourceKind::kCommand:
+        items.push_back({source.id, fmt::format("{}/commands/{}.txt", prefix, source.id),
+                         source.required, source.max_bytes,
+                         CommandOutput(*host.commands, source.argv, source.timeout,
+                                       CapturedBytes(source), request.stop)});
+        break;
+      case BundleSourceKind::kHttp:
         items.push_back(
-            {source.id, fmt::format("{}/commands/{}.txt", prefix, source.id), source.required,
-             source.max_bytes,
-             CommandOutput(*host.commands, source.argv, source.timeout,
-                           source.max_bytes > 0 ? source.max_bytes : 16 << 20, request.stop)});
+            {source.id, fmt::format("{}/http/{}.txt", prefix, source.id), source.required,
+             CapturedBytes(source),
+             HttpEndpoint(source.url, source.timeout, CapturedBytes(source), request.stop)});
         break;
       case BundleSourceKind::kFile:
         items.push_back({source.id, fmt::format("{}/files{}", prefix, source.path), source.required,

@@ -8,6 +8,7 @@
 
 #include "checks/deadline.h"
 #include "checks/file_io.h"
+#include "checks/http_client.h"
 #include "checks/journal_reader.h"
 
 namespace flightcheck {
@@ -51,6 +52,22 @@ ItemProducer CommandOutput(const CommandRunner& runner, std::vector<std::string>
     }
     if (ran->exit_code != 0) {
       return Status::Internal(fmt::format("{} exited with {}", QuoteArgv(argv), ran->exit_code));
+    }
+    return Status::Ok();
+  };
+}
+
+ItemProducer HttpEndpoint(std::string url, std::chrono::milliseconds timeout, size_t output_cap,
+                          std::stop_token stop) {
+  return [url = std::move(url), timeout, output_cap, stop](ItemSink& sink) -> Status {
+    HttpOptions options;
+    // One byte past the cap: the item (whose cap output_cap is) marks itself truncated.
+    options.max_body = output_cap + 1;
+    Result<HttpResponse> answer = HttpGet(url, Deadline::In(timeout).WithStop(stop), options);
+    if (!answer) return answer.error();
+    if (Status status = sink.Write(answer->body); !status.ok()) return status;
+    if (answer->status < 200 || answer->status > 299) {
+      return Status::Unavailable(fmt::format("GET {} answered HTTP {}", url, answer->status));
     }
     return Status::Ok();
   };

@@ -1,5 +1,5 @@
 // What a bundle collects, as ItemProducers (collector/bundle_writer.h): a unit's journal, a
-// command's output, a host file. Each streams into the item and stops reading once the item is
+// command's output, a local HTTP endpoint's answer, a host file. Each streams into the item and stops reading once the item is
 // full; each failure is the item's (an error Status), never the bundle's.
 //
 // Thread-safety: a producer is called once, on one thread; the host and runner it holds must
@@ -33,6 +33,12 @@ ItemProducer UnitJournal(const HostContext& host, std::string unit,
 ItemProducer CommandOutput(const CommandRunner& runner, std::vector<std::string> argv,
                            std::chrono::milliseconds timeout, size_t output_cap,
                            std::stop_token stop = {});
+
+// The body of a GET of url (a local service's endpoint: checks/http_client.h), bounded by timeout
+// and cut one byte past output_cap, the item's cap (which then marks it truncated): memory holds
+// no more than that. An answer other than 2xx is written too, and is the item's error.
+ItemProducer HttpEndpoint(std::string url, std::chrono::milliseconds timeout, size_t output_cap,
+                          std::stop_token stop = {});
 
 // The regular file at the absolute host path (under host.root, links resolved as the host does),
 // streamed; never a FIFO or device.

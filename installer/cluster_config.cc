@@ -22,6 +22,7 @@
 #include "installer/cluster_config_keys.h"
 #include "installer/ssh_options_policy.h"
 #include "installer/ssh_private_key.h"
+#include "rules/builtin_rules.h"
 #include "runner/bundle_sources.h"
 #include "runner/rule_loader.h"
 #include "runner/secret_policy.h"
@@ -478,9 +479,14 @@ class Validator {
       Error("bundle_sources", text.error().message());
       return;
     }
-    for (const std::string& problem : ParseBundleSources(*text, file.written).problems) {
-      Error("bundle_sources", problem);
+    BundleSourcesLoad load = ParseBundleSources(*text, file.written);
+    if (load.ok()) {
+      // Nodes extend their built-in sources by this file: what it disables must be there.
+      const BuiltinRuleFile& builtin = BundleSourceFiles().at(0);
+      load = ExtendBundleSources(ParseBundleSources(builtin.text, builtin.name).sources,
+                                 load.sources, file.written);
     }
+    for (const std::string& problem : load.problems) Error("bundle_sources", problem);
   }
 
   // genconf loads the rule files it packs and refuses a skip_checks entry that names none of

@@ -162,6 +162,10 @@ install_health_daemon() {
     --vars-file "$daemon_dir/variables.json" --var "host_ip=$host_ip" --ip "$host_ip" \
     --listen "$HEALTH_LISTEN" --node-port "${HEALTH_LISTEN##*:}" \
     --bundle-dir /var/lib/flightcheck/bundles
+  if [ -f "$here/bundle.yaml" ]; then
+    cp "$here/bundle.yaml" "$daemon_dir/bundle.yaml" || return 1
+    set -- "$@" --sources "$daemon_dir/bundle.yaml"
+  fi
   if [ -n "$HEALTH_TOKEN_FILE" ]; then set -- "$@" --token-file "$HEALTH_TOKEN_FILE"; fi
   if [ -n "$units" ]; then set -- "$@" --var "health_units=$units"; fi
   exec_start="ExecStart=$(unit_word "$daemon_dir/bin/flightcheck")"

@@ -26,13 +26,14 @@ const std::vector<KindInfo>& Kinds() {
       {BundleSourceKind::kCommand, "command", {"argv", "timeout"}},
       {BundleSourceKind::kFile, "file", {"path"}},
       {BundleSourceKind::kUnits, "units", {"names"}},
+      {BundleSourceKind::kHttp, "http", {"url", "timeout"}},
   };
   return *kKinds;
 }
 
 const std::vector<std::string>& CommonKeys() {
   static const std::vector<std::string>* const kKeys =
-      new std::vector<std::string>{"id", "required", "roles", "max_bytes"};
+      new std::vector<std::string>{"id", "required", "roles", "max_bytes", "disabled"};
   return *kKeys;
 }
 
@@ -40,6 +41,36 @@ const std::vector<std::string>& Roles() {
   static const std::vector<std::string>* const kRoles =
       new std::vector<std::string>{"master", "agent", "public_agent"};
   return *kRoles;
+}
+
+std::string KindNames() {
+  std::vector<std::string_view> names;
+  for (const KindInfo& info : Kinds()) names.push_back(info.name);
+  return fmt::format("{}", fmt::join(names, ", "));
+}
+
+// Why url cannot be an http source's, "" when it can. Credentials are refused: the URL is in the
+// sources file, the artifact and every error message about the item, none of which is redacted
+// as a secret's place.
+constexpr std::string_view kCredentialsProblem =
+    "must not hold credentials (user:password@): a URL is shown unredacted";
+
+std::string UrlProblem(std::string_view url) {
+  std::string_view rest;
+  for (std::string_view scheme : {"http://", "https://"}) {
+    if (url.substr(0, scheme.size()) == scheme) rest = url.substr(scheme.size());
+  }
+  if (rest.empty()) return "must start with http:// or https:// and name a host";
+  const std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  if (authority.find('@') != std::string_view::npos) {
+    return std::string(kCredentialsProblem);
+  }
+  if (authority.empty() || authority.front() == ':') return "must name a host";
+  if (std::any_of(url.begin(), url.end(),
+                  [](char c) { return static_cast<unsigned char>(c) <= ' ' || c == 0x7f; })) {
+    return "must not hold spaces or control characters";
+  }
+  return "";
 }
 
 class Parser {
@@ -107,6 +138,15 @@ class Parser {
                                      "part, no trailing '/', no backslash",
                                      source.path));
         }
+      } else if (name == "url") {
+        source.url = Scalar(value, "http.url");
+        if (std::string problem = UrlProblem(source.url); !source.url.empty() && !problem.empty()) {
+          // Not the URL itself when it holds credentials: the message must not repeat them.
+          Problem(value, problem == kCredentialsProblem
+                             ? fmt::format("http.url {}", problem)
+                             : fmt::format("http.url '{}' {}", source.url, problem));
+          source.url.clear();
+        }
       } else if (name == "since") {
         Result<std::chrono::seconds> age = ParseJournalAge(Scalar(value, "journal.since"));
         if (!age) {
@@ -128,7 +168,8 @@ class Parser {
         (kind.kind == BundleSourceKind::kCommand && source.argv.empty()) ||
         (kind.kind == BundleSourceKind::kFile && source.path.empty()) ||
         ((kind.kind == BundleSourceKind::kJournal || kind.kind == BundleSourceKind::kUnits) &&
-         source.units.empty());
+         source.units.empty()) ||
+        (kind.kind == BundleSourceKind::kHttp && source.url.empty());
     if (missing && problems_.size() == problems_before) {
       Problem(params, fmt::format("{} needs {}", kind.name, kind.parameters.front()));
     }
@@ -136,11 +177,12 @@ class Parser {
 
   void Source(const YamlNode& node, std::set<std::string>& ids) {
     if (!node.IsMap()) {
-      Problem(node, "a source must be a map with an id and one of journal, command, file, units");
+      Problem(node, "a source must be a map with an id and one of " + KindNames());
       return;
     }
     BundleSource source;
     source.line = node.line;
+    source.column = node.column;
     const KindInfo* kind = nullptr;
     const YamlNode* params = nullptr;
     std::vector<std::string> known = CommonKeys();
@@ -168,6 +210,11 @@ class Parser {
         } else if (valid && !ids.insert(source.id).second) {
           Problem(value, fmt::format("id '{}' is declared twice", source.id));
         }
+      } else if (name == "disabled") {
+        if (value.scalar != "true") {
+          Problem(value, "disabled must be true (leave it out to collect the source)");
+        }
+        source.disabled = true;
       } else if (name == "required") {
         if (value.scalar != "true" && value.scalar != "false") {
           Problem(value, "required must be true or false");
@@ -197,8 +244,17 @@ class Parser {
       }
     }
     if (source.id.empty() && node.Find("id") == nullptr) Problem(node, "a source needs an id");
+    if (source.disabled) {
+      if (node.pairs.size() != 2) {
+        Problem(node, fmt::format("a disabled source has only its id and disabled: true; it "
+                                  "removes the source '{}' it extends",
+                                  source.id));
+      }
+      sources_.push_back(std::move(source));
+      return;
+    }
     if (kind == nullptr) {
-      Problem(node, "a source needs one of journal, command, file, units");
+      Problem(node, "a source needs one of " + KindNames());
       return;
     }
     source.kind = kind->kind;
@@ -268,18 +324,31 @@ BundleSourcesLoad ParseBundleSources(std::string_view text, std::string_view fil
   return Parser(file).Run(text);
 }
 
-std::vector<BundleSource> ExtendBundleSources(std::vector<BundleSource> builtin,
-                                              const std::vector<BundleSource>& extra) {
+BundleSourcesLoad ExtendBundleSources(std::vector<BundleSource> base,
+                                      const std::vector<BundleSource>& extra,
+                                      std::string_view extra_file) {
+  BundleSourcesLoad load;
   for (const BundleSource& source : extra) {
-    auto same = std::find_if(builtin.begin(), builtin.end(),
+    auto same = std::find_if(base.begin(), base.end(),
                              [&](const BundleSource& b) { return b.id == source.id; });
-    if (same != builtin.end()) {
+    if (source.disabled && same == base.end()) {
+      std::vector<std::string> ids;
+      for (const BundleSource& b : base) ids.push_back(b.id);
+      load.problems.push_back(
+          fmt::format("{}:{}:{}: disabled: '{}' is not a source this file extends{}", extra_file,
+                      source.line, source.column, source.id,
+                      ids.empty() ? std::string(" (there are none: --no-builtin-sources)")
+                                  : DidYouMean(source.id, ids)));
+    } else if (source.disabled) {
+      base.erase(same);
+    } else if (same != base.end()) {
       *same = source;
     } else {
-      builtin.push_back(source);
+      base.push_back(source);
     }
   }
-  return builtin;
+  if (load.problems.empty()) load.sources = std::move(base);
+  return load;
 }
 
 }  // namespace flightcheck

@@ -16,7 +16,9 @@ namespace {
 
 constexpr char kJson[] = "application/json";
 
-void Answer(const BundleReply& reply, httplib::Response& res) {
+}  // namespace
+
+void AnswerBundleReply(const BundleReply& reply, httplib::Response& res) {
   res.status = reply.code;
   if (reply.code != 200) {
     res.set_content(nlohmann::json{{"code", reply.code}, {"error", reply.error}}.dump(), kJson);
@@ -31,18 +33,11 @@ void Answer(const BundleReply& reply, httplib::Response& res) {
   res.set_content(list.dump(), kJson);
 }
 
-// The zip, streamed from an open descriptor: memory stays flat whatever its size, and a DELETE
-// while it is sent does not cut it.
-void SendFile(const BundleReply& reply, httplib::Response& res) {
-  Result<ScopedFd> opened = OpenRegularFile(reply.file, "the bundle");
-  if (!opened) {
-    Answer({.code = 500, .error = opened.error().message()}, res);
-    return;
-  }
-  auto fd = std::make_shared<ScopedFd>(std::move(*opened));
-  const uint64_t size = reply.state->size;
-  res.set_header("Content-Disposition",
-                 fmt::format("attachment; filename={}.zip", reply.state->id));
+// Streamed from an open descriptor: memory stays flat whatever its size, and a DELETE while it
+// is sent does not cut it.
+void SendBundleFile(ScopedFd file, uint64_t size, const std::string& id, httplib::Response& res) {
+  auto fd = std::make_shared<ScopedFd>(std::move(file));
+  res.set_header("Content-Disposition", fmt::format("attachment; filename={}.zip", id));
   res.set_content_provider(
       size, "application/zip, application/octet-stream",
       [fd](size_t offset, size_t length, httplib::DataSink& sink) {
@@ -54,27 +49,38 @@ void SendFile(const BundleReply& reply, httplib::Response& res) {
       });
 }
 
+namespace {
+
+void SendFile(const BundleReply& reply, httplib::Response& res) {
+  Result<ScopedFd> opened = OpenRegularFile(reply.file, "the bundle");
+  if (!opened) {
+    AnswerBundleReply({.code = 500, .error = opened.error().message()}, res);
+    return;
+  }
+  SendBundleFile(std::move(*opened), reply.state->size, reply.state->id, res);
+}
+
 }  // namespace
 
 void RegisterBundleApi(httplib::Server& server, BundleStore& store) {
   const std::string base = kNodeBundlePath;
   server.Get(base + "/?", [&store](const httplib::Request&, httplib::Response& res) {
-    Answer(store.List(), res);
+    AnswerBundleReply(store.List(), res);
   });
   server.Put(base + "/([^/]+)/?", [&store](const httplib::Request& req, httplib::Response& res) {
-    Answer(store.Create(req.matches[1].str()), res);
+    AnswerBundleReply(store.Create(req.matches[1].str()), res);
   });
   server.Get(base + "/([^/]+)/?", [&store](const httplib::Request& req, httplib::Response& res) {
-    Answer(store.Get(req.matches[1].str()), res);
+    AnswerBundleReply(store.Get(req.matches[1].str()), res);
   });
   server.Get(base + "/([^/]+)/file/?",
              [&store](const httplib::Request& req, httplib::Response& res) {
                const BundleReply reply = store.File(req.matches[1].str());
-               if (reply.code != 200) return Answer(reply, res);
+               if (reply.code != 200) return AnswerBundleReply(reply, res);
                SendFile(reply, res);
              });
   server.Delete(base + "/([^/]+)/?", [&store](const httplib::Request& req, httplib::Response& res) {
-    Answer(store.Delete(req.matches[1].str()), res);
+    AnswerBundleReply(store.Delete(req.matches[1].str()), res);
   });
 }
 

@@ -1,4 +1,5 @@
-// The node bundle routes of 3DT's new API (§3.5) on the daemon, over a BundleStore:
+// The node bundle routes of 3DT's new API (§3.5) on the daemon, over a BundleStore (which holds
+// this node's bundles and, on a master, the cluster bundles it coordinated, listed alike):
 //   PUT    /system/health/v1/node/diagnostics/<id>       start a bundle: its state (200); 409 when
 //                                                       the id exists or a bundle is being made
 //   GET    /system/health/v1/node/diagnostics           every bundle's state
@@ -15,6 +16,7 @@
 
 #include <httplib.h>
 
+#include "checks/scoped_fd.h"
 #include "server/bundle_store.h"
 
 namespace flightcheck::server {
@@ -23,5 +25,10 @@ inline constexpr char kNodeBundlePath[] = "/system/health/v1/node/diagnostics";
 
 // store must outlive the server's handling of requests.
 void RegisterBundleApi(httplib::Server& server, BundleStore& store);
+
+// The answer of a store's reply: its state, its list or 3DT's {"code", "error"}.
+void AnswerBundleReply(const BundleReply& reply, httplib::Response& res);
+// A bundle's zip from an open descriptor of size bytes, as the attachment <id>.zip.
+void SendBundleFile(ScopedFd file, uint64_t size, const std::string& id, httplib::Response& res);
 
 }  // namespace flightcheck::server

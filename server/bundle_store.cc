@@ -29,6 +29,17 @@ constexpr std::array<StatusInfo, 7> kStatuses = {{
     {BundleStatus::kFailed, "Failed"},
 }};
 
+struct TypeInfo {
+  BundleType type;
+  std::string_view name;
+};
+constexpr std::array<TypeInfo, 2> kTypes = {{
+    {BundleType::kLocal, "Local"},
+    {BundleType::kCluster, "Cluster"},
+}};
+
+size_t Slot(BundleType type) { return type == BundleType::kLocal ? 0 : 1; }
+
 BundleStatus ParseStatus(std::string_view name) {
   for (const StatusInfo& info : kStatuses) {
     if (info.name == name) return info.status;
@@ -60,16 +71,44 @@ std::string_view BundleStatusName(BundleStatus status) {
   return "Unknown";
 }
 
+std::string_view BundleTypeName(BundleType type) { return kTypes[Slot(type)].name; }
+
 nlohmann::json BundleStateJson(const BundleState& state) {
   nlohmann::json json = {
       {"id", state.id},
-      {"type", "Local"},
+      {"type", BundleTypeName(state.type)},
       {"status", BundleStatusName(state.status)},
       {"started_at", state.started_at.empty() ? "0001-01-01T00:00:00Z" : state.started_at},
       {"stopped_at", state.stopped_at.empty() ? "0001-01-01T00:00:00Z" : state.stopped_at}};
   if (state.size > 0) json["size"] = state.size;
   if (!state.errors.empty()) json["errors"] = state.errors;
   return json;
+}
+
+Result<BundleState> ParseBundleStateJson(const nlohmann::json& json) {
+  if (!json.is_object() || !json.contains("status") || !json["status"].is_string()) {
+    return Status::ParseError("not a bundle state (no \"status\")");
+  }
+  const auto text_of = [&json](const char* key) {
+    return json.contains(key) && json[key].is_string() ? json[key].get<std::string>() : "";
+  };
+  BundleState state;
+  state.id = text_of("id");
+  state.status = ParseStatus(json["status"].get<std::string>());
+  for (const TypeInfo& info : kTypes) {
+    if (info.name == text_of("type")) state.type = info.type;
+  }
+  state.started_at = text_of("started_at");
+  state.stopped_at = text_of("stopped_at");
+  if (json.contains("size") && json["size"].is_number_unsigned()) {
+    state.size = json["size"].get<uint64_t>();
+  }
+  if (json.contains("errors") && json["errors"].is_array()) {
+    for (const nlohmann::json& error : json["errors"]) {
+      if (error.is_string()) state.errors.push_back(error.get<std::string>());
+    }
+  }
+  return state;
 }
 
 bool IsValidBundleId(std::string_view id) {
@@ -80,7 +119,8 @@ bool IsValidBundleId(std::string_view id) {
   });
 }
 
-Result<std::unique_ptr<BundleStore>> BundleStore::Open(const fs::path& dir, Collector collector) {
+Result<std::unique_ptr<BundleStore>> BundleStore::Open(const fs::path& dir, Collector local,
+                                                       Collector cluster) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec || !fs::is_directory(dir)) {
@@ -88,7 +128,7 @@ Result<std::unique_ptr<BundleStore>> BundleStore::Open(const fs::path& dir, Coll
                                            ec ? ec.message() : "not a directory"));
   }
   ::chmod(dir.c_str(), 0700);
-  std::unique_ptr<BundleStore> store(new BundleStore(dir, std::move(collector)));
+  std::unique_ptr<BundleStore> store(new BundleStore(dir, std::move(local), std::move(cluster)));
   for (const fs::directory_entry& entry : fs::directory_iterator(dir, ec)) {
     if (!entry.is_directory(ec)) continue;
     Result<BundleState> state = store->ReadState(entry.path().filename().string());
@@ -103,13 +143,14 @@ Result<std::unique_ptr<BundleStore>> BundleStore::Open(const fs::path& dir, Coll
   return store;
 }
 
-BundleStore::BundleStore(fs::path dir, Collector collector)
-    : dir_(std::move(dir)), collector_(std::move(collector)) {}
+BundleStore::BundleStore(fs::path dir, Collector local, Collector cluster)
+    : dir_(std::move(dir)), collectors_{std::move(local), std::move(cluster)} {}
 
 BundleStore::~BundleStore() {
-  if (worker_.joinable()) {
-    worker_.request_stop();
-    worker_.join();
+  // Both stop at once: a cluster collection may be waiting for this node's own part.
+  for (std::jthread& worker : workers_) worker.request_stop();
+  for (std::jthread& worker : workers_) {
+    if (worker.joinable()) worker.join();
   }
 }
 
@@ -117,22 +158,12 @@ Result<BundleState> BundleStore::ReadState(const std::string& id) const {
   Result<std::string> text = ReadWholeFile(dir_ / id / "state.json", kMaxStateBytes);
   if (!text) return text.error();
   const nlohmann::json json = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
-  if (!json.is_object() || !json.contains("status") || !json["status"].is_string()) {
+  Result<BundleState> parsed = ParseBundleStateJson(json);
+  if (!parsed) {
     return Status::ParseError(fmt::format("bundle {}: state.json is not a bundle state", id));
   }
-  BundleState state;
+  BundleState state = std::move(*parsed);
   state.id = id;
-  state.status = ParseStatus(json["status"].get<std::string>());
-  const auto text_of = [&json](const char* key) {
-    return json.contains(key) && json[key].is_string() ? json[key].get<std::string>() : "";
-  };
-  state.started_at = text_of("started_at");
-  state.stopped_at = text_of("stopped_at");
-  if (json.contains("errors") && json["errors"].is_array()) {
-    for (const nlohmann::json& error : json["errors"]) {
-      if (error.is_string()) state.errors.push_back(error.get<std::string>());
-    }
-  }
   std::error_code ec;
   const uintmax_t size = fs::file_size(dir_ / id / "file.zip", ec);
   state.size = ec ? 0 : size;
@@ -145,14 +176,19 @@ Status BundleStore::WriteState(const BundleState& state) const {
   return WriteFileAtomically(dir_ / state.id / "state.json", json.dump(2) + "\n", 0600);
 }
 
-BundleReply BundleStore::Create(const std::string& id) {
+BundleReply BundleStore::Create(const std::string& id, BundleType type, BundleRequest request) {
   if (!IsValidBundleId(id)) return Error(400, fmt::format("invalid bundle id '{}'", id));
+  const size_t slot = Slot(type);
+  if (!collectors_[slot]) {
+    return Error(404, fmt::format("this daemon makes no {} bundles", BundleTypeName(type)));
+  }
   std::unique_lock lock(mutex_);
   const fs::path dir = dir_ / id;
   std::error_code ec;
   if (fs::exists(dir, ec)) return Error(409, fmt::format("bundle {} already exists", id));
-  if (!running_.empty()) {
-    return Error(409, fmt::format("bundle {} is being collected; one bundle at a time", running_));
+  if (!running_[slot].empty()) {
+    return Error(409,
+                 fmt::format("bundle {} is being collected; one bundle at a time", running_[slot]));
   }
   if (!fs::create_directory(dir, ec)) {
     // Made meanwhile (another daemon on the same directory): the id is taken, as above.
@@ -160,19 +196,23 @@ BundleReply BundleStore::Create(const std::string& id) {
     return Error(507, fmt::format("cannot create bundle {}: {}", id, ec.message()));
   }
   ::chmod(dir.c_str(), 0700);
-  BundleState state{.id = id, .status = BundleStatus::kStarted, .started_at = NowRfc3339()};
+  BundleState state{
+      .id = id, .type = type, .status = BundleStatus::kStarted, .started_at = NowRfc3339()};
   if (Status written = WriteState(state); !written.ok()) {
     fs::remove_all(dir, ec);
     return Error(507, fmt::format("cannot create bundle {}: {}", id, written.message()));
   }
-  running_ = id;
-  if (worker_.joinable()) worker_.join();  // the previous one, finished
-  worker_ = std::jthread([this, state](std::stop_token stop) { Collect(state, stop); });
+  running_[slot] = id;
+  if (workers_[slot].joinable()) workers_[slot].join();  // the previous one, finished
+  workers_[slot] =
+      std::jthread([this, state, request](std::stop_token stop) { Collect(state, request, stop); });
   return One(state);
 }
 
-void BundleStore::Collect(BundleState state, std::stop_token stop) {
-  Result<std::vector<std::string>> errors = collector_(dir_ / state.id / "file.zip", stop);
+void BundleStore::Collect(BundleState state, BundleRequest request, std::stop_token stop) {
+  const size_t slot = Slot(state.type);
+  Result<std::vector<std::string>> errors =
+      collectors_[slot](dir_ / state.id / "file.zip", request, stop);
   state.stopped_at = NowRfc3339();
   // A bundle the collector committed is done, even if the stop came just after.
   if (!errors) {
@@ -186,13 +226,13 @@ void BundleStore::Collect(BundleState state, std::stop_token stop) {
   }
   (void)WriteState(state);
   std::lock_guard lock(mutex_);
-  running_.clear();
+  running_[slot].clear();
   idle_.notify_all();
 }
 
 void BundleStore::WaitIdle() {
   std::unique_lock lock(mutex_);
-  idle_.wait(lock, [this] { return running_.empty(); });
+  idle_.wait(lock, [this] { return running_[0].empty() && running_[1].empty(); });
 }
 
 BundleReply BundleStore::List() {
@@ -253,7 +293,7 @@ BundleReply BundleStore::File(const std::string& id) {
 BundleReply BundleStore::Delete(const std::string& id) {
   if (!IsValidBundleId(id)) return Error(400, fmt::format("invalid bundle id '{}'", id));
   std::lock_guard lock(mutex_);
-  if (running_ == id) {
+  if (running_[0] == id || running_[1] == id) {
     return Error(409, fmt::format("bundle {} is being collected; delete it when it is done", id));
   }
   BundleReply got = Get(id);

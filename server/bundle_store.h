@@ -15,6 +15,7 @@
 // Thread-safety: every method may be called from any thread.
 #pragma once
 
+#include <array>
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
@@ -38,17 +39,31 @@ namespace flightcheck::server {
 enum class BundleStatus { kUnknown, kStarted, kInProgress, kDone, kCanceled, kDeleted, kFailed };
 std::string_view BundleStatusName(BundleStatus status);
 
+// A node's own bundle, or a cluster bundle a master coordinated (3DT §3.6); both kinds live in the
+// same directory, so an id is unique across them, as in 3DT.
+enum class BundleType { kLocal, kCluster };
+std::string_view BundleTypeName(BundleType type);
+
+// What a PUT of a cluster bundle asks for: 3DT's {"masters": true, "agents": true}.
+struct BundleRequest {
+  bool masters = true;
+  bool agents = true;
+};
+
 struct BundleState {
   std::string id{};
+  BundleType type = BundleType::kLocal;
   BundleStatus status = BundleStatus::kUnknown;
   std::string started_at{};  // RFC 3339; "" before
   std::string stopped_at{};
   uint64_t size = 0;  // of file.zip while it exists
   std::vector<std::string> errors{};
 };
-// 3DT's bundle JSON: {"id", "type": "Local", "size", "status", "started_at", "stopped_at",
-// "errors"} (size and errors omitted when empty, as 3DT).
+// 3DT's bundle JSON: {"id", "type": "Local" or "Cluster", "size", "status", "started_at",
+// "stopped_at", "errors"} (size and errors omitted when empty, as 3DT).
 nlohmann::json BundleStateJson(const BundleState& state);
+// The other way, for a state another master answered; an error for what is not one.
+Result<BundleState> ParseBundleStateJson(const nlohmann::json& json);
 
 struct BundleReply {
   int code = 200;
@@ -64,17 +79,22 @@ bool IsValidBundleId(std::string_view id);
 class BundleStore {
  public:
   // Writes the bundle to output (a zip, through a PendingFile: nothing is there unless it
-  // returns OK); returns the errors to record (required sources that failed), or the bundle's
-  // own failure. It must return soon after stop is requested.
+  // returns OK); returns the errors to record (required sources that failed, nodes that sent no
+  // part), or the bundle's own failure. It must return soon after stop is requested.
   using Collector = std::function<Result<std::vector<std::string>>(
-      const std::filesystem::path& output, std::stop_token stop)>;
+      const std::filesystem::path& output, const BundleRequest& request, std::stop_token stop)>;
 
   // Creates dir (0700) if needed and marks bundles an earlier daemon left unfinished as Failed.
+  // cluster may be null: such a store makes node bundles only.
   static Result<std::unique_ptr<BundleStore>> Open(const std::filesystem::path& dir,
-                                                   Collector collector);
-  ~BundleStore();  // stops a running collection and waits for it
+                                                   Collector local, Collector cluster = nullptr);
+  ~BundleStore();  // stops the running collections and waits for them
 
-  BundleReply Create(const std::string& id);  // PUT: 200, 400, 409, 507
+  // PUT: 200, 400, 409, 507. One bundle of each type is collected at a time (a cluster bundle's
+  // coordinator asks this node for its own part meanwhile); 404 for a cluster bundle of a store
+  // without its collector.
+  BundleReply Create(const std::string& id, BundleType type = BundleType::kLocal,
+                     BundleRequest request = {});
   BundleReply List();                         // GET of the list: 200, 507
   BundleReply Get(const std::string& id);     // 200, 400, 404, 500
   BundleReply File(const std::string& id);    // 200 (file set), 400, 404 not done, 410, 500
@@ -84,17 +104,17 @@ class BundleStore {
   void WaitIdle();
 
  private:
-  BundleStore(std::filesystem::path dir, Collector collector);
+  BundleStore(std::filesystem::path dir, Collector local, Collector cluster);
   Result<BundleState> ReadState(const std::string& id) const;
   Status WriteState(const BundleState& state) const;
-  void Collect(BundleState state, std::stop_token stop);
+  void Collect(BundleState state, BundleRequest request, std::stop_token stop);
 
   std::filesystem::path dir_;
-  Collector collector_;
+  std::array<Collector, 2> collectors_;  // by BundleType
   std::mutex mutex_;
   std::condition_variable idle_;
-  std::string running_;  // the id being collected; "" when none
-  std::jthread worker_;
+  std::array<std::string, 2> running_;  // the id being collected, by type; "" when none
+  std::array<std::jthread, 2> workers_;
 };
 
 }  // namespace flightcheck::server

@@ -215,6 +215,11 @@ void HealthDaemon::PullLoop(std::stop_token stop) {
   }
 }
 
+std::vector<NodeTarget> HealthDaemon::Nodes() const {
+  std::shared_ptr<const HealthRunSetup> setup = CurrentSetup();
+  return setup ? setup->nodes : std::vector<NodeTarget>{};
+}
+
 std::shared_ptr<const HealthRunSetup> HealthDaemon::CurrentSetup() const {
   std::lock_guard lock(mutex_);
   return setup_;

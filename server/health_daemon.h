@@ -66,6 +66,8 @@ class HealthDaemon {
   bool Refresh(std::chrono::milliseconds timeout);
   // The hooks the HTTP routes use.
   HealthApiHooks Hooks();
+  // The nodes of the current setup (what the pull loop polls); empty before Start.
+  std::vector<NodeTarget> Nodes() const;
   // True while both loops are alive and none is stuck past its bound: for the systemd watchdog.
   bool Alive() const;
 

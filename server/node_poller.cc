@@ -10,33 +10,18 @@
 namespace flightcheck::server {
 namespace {
 
-// IPv6 addresses go in brackets in a URL's host.
-std::string HostForUrl(const std::string& ip) {
-  return ip.find(':') != std::string::npos ? "[" + ip + "]" : ip;
-}
-
 NodePoll PollOne(const NodeTarget& node, const PollOptions& options) {
   NodePoll poll;
   poll.ip = node.ip;
   poll.role = node.role;
-  const std::string base =
-      fmt::format("{}://{}:{}", options.tls ? "https" : "http", HostForUrl(node.ip), node.port);
-  httplib::Client client(base);
-  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(options.timeout);
-  const auto micros =
-      std::chrono::duration_cast<std::chrono::microseconds>(options.timeout - seconds);
-  client.set_connection_timeout(seconds.count(), micros.count());
-  client.set_read_timeout(seconds.count(), micros.count());
-  client.set_write_timeout(seconds.count(), micros.count());
-  client.set_keep_alive(false);
-  if (options.tls && !options.ca_file.empty()) client.set_ca_cert_path(options.ca_file.c_str());
-  httplib::Headers headers;
-  if (!options.token.empty()) headers.emplace("Authorization", "Bearer " + options.token);
+  const std::string base = NodeBaseUrl(node, options);
+  std::unique_ptr<httplib::Client> client = NodeClient(node, options);
+  const httplib::Headers headers = NodeHeaders(options);
   std::string body;
   bool too_large = false;
   const auto started = std::chrono::steady_clock::now();
   httplib::Result answer =
-      client.Get("/system/health/v1", headers, [&](const char* data, size_t length) {
+      client->Get("/system/health/v1", headers, [&](const char* data, size_t length) {
         if (body.size() + length > options.max_body_bytes) {
           too_large = true;
           return false;

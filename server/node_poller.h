@@ -14,23 +14,9 @@
 #include <vector>
 
 #include "server/cluster_health.h"
+#include "server/node_client.h"
 
 namespace flightcheck::server {
-
-struct NodeTarget {
-  std::string ip{};    // as listed: "10.0.0.1"
-  int port = 1050;     // the node's daemon
-  std::string role{};  // 3DT word: master, agent, agent_public
-};
-
-struct PollOptions {
-  std::chrono::milliseconds timeout{3000};
-  int parallelism = 8;
-  std::string token{};  // sent as "Authorization: Bearer <token>" when not empty
-  bool tls = false;     // https, verifying against the system's CA store or ca_file
-  std::string ca_file{};
-  size_t max_body_bytes = 8 << 20;  // a larger answer is "too large", not parsed
-};
 
 std::vector<NodePoll> PollNodes(const std::vector<NodeTarget>& nodes, const PollOptions& options);
 

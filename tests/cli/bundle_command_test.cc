@@ -209,6 +209,18 @@ TEST_F(BundleCommandTest, MistakesAreUsageErrorsThatSayWhatIsRight) {
                                  " has 2 problems; no bundle was made\n"));
   EXPECT_TRUE(fs::is_empty(dir_.path() / "out"));
 
+  // Disabling a source that is not built in: where, what, and what it may have meant.
+  dir_.WriteFile("sources.yaml",
+                 "apiVersion: flightcheck/v1\nkind: BundleSources\nsources:\n"
+                 "  - id: file.host\n    disabled: true\n");
+  const CliRun unknown = Create({});
+  EXPECT_EQ(unknown.exit_code, 65);
+  EXPECT_EQ(unknown.err, sources +
+                             ":4:5: disabled: 'file.host' is not a source this file extends "
+                             "(there are none: --no-builtin-sources)\nflightcheck: error: " +
+                             sources + " has 1 problem; no bundle was made\n");
+  EXPECT_TRUE(fs::is_empty(dir_.path() / "out"));
+
   // Sources only for other roles: nothing collected is an error, and no bundle is left.
   dir_.WriteFile("sources.yaml",
                  "apiVersion: flightcheck/v1\nkind: BundleSources\nsources:\n"
@@ -218,6 +230,31 @@ TEST_F(BundleCommandTest, MistakesAreUsageErrorsThatSayWhatIsRight) {
   EXPECT_THAT(none.err, HasSubstr("no bundle was written: no source of " + sources +
                                   " applies to role master"));
   EXPECT_TRUE(fs::is_empty(dir_.path() / "out"));
+}
+
+// On a terminal, one line shows the item being collected, rewritten in place and cleared at the
+// end; in a pipe (every other test here) there is none.
+TEST_F(BundleCommandTest, ATerminalGetsAProgressLineThatIsClearedAtTheEnd) {
+  dir_.WriteFile("sources.yaml",
+                 "apiVersion: flightcheck/v1\nkind: BundleSources\nsources:\n"
+                 "  - id: cmd.one\n    command: {argv: [echo, one]}\n"
+                 "  - id: cmd.two\n    command: {argv: [echo, two]}\n");
+  const CliRun run = testing::RunFlightcheckScript(
+      "script -qec \"$0 bundle create --role master --ip 10.0.0.1 --output out --sources "
+      "sources.yaml --no-builtin-sources\" /dev/null",
+      dir_.path());
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+  const size_t one = run.out.find("\r\033[K[1/2] 10.0.0.1_master/commands/cmd.one.txt");
+  const size_t two = run.out.find("\r\033[K[2/2] 10.0.0.1_master/commands/cmd.two.txt");
+  const size_t path = run.out.find("out/bundle-");
+  ASSERT_NE(one, std::string::npos) << run.out;
+  ASSERT_NE(two, std::string::npos) << run.out;
+  ASSERT_NE(path, std::string::npos) << run.out;
+  EXPECT_LT(one, two);
+  EXPECT_NE(run.out.find("\r\033[K", two + 1), std::string::npos) << "the line is cleared";
+  EXPECT_LT(run.out.rfind("\r\033[K"), path) << "before the bundle's path is printed";
+  const CliRun piped = Create({});
+  EXPECT_EQ(piped.err.find('\r'), std::string::npos) << piped.err;
 }
 
 TEST_F(BundleCommandTest, BundlesMadeInTheSameSecondAreBothKept) {
@@ -236,7 +273,8 @@ TEST_F(BundleCommandTest, SourcesExtendTheBuiltInOnes) {
   dir_.WriteFile("sources.yaml",
                  "apiVersion: flightcheck/v1\nkind: BundleSources\nsources:\n"
                  "  - id: cmd.df\n    command: {argv: [echo, replaced-df]}\n"
-                 "  - id: cmd.extra\n    command: {argv: [echo, extra]}\n");
+                 "  - id: cmd.extra\n    command: {argv: [echo, extra]}\n"
+                 "  - id: file.hosts\n    disabled: true\n");
   const CliRun run = RunFlightcheck(
       {"bundle", "create", "--role", "master", "--ip", "10.0.0.1", "--output",
        (dir_.path() / "out").string(), "--sources", (dir_.path() / "sources.yaml").string()},
@@ -252,6 +290,7 @@ TEST_F(BundleCommandTest, SourcesExtendTheBuiltInOnes) {
   }
   EXPECT_TRUE(items.count("cmd.extra"));
   EXPECT_TRUE(items.count("file.os-release")) << "a built-in source";
+  EXPECT_FALSE(items.count("file.hosts")) << "a disabled built-in source";
   EXPECT_EQ(
       RunShell("unzip -p " + ShellQuoted(path) + " 10.0.0.1_master/commands/cmd.df.txt").output,
       "replaced-df\n");

@@ -5,7 +5,10 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <stop_token>
+#include <thread>
 
+#include "tests/testbed/http_responder.h"
 #include "tests/testbed/shell.h"
 #include "tests/testbed/temp_dir.h"
 
@@ -73,6 +76,59 @@ TEST_F(SourcesTest, AHostFileUnderTheRootStreamedAndCapped) {
   EXPECT_THAT(fifo_item.error, HasSubstr("'/etc/fifo'"));
   auto [missing_text, missing] = Collect(HostFile(host, "/etc/none"));
   EXPECT_THAT(missing.error, HasSubstr("not found")) << missing.error;
+}
+
+// A local service's endpoint: its answer redacted and capped; an answer other than 2xx kept with
+// the error; a service that never answers bounded by the timeout, or by a stop well before it.
+TEST_F(SourcesTest, AnHttpEndpointsAnswerRedactedCappedAndBounded) {
+  testing::HttpResponder service;
+  ASSERT_TRUE(service.ListenTcp());
+  service.Start([](const std::string& target) {
+    if (target == "/state") {
+      return testing::HttpResponder::Answer(
+          200, R"({"leader": "m1", "authorization": "Bearer PlantedHttpBearer0123456789"})");
+    }
+    if (target == "/big") return testing::HttpResponder::Answer(200, std::string(5000, 'y'));
+    if (target == "/broken") return testing::HttpResponder::Answer(500, "it broke");
+    return testing::HttpResponder::Hang();
+  });
+
+  auto [text, item] = Collect(HttpEndpoint(service.url("/state"), milliseconds(5000), 1 << 20));
+  EXPECT_THAT(text, HasSubstr(R"("leader": "m1")"));
+  EXPECT_THAT(text, ::testing::Not(HasSubstr("PlantedHttpBearer")));
+  EXPECT_EQ(item.error, "");
+
+  auto [big_text, big] = Collect(HttpEndpoint(service.url("/big"), milliseconds(5000), 100), 100);
+  EXPECT_EQ(big_text, std::string(100, 'y'));
+  EXPECT_TRUE(big.truncated);
+  EXPECT_EQ(big.error, "");
+
+  auto [broken_text, broken] =
+      Collect(HttpEndpoint(service.url("/broken"), milliseconds(5000), 1 << 20));
+  EXPECT_THAT(broken_text, ::testing::StartsWith("it broke"));
+  EXPECT_THAT(broken.error, HasSubstr("answered HTTP 500")) << broken.error;
+
+  auto started = std::chrono::steady_clock::now();
+  auto [hung_text, hung] = Collect(HttpEndpoint(service.url("/hang"), milliseconds(500), 1 << 20));
+  EXPECT_LT(std::chrono::steady_clock::now() - started, milliseconds(3000));
+  EXPECT_THAT(hung.error, HasSubstr("timeout")) << hung.error;
+
+  std::stop_source stop;
+  std::thread stopper([&stop] {
+    std::this_thread::sleep_for(milliseconds(300));
+    stop.request_stop();
+  });
+  started = std::chrono::steady_clock::now();
+  auto [stopped_text, stopped] =
+      Collect(HttpEndpoint(service.url("/hang"), milliseconds(60000), 1 << 20, stop.get_token()));
+  stopper.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, milliseconds(2500));
+  EXPECT_THAT(stopped.error, HasSubstr("stopped")) << stopped.error;
+
+  service.Stop();
+  auto [refused_text, refused] =
+      Collect(HttpEndpoint(service.url("/state"), milliseconds(2000), 1 << 20));
+  EXPECT_NE(refused.error, "");
 }
 
 }  // namespace

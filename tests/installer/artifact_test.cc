@@ -618,6 +618,11 @@ TEST_F(InstallScriptTest, TheHealthDaemonIsInstalledStartedAndRemoved) {
                      Quote(node / "install.env"))
                 .exit_code,
             0);
+  // The cluster's bundle sources (config key bundle_sources) go with the daemon, for its bundle
+  // API.
+  ASSERT_TRUE(WriteFileAtomically(node / "bundle.yaml",
+                                  "apiVersion: flightcheck/v1\nkind: BundleSources\nsources: []\n")
+                  .ok());
   suite_->WriteFile("systemctl",
                     "#!/bin/sh\necho \"$*\" >>\"$(dirname \"$0\")/systemctl.log\"\n"
                     "exit \"$(cat \"$(dirname \"$0\")/systemctl-exit\" 2>/dev/null || echo 0)\"\n");
@@ -652,15 +657,17 @@ TEST_F(InstallScriptTest, TheHealthDaemonIsInstalledStartedAndRemoved) {
   EXPECT_EQ(fs::status(daemon + "/bin/flightcheck").permissions() & fs::perms::owner_exec,
             fs::perms::owner_exec);
   EXPECT_EQ(ReadTextFile(daemon + "/variables.json"), ReadTextFile(node / "variables.json"));
+  EXPECT_EQ(ReadTextFile(daemon + "/bundle.yaml"), ReadTextFile(node / "bundle.yaml"));
   const std::string unit = ReadTextFile(unit_file);
-  EXPECT_THAT(unit, HasSubstr(fmt::format(
-                        "ExecStart=\"{0}/bin/flightcheck\" \"serve\" \"--role\" \"master\" "
-                        "\"--config\" \"{1}/cluster.yaml\" \"--vars-file\" \"{0}/variables.json\" "
-                        "\"--var\" \"host_ip=127.0.0.7\" \"--ip\" \"127.0.0.7\" \"--listen\" "
-                        "\"127.0.0.1:1050\" \"--node-port\" \"1050\" \"--bundle-dir\" "
-                        "\"/var/lib/flightcheck/bundles\" \"--var\" "
-                        "\"health_units=dcos-app.service\"\n",
-                        daemon, prefix().string())));
+  EXPECT_THAT(unit,
+              HasSubstr(fmt::format(
+                  "ExecStart=\"{0}/bin/flightcheck\" \"serve\" \"--role\" \"master\" "
+                  "\"--config\" \"{1}/cluster.yaml\" \"--vars-file\" \"{0}/variables.json\" "
+                  "\"--var\" \"host_ip=127.0.0.7\" \"--ip\" \"127.0.0.7\" \"--listen\" "
+                  "\"127.0.0.1:1050\" \"--node-port\" \"1050\" \"--bundle-dir\" "
+                  "\"/var/lib/flightcheck/bundles\" \"--sources\" \"{0}/bundle.yaml\" \"--var\" "
+                  "\"health_units=dcos-app.service\"\n",
+                  daemon, prefix().string())));
   EXPECT_THAT(unit, HasSubstr("Description=flightcheck health daemon (master)"));
   EXPECT_THAT(unit, HasSubstr("Type=notify\n"));
   EXPECT_THAT(unit, Not(HasSubstr("%i")));

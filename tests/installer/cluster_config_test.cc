@@ -528,6 +528,13 @@ TEST_F(ClusterConfigTest, BundleSourcesAreCheckedWhereTheyAreWritten) {
   ASSERT_FALSE(problems.empty());
   EXPECT_THAT(problems[0], ::testing::HasSubstr("bundle_sources: genconf/bundle.yaml:5:5: unknown "
                                                 "key 'comand' (did you mean 'command'?)"));
+  // What it disables must be a built-in source, which the nodes' bundles extend.
+  dir_.WriteFile("genconf/bundle.yaml",
+                 "apiVersion: flightcheck/v1\nkind: BundleSources\nsources:\n"
+                 "  - id: cmd.docker_ps\n    disabled: true\n");
+  EXPECT_THAT(Problems({{"bundle_sources", "genconf/bundle.yaml"}}),
+              ElementsAre("bundle_sources: genconf/bundle.yaml:4:5: disabled: 'cmd.docker_ps' is "
+                          "not a source this file extends (did you mean 'cmd.docker-ps'?)"));
   dir_.WriteFile("genconf/bundle.yaml",
                  "apiVersion: flightcheck/v1\nkind: BundleSources\nsources:\n"
                  "  - id: cmd.x\n    command: {argv: [ls]}\n");

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -25,6 +26,7 @@
 #include "tests/cli/run_flightcheck.h"
 #include "tests/testbed/http_responder.h"
 #include "tests/testbed/process.h"
+#include "tests/testbed/shell.h"
 #include "tests/testbed/systemd_user_manager.h"
 #include "tests/testbed/temp_dir.h"
 
@@ -65,10 +67,11 @@ constexpr char kToken[] = "0123456789abcdef0123456789abcdef";
 class Serve {
  public:
   bool Start(const ScopedTempDir& dir, const std::string& name, std::vector<std::string> args,
-             const std::string& host = "127.0.0.1") {
+             const std::string& host = "127.0.0.1", int port = 0) {
     log_ = dir.path() / (name + ".log");
-    std::vector<std::string> argv = {FLIGHTCHECK_BINARY, "serve",      "--listen",
-                                     host + ":0",        "--interval", "1s"};
+    std::vector<std::string> argv = {FLIGHTCHECK_BINARY, "serve",
+                                     "--listen",         fmt::format("{}:{}", host, port),
+                                     "--interval",       "1s"};
     argv.insert(argv.end(), args.begin(), args.end());
     if (!process_.Start(argv, log_)) return false;
     host_ = host;
@@ -423,6 +426,10 @@ TEST_F(ServeTest, BadStartsAreRefusedWithTheReason) {
        fmt::format("--config: '{}' has errors (listed above)", bad_config)},
       {{"--bundle-dir", cert},
        fmt::format("--bundle-dir: bundle directory '{}': Not a directory", cert)},
+      {{"--sources", cert},
+       "--sources: only with --bundle-dir: they are the node bundle API's sources"},
+      {{"--bundle-timeout", "5"},
+       "--bundle-timeout: '5' is not a duration of at least 1s (e.g. 30m)"},
   };
   for (const auto& c : cases) {
     std::vector<std::string> argv = {"serve", "--role", "master", "--rules", rules_};
@@ -439,6 +446,22 @@ TEST_F(ServeTest, BadStartsAreRefusedWithTheReason) {
   EXPECT_NE(config.err.find(bad_config + ":2:1: invalid YAML: did not find expected ','"),
             std::string::npos)
       << config.err;
+  // Bundle sources with a mistake: where it is, and the daemon does not start.
+  const std::string sources = dir_.WriteFile("sources.yaml",
+                                             "apiVersion: flightcheck/v1\nkind: BundleSources\n"
+                                             "sources:\n  - id: x\n    comand: {argv: [ls]}\n")
+                                  .string();
+  const CliRun bad_sources =
+      RunFlightcheck({"serve", "--role", "master", "--rules", rules_, "--bundle-dir",
+                      dir_.path().string(), "--sources", sources});
+  EXPECT_EQ(bad_sources.exit_code, 65);
+  EXPECT_NE(bad_sources.err.find(sources + ":5:5: unknown key 'comand' (did you mean 'command'?)"),
+            std::string::npos)
+      << bad_sources.err;
+  EXPECT_NE(bad_sources.err.find("flightcheck: error: " + sources +
+                                 " has 2 problems; the daemon did not start\n"),
+            std::string::npos)
+      << bad_sources.err;
   const CliRun interval = RunFlightcheck({"serve", "--role", "master", "--interval", "10ms"});
   EXPECT_EQ(interval.exit_code, 64);
   EXPECT_EQ(interval.err,
@@ -531,10 +554,17 @@ TEST_F(ServeTest, EveryPathParameterRefusesTraversal) {
 // downloaded, verified by `flightcheck bundle verify`, deleted; every status code of the API.
 TEST_F(ServeTest, TheNodeBundleApiMakesServesAndDeletesBundles) {
   const std::filesystem::path bundles = dir_.path() / "bundles";
+  // The built-in sources, extended by the cluster's (as install.sh passes bundle.yaml).
+  const std::string sources =
+      dir_.WriteFile("sources.yaml",
+                     "apiVersion: flightcheck/v1\nkind: BundleSources\nsources:\n"
+                     "  - id: cmd.site-marker\n    command: {argv: [echo, site-marker]}\n"
+                     "  - id: file.hosts\n    disabled: true\n")
+          .string();
   Serve serve;
   ASSERT_TRUE(serve.Start(dir_, "serve",
                           {"--role", "agent", "--rules", rules_, "--token-file", token_file_,
-                           "--bundle-dir", bundles.string()}))
+                           "--bundle-dir", bundles.string(), "--sources", sources}))
       << serve.Log();
   httplib::Client client = serve.Client();
   const httplib::Headers auth = {{"Authorization", std::string("Bearer ") + kToken}};
@@ -584,6 +614,11 @@ TEST_F(ServeTest, TheNodeBundleApiMakesServesAndDeletesBundles) {
   const nlohmann::json manifest = nlohmann::json::parse(inspect.out)["manifest"];
   EXPECT_EQ(manifest["items"][0]["path"].get<std::string>().rfind("127.0.0.1_agent/", 0), 0u)
       << manifest.dump();
+  std::set<std::string> collected;
+  for (const nlohmann::json& item : manifest["items"]) collected.insert(item["source"]);
+  EXPECT_TRUE(collected.count("cmd.site-marker")) << manifest.dump();
+  EXPECT_TRUE(collected.count("file.os-release")) << "a built-in source: " << manifest.dump();
+  EXPECT_FALSE(collected.count("file.hosts")) << "disabled: " << manifest.dump();
 
   auto deleted = client.Delete(base + "/b1", auth);
   ASSERT_TRUE(deleted);
@@ -629,6 +664,184 @@ TEST_F(ServeTest, TheNodeBundleApiMakesServesAndDeletesBundles) {
   }
   EXPECT_EQ(entries, std::vector<std::string>{"b1"});
   EXPECT_FALSE(std::filesystem::exists(dir_.path() / "etc"));
+}
+
+// A port free on 127.0.0.11 (and, as nothing else uses those addresses, on 127.0.0.12-14).
+int FreePortOnTestAddresses() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(0x7f00000b);
+  socklen_t length = sizeof address;
+  int port = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
+    port = ntohs(address.sin_port);
+  }
+  ::close(fd);
+  return port;
+}
+
+// 3DT's cluster bundle API (§3.6) over four real daemons, two masters and two agents, one on each
+// loopback address of a node list that also names an address where nothing answers: a bundle made
+// on one master is refused again on the other, seen, listed, downloaded and deleted from it; it
+// holds every node that answered in time, and report.json says why the agent whose part outlasts
+// the master's --bundle-timeout and the address without a daemon are missing.
+TEST_F(ServeTest, AClusterBundleMadeOnOneMasterIsSeenFromTheOther) {
+  const int port = FreePortOnTestAddresses();
+  ASSERT_GT(port, 0);
+  const std::string nodes = fmt::format(
+      "127.0.0.11:{0}=master,127.0.0.12:{0}=master,127.0.0.13:{0}=agent,127.0.0.14:{0}=agent,"
+      "127.0.0.15:{0}=agent",
+      port);
+  const std::string slow_sources =
+      dir_.WriteFile("slow.yaml",
+                     "apiVersion: flightcheck/v1\nkind: BundleSources\nsources:\n"
+                     "  - id: cmd.slow\n    command: {argv: [sleep, '31.4158'], timeout: 60s}\n")
+          .string();
+  const auto args = [&](const std::string& role, const std::string& ip, bool aggregating) {
+    std::vector<std::string> argv = {
+        "--role",    role,   "--rules", rules_,         "--token-file",
+        token_file_, "--ip", ip,        "--bundle-dir", (dir_.path() / ("bundles-" + ip)).string()};
+    if (aggregating) argv.insert(argv.end(), {"--nodes", nodes, "--bundle-timeout", "4s"});
+    return argv;
+  };
+  Serve first, second, agent, slow;
+  ASSERT_TRUE(agent.Start(dir_, "agent", args("agent", "127.0.0.13", false), "127.0.0.13", port))
+      << agent.Log();
+  std::vector<std::string> slow_args = args("agent", "127.0.0.15", false);
+  slow_args.insert(slow_args.end(), {"--sources", slow_sources});
+  ASSERT_TRUE(slow.Start(dir_, "slow", slow_args, "127.0.0.15", port)) << slow.Log();
+  ASSERT_TRUE(first.Start(dir_, "first", args("master", "127.0.0.11", true), "127.0.0.11", port))
+      << first.Log();
+  ASSERT_TRUE(second.Start(dir_, "second", args("master", "127.0.0.12", true), "127.0.0.12", port))
+      << second.Log();
+  ASSERT_TRUE(first.WaitForFirstRun() && second.WaitForFirstRun());
+  httplib::Client on_first = first.Client(), on_second = second.Client();
+  const httplib::Headers auth = {{"Authorization", std::string("Bearer ") + kToken}};
+  const std::string base = "/system/health/v1/diagnostics";
+
+  // Bodies a user can get wrong, each refused with why.
+  for (const auto& [body, error] : std::vector<std::pair<std::string, std::string>>{
+           {"[true]",
+            "the body must be a JSON object such as {\"masters\": true, \"agents\": "
+            "false}"},
+           {R"({"agent": true})", "unknown key 'agent' in the body; it takes masters and agents"},
+           {R"({"masters": "yes"})", "masters must be true or false"},
+           {R"({"masters": false, "agents": false})",
+            "masters and agents are both false: there is nothing to collect"}}) {
+    auto refused = on_first.Put(base + "/c1", auth, body, "application/json");
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->status, 400) << body;
+    EXPECT_EQ(nlohmann::json::parse(refused->body)["error"], error) << body;
+  }
+  auto anonymous = on_first.Put(base + "/c1", "", "application/json");
+  ASSERT_TRUE(anonymous);
+  EXPECT_EQ(anonymous->status, 401);
+
+  auto created =
+      on_first.Put(base + "/c1", auth, R"({"masters": true, "agents": true})", "application/json");
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 200) << created->body;
+  EXPECT_EQ(nlohmann::json::parse(created->body)["type"], "Cluster");
+  auto again = on_second.Put(base + "/c1", auth, "", "application/json");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 409) << again->body;
+  EXPECT_EQ(nlohmann::json::parse(again->body)["error"],
+            "bundle c1 already exists on master 127.0.0.11");
+
+  // Seen from the other master until it is done.
+  nlohmann::json state;
+  for (int i = 0; i < 600; ++i) {
+    auto got = on_second.Get(base + "/c1", auth);
+    ASSERT_TRUE(got);
+    ASSERT_EQ(got->status, 200) << got->body;
+    state = nlohmann::json::parse(got->body);
+    if (state["status"] != "Started") break;
+    std::this_thread::sleep_for(milliseconds(100));
+  }
+  ASSERT_EQ(state["status"], "Done") << state.dump() << first.Log();
+  EXPECT_EQ(state["type"], "Cluster");
+  ASSERT_EQ(state["errors"].size(), 2u) << state.dump();
+  EXPECT_THAT(state["errors"][0].get<std::string>(),
+              ::testing::StartsWith("127.0.0.14 (agent): unreachable: cannot reach"));
+  EXPECT_THAT(state["errors"][1].get<std::string>(),
+              ::testing::StartsWith("127.0.0.15 (agent): timeout: its bundle was not done within "
+                                    "4 s (last status: Started)"));
+
+  auto list = on_second.Get(base, auth);
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->status, 200) << list->body;
+  bool listed = false;
+  for (const nlohmann::json& item : nlohmann::json::parse(list->body)) {
+    listed = listed || (item["id"] == "c1" && item["type"] == "Cluster");
+  }
+  EXPECT_TRUE(listed) << list->body;
+
+  auto file = on_second.Get(base + "/c1/file", auth);
+  ASSERT_TRUE(file);
+  ASSERT_EQ(file->status, 200) << file->body;
+  EXPECT_EQ(file->get_header_value("Content-Disposition"), "attachment; filename=c1.zip");
+  const std::filesystem::path zip = dir_.WriteFile("c1.zip", file->body);
+  const CliRun verify = RunFlightcheck({"bundle", "verify", zip.string()}, dir_.path());
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+  const std::string entries = RunShell("unzip -Z1 " + ShellQuoted(zip)).output;
+  for (const char* directory : {"127.0.0.11_master/", "127.0.0.12_master/", "127.0.0.13_agent/"}) {
+    EXPECT_NE(entries.find(std::string(directory) + "manifest.json"), std::string::npos)
+        << directory << "\n"
+        << entries;
+  }
+  EXPECT_EQ(entries.find("127.0.0.14"), std::string::npos) << entries;
+  EXPECT_EQ(entries.find("127.0.0.15"), std::string::npos) << entries;
+  const nlohmann::json report =
+      nlohmann::json::parse(RunShell("unzip -p " + ShellQuoted(zip) + " report.json").output);
+  EXPECT_EQ(report["collected"], 3);
+  EXPECT_EQ(report["missing"], 2);
+  for (const nlohmann::json& node : report["nodes"]) {
+    if (node["address"] == "127.0.0.14") {
+      EXPECT_EQ(node["status"], "unreachable");
+      EXPECT_THAT(node["message"].get<std::string>(), ::testing::HasSubstr("cannot reach"));
+    } else if (node["address"] == "127.0.0.15") {
+      EXPECT_EQ(node["status"], "timeout");
+      EXPECT_EQ(node["directory"], nullptr);
+    } else {
+      EXPECT_EQ(node["status"], "success") << node.dump();
+    }
+  }
+  // Each node's own part was deleted once merged: its metadata says so.
+  httplib::Client on_agent = agent.Client();
+  auto parts = on_agent.Get("/system/health/v1/node/diagnostics", auth);
+  ASSERT_TRUE(parts);
+  const nlohmann::json agent_parts = nlohmann::json::parse(parts->body);
+  ASSERT_EQ(agent_parts.size(), 1u) << parts->body;
+  EXPECT_EQ(agent_parts[0]["status"], "Deleted");
+  EXPECT_EQ(agent_parts[0]["type"], "Local");
+
+  auto unknown = on_second.Get(base + "/nope", auth);
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 404);
+  auto deleted = on_second.Delete(base + "/c1", auth);
+  ASSERT_TRUE(deleted);
+  EXPECT_EQ(deleted->status, 200) << deleted->body;
+  EXPECT_EQ(nlohmann::json::parse(deleted->body)["status"], "Deleted");
+  auto gone = on_first.Get(base + "/c1/file", auth);
+  ASSERT_TRUE(gone);
+  EXPECT_EQ(gone->status, 410) << gone->body;
+
+  // A master that holds it cannot be asked: the other says so rather than "not found".
+  first.process().Stop(std::chrono::seconds(10));
+  auto unanswered = on_second.Get(base + "/c1", auth);
+  ASSERT_TRUE(unanswered);
+  EXPECT_EQ(unanswered->status, 503) << unanswered->body;
+  EXPECT_THAT(nlohmann::json::parse(unanswered->body)["error"].get<std::string>(),
+              ::testing::HasSubstr("cannot ask master http://127.0.0.11:"));
+  // An agent's daemon makes no cluster bundles.
+  auto on_an_agent = on_agent.Put(base + "/c2", auth, "", "application/json");
+  ASSERT_TRUE(on_an_agent);
+  EXPECT_EQ(on_an_agent->status, 405);
+  // The slow agent's part is stopped with its daemon: its command leaves nothing behind.
+  slow.process().Stop(std::chrono::seconds(10));
+  EXPECT_EQ(RunShell("pgrep -f 'sleep 31[.]415[8]'").exit_code, 1);
 }
 
 TEST_F(ServeTest, OversizedRequestsAreRefusedWithoutTheDaemonGrowing) {

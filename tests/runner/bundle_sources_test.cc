@@ -39,12 +39,54 @@ TEST(BundleSourcesTest, AUserFileExtendsTheBuiltInsAndReplacesBySameId) {
 )",
                                                     "user.yaml");
   ASSERT_TRUE(builtin.ok() && user.ok());
-  const std::vector<BundleSource> sources = ExtendBundleSources(builtin.sources, user.sources);
+  const BundleSourcesLoad extended =
+      ExtendBundleSources(builtin.sources, user.sources, "user.yaml");
+  ASSERT_THAT(extended.problems, IsEmpty());
+  const std::vector<BundleSource>& sources = extended.sources;
   std::vector<std::string> ids;
   for (const BundleSource& source : sources) ids.push_back(source.id);
   EXPECT_THAT(ids, ElementsAre("cmd.a", "cmd.b", "file.c"));
   EXPECT_THAT(sources[0].argv, ElementsAre("echo", "replaced"));
   EXPECT_TRUE(sources[0].required);
+}
+
+// "disabled: true" removes the extended file's source of that id; an id it does not have is a
+// mistake at the disabling entry, with a "did you mean".
+TEST(BundleSourcesTest, ADisabledSourceRemovesTheOneItExtends) {
+  const BundleSourcesLoad builtin = ParseBundleSources(std::string(kHead) + R"(
+  - id: cmd.docker-ps
+    command: {argv: [docker, ps]}
+  - id: cmd.df
+    command: {argv: [df]}
+)",
+                                                       "builtin.yaml");
+  const BundleSourcesLoad user = ParseBundleSources(std::string(kHead) + R"(
+  - id: cmd.docker-ps
+    disabled: true
+)",
+                                                    "user.yaml");
+  ASSERT_TRUE(builtin.ok()) << builtin.problems.at(0);
+  ASSERT_TRUE(user.ok()) << user.problems.at(0);
+  const BundleSourcesLoad extended =
+      ExtendBundleSources(builtin.sources, user.sources, "user.yaml");
+  ASSERT_THAT(extended.problems, IsEmpty());
+  ASSERT_EQ(extended.sources.size(), 1u);
+  EXPECT_EQ(extended.sources[0].id, "cmd.df");
+
+  const BundleSourcesLoad typo = ParseBundleSources(std::string(kHead) + R"(
+  - id: cmd.docker-pss
+    disabled: true
+)",
+                                                    "user.yaml");
+  ASSERT_TRUE(typo.ok());
+  const BundleSourcesLoad refused = ExtendBundleSources(builtin.sources, typo.sources, "user.yaml");
+  EXPECT_THAT(refused.problems,
+              ElementsAre("user.yaml:5:5: disabled: 'cmd.docker-pss' is not a source this file "
+                          "extends (did you mean 'cmd.docker-ps'?)"));
+  EXPECT_THAT(refused.sources, IsEmpty());
+  EXPECT_THAT(ExtendBundleSources({}, user.sources, "user.yaml").problems,
+              ElementsAre("user.yaml:5:5: disabled: 'cmd.docker-ps' is not a source this file "
+                          "extends (there are none: --no-builtin-sources)"));
 }
 
 TEST(BundleSourcesTest, EveryKindWithItsParameters) {
@@ -60,10 +102,12 @@ TEST(BundleSourcesTest, EveryKindWithItsParameters) {
     file: {path: /etc/hosts}
   - id: units.x
     units: {names: "dcos-*.service"}
+  - id: http.x
+    http: {url: "http://127.0.0.1:5050/state?jsonp=", timeout: 2s}
 )",
                                                     "s.yaml");
   ASSERT_THAT(load.problems, IsEmpty());
-  ASSERT_EQ(load.sources.size(), 4u);
+  ASSERT_EQ(load.sources.size(), 5u);
   const BundleSource& journal = load.sources[0];
   EXPECT_EQ(journal.kind, BundleSourceKind::kJournal);
   EXPECT_EQ(BundleSourceKindName(journal.kind), "journal");
@@ -76,6 +120,10 @@ TEST(BundleSourcesTest, EveryKindWithItsParameters) {
   EXPECT_TRUE(load.sources[1].required);
   EXPECT_EQ(load.sources[2].path, "/etc/hosts");
   EXPECT_EQ(load.sources[3].units, std::vector<std::string>{"dcos-*.service"});
+  EXPECT_EQ(load.sources[4].kind, BundleSourceKind::kHttp);
+  EXPECT_EQ(BundleSourceKindName(load.sources[4].kind), "http");
+  EXPECT_EQ(load.sources[4].url, "http://127.0.0.1:5050/state?jsonp=");
+  EXPECT_EQ(load.sources[4].timeout, std::chrono::seconds(2));
 }
 
 // Each mistake, and the message with where it is and what would be right.
@@ -88,7 +136,7 @@ TEST(BundleSourcesTest, MistakesAreReportedWithWhereAndWhat) {
   const Case cases[] = {
       {"  - id: a\n    comand: {argv: [ls]}\n",
        "s.yaml:5:5: unknown key 'comand' (did you mean 'command'?)",
-       "s.yaml:4:5: a source needs one of journal, command, file, units"},
+       "s.yaml:4:5: a source needs one of journal, command, file, units, http"},
       {"  - id: a\n    command: {argv: ls}\n",
        "s.yaml:5:21: command.argv must be a list: [program, arg, ...]"},
       {"  - id: a\n    command: {args: [ls]}\n",
@@ -113,7 +161,7 @@ TEST(BundleSourcesTest, MistakesAreReportedWithWhereAndWhat) {
        "s.yaml:6:16: max_bytes: '1e70GiB' is more than 1TiB"},
       {"  - file: {path: /x}\n", "s.yaml:4:5: a source needs an id"},
       {"  - id: a\n    max_bytes: 1MiB\n",
-       "s.yaml:4:5: a source needs one of journal, command, file, units"},
+       "s.yaml:4:5: a source needs one of journal, command, file, units, http"},
       {"  - id: a\n    file: {path: /x}\n    command: {argv: [ls]}\n",
        "s.yaml:6:5: a source has one kind: 'file' and 'command' given"},
       {"  - id: a\n    file: {path: /x}\n  - id: a\n    file: {path: /y}\n",
@@ -121,6 +169,21 @@ TEST(BundleSourcesTest, MistakesAreReportedWithWhereAndWhat) {
       {"  - id: a b\n    file: {path: /x}\n",
        "s.yaml:4:9: id 'a b' may hold only letters, digits, '.', '-' and '_'"},
       {"  - id: a\n    command: {timeout: 5s}\n", "s.yaml:5:14: command needs argv"},
+      {"  - id: a\n    http: {timeout: 5s}\n", "s.yaml:5:11: http needs url"},
+      {"  - id: a\n    disabled: false\n",
+       "s.yaml:5:15: disabled must be true (leave it out to collect the source)"},
+      {"  - id: a\n    disabled: true\n    file: {path: /x}\n",
+       "s.yaml:4:5: a disabled source has only its id and disabled: true; it removes the source "
+       "'a' it extends"},
+      {"  - id: a\n    http: {url: \"ftp://host/x\"}\n",
+       "s.yaml:5:17: http.url 'ftp://host/x' must start with http:// or https:// and name a host"},
+      {"  - id: a\n    http: {url: \"http://admin:hunter2@127.0.0.1/x\"}\n",
+       "s.yaml:5:17: http.url must not hold credentials (user:password@): a URL is shown "
+       "unredacted"},
+      {"  - id: a\n    http: {url: \"http://:80/x\"}\n",
+       "s.yaml:5:17: http.url 'http://:80/x' must name a host"},
+      {"  - id: a\n    http: {url: \"http://host/a b\"}\n",
+       "s.yaml:5:17: http.url 'http://host/a b' must not hold spaces or control characters"},
   };
   for (const Case& c : cases) {
     const BundleSourcesLoad load = ParseBundleSources(std::string(kHead) + c.source, "s.yaml");

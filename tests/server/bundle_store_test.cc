@@ -23,23 +23,24 @@ class FakeCollector {
  public:
   enum class Mode { kWrite, kFail, kUntilStopped };
   BundleStore::Collector Get() {
-    return
-        [this](const fs::path& output, std::stop_token stop) -> Result<std::vector<std::string>> {
-          started_.set_value();
-          if (mode_ == Mode::kUntilStopped) {
-            while (!stop.stop_requested())
-              std::this_thread::sleep_for(std::chrono::milliseconds(5));
-            return Status::Unavailable("stopped");
-          }
-          release_.get_future().wait();
-          if (mode_ == Mode::kFail) return Status::Internal("the disk is full");
-          std::ofstream(output) << "zip";
-          return std::vector<std::string>{"units.dcos: no manager"};
-        };
+    return [this](const fs::path& output, const BundleRequest& request,
+                  std::stop_token stop) -> Result<std::vector<std::string>> {
+      request_ = request;
+      started_.set_value();
+      if (mode_ == Mode::kUntilStopped) {
+        while (!stop.stop_requested()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        return Status::Unavailable("stopped");
+      }
+      release_.get_future().wait();
+      if (mode_ == Mode::kFail) return Status::Internal("the disk is full");
+      std::ofstream(output) << "zip";
+      return std::vector<std::string>{"units.dcos: no manager"};
+    };
   }
   void Release() { release_.set_value(); }
   void WaitStarted() { started_.get_future().wait(); }
   Mode mode_ = Mode::kWrite;
+  BundleRequest request_;
 
  private:
   std::promise<void> started_, release_;
@@ -47,9 +48,9 @@ class FakeCollector {
 
 class BundleStoreTest : public ::testing::Test {
  protected:
-  std::unique_ptr<BundleStore> Open(FakeCollector& collector) {
+  std::unique_ptr<BundleStore> Open(FakeCollector& collector, FakeCollector* cluster = nullptr) {
     Result<std::unique_ptr<BundleStore>> store =
-        BundleStore::Open(dir_.path() / "b", collector.Get());
+        BundleStore::Open(dir_.path() / "b", collector.Get(), cluster ? cluster->Get() : nullptr);
     EXPECT_TRUE(store) << store.error().message();
     return store ? std::move(*store) : nullptr;
   }
@@ -100,6 +101,49 @@ TEST_F(BundleStoreTest, ABundleGoesFromStartedToDoneToDeletedWith3dtCodes) {
   EXPECT_EQ(store->Get("nope").code, 404);
   EXPECT_EQ(store->Get("nope").error, "bundle nope not found");
   ASSERT_EQ(store->List().list.size(), 1u);
+}
+
+// A cluster bundle is collected beside a node bundle (its coordinator asks this node for its own
+// part), each type one at a time; ids are unique across both, and the state says which it is.
+TEST_F(BundleStoreTest, ClusterAndNodeBundlesShareIdsButNotTheirTurn) {
+  FakeCollector local, cluster;
+  std::unique_ptr<BundleStore> store = Open(local, &cluster);
+  ASSERT_TRUE(store);
+  BundleReply started =
+      store->Create("c1", BundleType::kCluster, {.masters = true, .agents = false});
+  ASSERT_EQ(started.code, 200) << started.error;
+  EXPECT_EQ(BundleStateJson(*started.state)["type"], "Cluster");
+  cluster.WaitStarted();
+  EXPECT_FALSE(cluster.request_.agents);
+  EXPECT_EQ(store->Create("c2", BundleType::kCluster).code, 409);
+  EXPECT_EQ(store->Create("c1").code, 409) << "the id is taken by the cluster bundle";
+  ASSERT_EQ(store->Create("n1").code, 200) << "a node bundle while the cluster one runs";
+  local.WaitStarted();
+  local.Release();
+  cluster.Release();
+  store->WaitIdle();
+  const BundleReply got = store->Get("c1");
+  ASSERT_EQ(got.code, 200);
+  EXPECT_EQ(got.state->type, BundleType::kCluster);
+  EXPECT_EQ(got.state->status, BundleStatus::kDone);
+  const BundleReply list = store->List();
+  ASSERT_EQ(list.list.size(), 2u);
+  EXPECT_EQ(list.list[0].type, BundleType::kCluster);
+  EXPECT_EQ(list.list[1].type, BundleType::kLocal);
+  // Read back from JSON, as another master answers it.
+  Result<BundleState> parsed = ParseBundleStateJson(BundleStateJson(*got.state));
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->id, "c1");
+  EXPECT_EQ(parsed->type, BundleType::kCluster);
+  EXPECT_EQ(parsed->status, BundleStatus::kDone);
+  EXPECT_EQ(parsed->size, got.state->size);
+  EXPECT_FALSE(ParseBundleStateJson(nlohmann::json::array()));
+
+  FakeCollector only_local;
+  Result<std::unique_ptr<BundleStore>> node_only =
+      BundleStore::Open(dir_.path() / "n", only_local.Get());
+  ASSERT_TRUE(node_only);
+  EXPECT_EQ((*node_only)->Create("c3", BundleType::kCluster).code, 404);
 }
 
 TEST_F(BundleStoreTest, IdsThatCouldBePathsAreRefusedBeforeAnyLookup) {
