@@ -83,7 +83,8 @@ void WarnNoRedact() {
 // end.
 class ClusterPartSink : public NodePartSink {
  public:
-  explicit ClusterPartSink(BundleWriter& writer) : bundle_(writer) {}
+  ClusterPartSink(BundleWriter& writer, std::filesystem::path genconf)
+      : bundle_(writer), genconf_(std::move(genconf)) {}
   Status AddPart(const HostState& host, int fd) override {
     return bundle_.AddPart(host.address, host.role, fd);
   }
@@ -96,11 +97,14 @@ class ClusterPartSink : public NodePartSink {
                        .message = host.message,
                        .log = host.log});
     }
+    // The bootstrap node's stage states and logs, as they are once every host is done.
+    if (Status added = bundle_.AddBootstrap(genconf_); !added.ok()) return added;
     return bundle_.Finish(nodes);
   }
 
  private:
   ClusterBundle bundle_;
+  std::filesystem::path genconf_;
 };
 
 // bundle create --cluster: every host's part over SSH (installer's bundle stage), merged.
@@ -148,7 +152,7 @@ int RunCreateCluster(BundleFlags& flags, ArchiveFormat format) {
   StopSignals signals;
   options.stop = signals.token();
   options.stop_signal = [&signals] { return signals.signal(); };
-  ClusterPartSink sink(**writer);
+  ClusterPartSink sink(**writer, config->install_dir / "genconf");
   const int exit_code = RunBundleStage(*config, options, sink);
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {

@@ -2,8 +2,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
+#include "checks/host_context.h"
+#include "collector/sources.h"
 #include "runner/archive_reader.h"
 
 namespace flightcheck {
@@ -80,6 +84,36 @@ Status ClusterBundle::AddPart(const std::string& address, const std::string& rol
   }
 }
 
+Status ClusterBundle::AddBootstrap(const std::filesystem::path& genconf) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> files;  // relative to genconf
+  for (const char* directory : {"state", "logs"}) {
+    std::error_code ec;
+    fs::recursive_directory_iterator it(genconf / directory,
+                                        fs::directory_options::skip_permission_denied, ec);
+    for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (files.size() >= kMaxBootstrapFiles) break;
+      if (it->symlink_status(ec).type() != fs::file_type::regular) continue;
+      files.push_back(fs::relative(it->path(), genconf, ec).generic_string());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  HostContext host;  // the files, read as a host's under its root
+  host.root = genconf;
+  size_t added = 0;
+  for (const std::string& file : files) {
+    const std::string name = "bootstrap/" + file;
+    if (!CheckEntryName(name).ok()) continue;
+    if (Status status = writer_.Add("bootstrap", name, false, HostFile(host, "/" + file));
+        !status.ok()) {
+      return status;
+    }
+    ++added;
+  }
+  bootstrap_entries_ = added;
+  return Status::Ok();
+}
+
 nlohmann::json ClusterBundle::Report(const std::vector<ClusterNode>& nodes) const {
   nlohmann::json list = nlohmann::json::array();
   size_t collected = 0;
@@ -96,10 +130,14 @@ nlohmann::json ClusterBundle::Report(const std::vector<ClusterNode>& nodes) cons
                     {"log", node.log},
                     {"entries", merged != merged_.end() ? merged->second : 0}});
   }
-  return {{"schema", "flightcheck/cluster-bundle-report/v1"},
-          {"nodes", std::move(list)},
-          {"collected", collected},
-          {"missing", nodes.size() - collected}};
+  nlohmann::json report = {{"schema", "flightcheck/cluster-bundle-report/v1"},
+                           {"nodes", std::move(list)},
+                           {"collected", collected},
+                           {"missing", nodes.size() - collected}};
+  if (bootstrap_entries_) {
+    report["bootstrap"] = {{"directory", "bootstrap"}, {"entries", *bootstrap_entries_}};
+  }
+  return report;
 }
 
 Status ClusterBundle::Finish(const std::vector<ClusterNode>& nodes) {

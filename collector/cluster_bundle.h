@@ -20,7 +20,9 @@
 // Thread-safety: one thread at a time.
 #pragma once
 
+#include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,6 +49,12 @@ class ClusterBundle {
   static std::string NodeDirectory(const std::string& address, const std::string& role);
 
   Status AddPart(const std::string& address, const std::string& role, int fd);
+  // The bootstrap node's own part under "bootstrap/": genconf/state/ (each stage's outcome) and
+  // genconf/logs/ (each stage's log per host), regular files only (a link is not followed), at
+  // most kMaxBootstrapFiles, redacted as every item. Missing directories add nothing. Only the
+  // bundle's own failure is returned.
+  Status AddBootstrap(const std::filesystem::path& genconf);
+  static constexpr size_t kMaxBootstrapFiles = 10000;
   // Adds report.json and commits the bundle.
   Status Finish(const std::vector<ClusterNode>& nodes);
 
@@ -56,6 +64,7 @@ class ClusterBundle {
  private:
   BundleWriter& writer_;
   std::map<std::string, size_t> merged_;  // node directory → entries merged
+  std::optional<size_t> bootstrap_entries_;
 };
 
 }  // namespace flightcheck

@@ -95,6 +95,38 @@ TEST_F(ClusterBundleTest, PartsAreMergedUnderTheirNodeAndTheBundleVerifies) {
   EXPECT_NE(RunShell("unzip -p " + ShellQuoted(bundle) + " | grep -q PlantedPartTok").exit_code, 0);
 }
 
+// The bootstrap node's own state and logs: every regular file of genconf/state and genconf/logs,
+// redacted, under bootstrap/; a link is not followed, and report.json counts them.
+TEST_F(ClusterBundleTest, TheBootstrapNodesStageStatesAndLogsAreInTheBundle) {
+  dir_.WriteFile("genconf/state/preflight.json", "{\"stage\": \"preflight\"}\n");
+  dir_.WriteFile("genconf/logs/preflight/10.0.0.1.log", "ok\npassword=PlantedBootstrapPw\n");
+  dir_.WriteFile("genconf/config.yaml", "superuser_password_hash: x\n");
+  fs::create_symlink("/etc/shadow", dir_.path() / "genconf/logs/preflight/shadow.log");
+  const fs::path bundle = dir_.path() / "cluster.zip";
+  Result<std::unique_ptr<BundleWriter>> writer = BundleWriter::Create(bundle, {});
+  ASSERT_TRUE(writer);
+  ClusterBundle cluster(**writer);
+  ASSERT_TRUE(cluster.AddBootstrap(dir_.path() / "genconf").ok());
+  ASSERT_TRUE(cluster.Finish({{.address = "10.0.0.1", .role = "master", .status = "failed"}}).ok());
+
+  Result<BundleContents> contents = ReadBundle(bundle);
+  ASSERT_TRUE(contents) << contents.error().message();
+  std::vector<std::string> paths;
+  for (const nlohmann::json& item : contents->manifest["items"]) paths.push_back(item["path"]);
+  EXPECT_THAT(paths, ::testing::ElementsAre("bootstrap/logs/preflight/10.0.0.1.log",
+                                            "bootstrap/state/preflight.json", "report.json"));
+  EXPECT_EQ(contents->report["bootstrap"]["entries"], 2);
+  EXPECT_EQ(
+      RunShell("unzip -p " + ShellQuoted(bundle) + " bootstrap/logs/preflight/10.0.0.1.log").output,
+      "ok\npassword=[REDACTED]\n");
+  // Without a genconf there is nothing to add, and that is no error.
+  Result<std::unique_ptr<BundleWriter>> other = BundleWriter::Create(dir_.path() / "other.zip", {});
+  ASSERT_TRUE(other);
+  ClusterBundle empty(**other);
+  EXPECT_TRUE(empty.AddBootstrap(dir_.path() / "nowhere").ok());
+  EXPECT_EQ(empty.Report({})["bootstrap"]["entries"], 0);
+}
+
 TEST_F(ClusterBundleTest, AnEntryPastTheItemCapIsCutNotReadToItsEnd) {
   // 64 MiB of zeros compress to almost nothing: a part may claim any size.
   const fs::path part = dir_.path() / "bomb.tar.zst";

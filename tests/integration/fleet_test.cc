@@ -536,6 +536,13 @@ TEST_F(FleetTest, ClusterBundleListsTheHostsItCouldNotCollect) {
             std::string::npos)
       << report.dump(2);
   EXPECT_TRUE(report["nodes"][3]["directory"].is_null());
+  // The bootstrap node's own part: each host's log of this stage, where report.json says it is.
+  EXPECT_GT(report["bootstrap"]["entries"].get<int>(), 0) << report.dump(2);
+  for (const nlohmann::json& node : report["nodes"]) {
+    const std::string log = node["log"].get<std::string>();
+    ASSERT_TRUE(log.starts_with("genconf/logs/bundle/")) << log;
+    EXPECT_TRUE(std::filesystem::exists(unpacked / "bootstrap" / log.substr(8))) << log;
+  }
   EXPECT_EQ(report["nodes"][4]["status"], "terminated");
   EXPECT_EQ(report["nodes"][4]["message"],
             "its part did not finish within 8s and was stopped on the host; it is not in the "
