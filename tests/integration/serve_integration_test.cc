@@ -686,7 +686,8 @@ int FreePortOnTestAddresses() {
 // loopback address of a node list that also names an address where nothing answers: a bundle made
 // on one master is refused again on the other, seen, listed, downloaded and deleted from it; it
 // holds every node that answered in time, and report.json says why the agent whose part outlasts
-// the master's --bundle-timeout and the address without a daemon are missing.
+// the master's --bundle-timeout (10 s: the other parts take about a second, more on a
+// loaded machine) and the address without a daemon are missing.
 TEST_F(ServeTest, AClusterBundleMadeOnOneMasterIsSeenFromTheOther) {
   const int port = FreePortOnTestAddresses();
   ASSERT_GT(port, 0);
@@ -703,7 +704,7 @@ TEST_F(ServeTest, AClusterBundleMadeOnOneMasterIsSeenFromTheOther) {
     std::vector<std::string> argv = {
         "--role",    role,   "--rules", rules_,         "--token-file",
         token_file_, "--ip", ip,        "--bundle-dir", (dir_.path() / ("bundles-" + ip)).string()};
-    if (aggregating) argv.insert(argv.end(), {"--nodes", nodes, "--bundle-timeout", "4s"});
+    if (aggregating) argv.insert(argv.end(), {"--nodes", nodes, "--bundle-timeout", "10s"});
     return argv;
   };
   Serve first, second, agent, slow;
@@ -767,7 +768,7 @@ TEST_F(ServeTest, AClusterBundleMadeOnOneMasterIsSeenFromTheOther) {
               ::testing::StartsWith("127.0.0.14 (agent): unreachable: cannot reach"));
   EXPECT_THAT(state["errors"][1].get<std::string>(),
               ::testing::StartsWith("127.0.0.15 (agent): timeout: its bundle was not done within "
-                                    "4 s (last status: Started)"));
+                                    "10 s (last status: "));
 
   auto list = on_second.Get(base, auth);
   ASSERT_TRUE(list);
