@@ -125,7 +125,6 @@ Status NoLongerOpen(const fs::path& path) {
                           ": its temporary file is no longer open (committed, or a write failed)");
 }
 
-
 // ".<name>.tmp-<pid>-<n>" next to path: unique among this process's files, and the pid tells a
 // person whose it was. A name a dead process with the same pid left is taken as used (EEXIST) and
 // the next one tried.

@@ -1,6 +1,7 @@
 // What a bundle collects, as ItemProducers (collector/bundle_writer.h): a unit's journal, a
-// command's output, a local HTTP endpoint's answer, a host file. Each streams into the item and stops reading once the item is
-// full; each failure is the item's (an error Status), never the bundle's.
+// command's output, a local HTTP endpoint's answer, a host file. Each streams into the item and
+// stops reading once the item is full; each failure is the item's (an error Status), never the
+// bundle's.
 //
 // Thread-safety: a producer is called once, on one thread; the host and runner it holds must
 // outlive it.
