@@ -5,8 +5,8 @@
 #     written by systemd-journal-remote, collected by `flightcheck bundle create` (a journal
 #     source for that unit, --journal-dir, zip) and by the peer `journalctl -o export | gzip`.
 #     Targets: on the large journal, at least the peer's throughput; peak RSS under 64 MB and flat:
-#     for ten times the journal, at most 1.5 times the memory. (What grows is about 1.2 MB per
-#     journal file, sd-journal's map of each file's header and tables: the walk itself is bounded.)
+#     for ten times the journal, at most 1.5 times the memory (the walk opens a window of the
+#     journal files at a time: checks/journal_files.h).
 # (b) against sos report on equal sources: `sos report` with the plugins matching the built-in
 #     sources (date, filesys, host, networking, release) runs first; the commands and files its
 #     manifest says it collected become a flightcheck sources file, collected by `bundle create`.

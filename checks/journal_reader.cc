@@ -7,11 +7,14 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <limits>
+#include <map>
 #include <memory>
 #include <set>
 
 #include <fmt/format.h>
 
+#include "checks/journal_files.h"
 #include "checks/text.h"
 
 namespace flightcheck {
@@ -135,61 +138,135 @@ Status AddUnitMatches(sd_journal* journal, const std::string& unit) {
 
 }  // namespace
 
+namespace {
+
+// The entries of unit in one window of journal files, from the walk's cursor on (see
+// ForEachUnitJournalEntry).
+class WindowWalk {
+ public:
+  enum class Ended { kExhausted, kAtLimit };
+
+  WindowWalk(const std::string& unit, std::optional<uint64_t> since_realtime_usec,
+             Deadline deadline, const std::function<Status(const JournalEntry&)>& visit)
+      : unit_(unit), since_(since_realtime_usec), deadline_(deadline), visit_(visit) {}
+
+  // Walks window's files until they hold no more entries of the unit (kExhausted) or the next
+  // one is at or past window.limit_usec (kAtLimit: not visited).
+  Result<Ended> Walk(const JournalWindow& window) {
+    // sd-journal keeps every window of the files it mapped, so a walk over one large file would
+    // end with the whole file resident: it reopens the files every so many entries and carries
+    // on from its cursor.
+    constexpr uint64_t kEntriesPerOpen = 4000;
+    if (Status status = Open(window.paths); !status.ok()) return status;
+    for (uint64_t passed = 0;; ++passed) {
+      if (deadline_.expired()) {
+        return Status::Timeout(fmt::format(
+            "reading the journal of {}: deadline passed after {} entries", unit_, visited_));
+      }
+      if (passed > 0 && passed % kEntriesPerOpen == 0) {
+        if (Status status = SaveCursor(); !status.ok()) return status;
+        if (Status status = Open(window.paths); !status.ok()) return status;
+      }
+      int r = sd_journal_next(journal_.get());
+      if (r < 0) return Status::FromErrno("reading the journal of " + unit_, -r);
+      if (r == 0) return Ended::kExhausted;
+      ++passed_since_open_;
+      if (skip_cursor_entry_) {
+        // Reopened at the cursor: its entry, when still there, was passed already.
+        skip_cursor_entry_ = false;
+        if (sd_journal_test_cursor(journal_.get(), cursor_.c_str()) > 0) continue;
+      }
+      uint64_t realtime = 0;
+      r = sd_journal_get_realtime_usec(journal_.get(), &realtime);
+      if (r < 0) return Status::FromErrno("reading a journal entry's timestamp", -r);
+      if (realtime >= window.limit_usec) {
+        // Left for the wider window: the cursor goes back to the last entry passed since the
+        // files were opened, if any (before, it already names the last one passed).
+        r = sd_journal_previous(journal_.get());
+        if (r < 0) return Status::FromErrno("reading the journal of " + unit_, -r);
+        if (r > 0 && passed_since_open_ > 0) {
+          if (Status status = SaveCursor(); !status.ok()) return status;
+        }
+        return Ended::kAtLimit;
+      }
+      position_usec_ = std::max(position_usec_, realtime);
+      if (since_ && realtime < *since_) continue;
+      Result<JournalEntry> entry = CurrentEntry(journal_.get());
+      if (!entry) return entry.error().WithContext("reading the journal of " + unit_);
+      ++visited_;
+      if (Status status = visit_(*entry); !status.ok()) return status;
+    }
+  }
+
+  // The realtime of the last entry passed; since_realtime_usec (or 0) before the first.
+  uint64_t position_usec() const { return position_usec_; }
+
+ private:
+  Status Open(const std::vector<std::string>& paths) {
+    journal_.reset();
+    std::vector<const char*> files;
+    for (const std::string& path : paths) files.push_back(path.c_str());
+    files.push_back(nullptr);
+    sd_journal* journal = nullptr;
+    int r = sd_journal_open_files(&journal, files.data(), 0);
+    if (r < 0) return Status::FromErrno("opening the journal files of " + unit_, -r);
+    journal_.reset(journal);
+    (void)sd_journal_set_data_threshold(journal, 64 * 1024);
+    if (Status status = AddUnitMatches(journal, unit_); !status.ok()) return status;
+    r = !cursor_.empty() ? sd_journal_seek_cursor(journal, cursor_.c_str())
+        : since_         ? sd_journal_seek_realtime_usec(journal, *since_)
+                         : sd_journal_seek_head(journal);
+    if (r < 0) return Status::FromErrno("seeking in the journal of " + unit_, -r);
+    skip_cursor_entry_ = !cursor_.empty();
+    passed_since_open_ = 0;
+    return Status::Ok();
+  }
+
+  Status SaveCursor() {
+    char* at = nullptr;
+    const int r = sd_journal_get_cursor(journal_.get(), &at);
+    if (r < 0) return Status::FromErrno("reading the journal of " + unit_, -r);
+    cursor_ = at;
+    std::free(at);
+    return Status::Ok();
+  }
+
+  const std::string& unit_;
+  const std::optional<uint64_t> since_;
+  const Deadline deadline_;
+  const std::function<Status(const JournalEntry&)>& visit_;
+  JournalHandle journal_;
+  std::string cursor_;  // the last entry passed; "" before the first
+  bool skip_cursor_entry_ = false;
+  uint64_t passed_since_open_ = 0;
+  uint64_t position_usec_ = since_.value_or(0);
+  uint64_t visited_ = 0;
+};
+
+}  // namespace
+
 Status ForEachUnitJournalEntry(const HostContext& host, const std::string& unit,
                                std::optional<uint64_t> since_realtime_usec, Deadline deadline,
                                const std::function<Status(const JournalEntry&)>& visit) {
   if (unit.empty()) return Status::InvalidArgument("no unit to read the journal of");
-  // sd-journal keeps every window of the files it mapped, so a walk over a 1 GB journal would
-  // end with 1 GB resident. The walk reopens the journal every so many entries and carries on
-  // from its cursor: what is mapped stays bounded, whatever the journal's size.
-  constexpr uint64_t kEntriesPerOpen = 4000;
-  JournalHandle journal;
-  std::string cursor;
-  const auto open = [&]() -> Status {
-    Result<JournalHandle> opened = Open(host);
-    if (!opened) return opened.error();
-    journal = std::move(*opened);
-    (void)sd_journal_set_data_threshold(journal.get(), 64 * 1024);
-    if (Status status = AddUnitMatches(journal.get(), unit); !status.ok()) return status;
-    int r = !cursor.empty() ? sd_journal_seek_cursor(journal.get(), cursor.c_str())
-            : since_realtime_usec
-                ? sd_journal_seek_realtime_usec(journal.get(), *since_realtime_usec)
-                : sd_journal_seek_head(journal.get());
-    if (r < 0) return Status::FromErrno("seeking in the journal of " + unit, -r);
-    if (!cursor.empty()) {
-      // Onto the entry the cursor names, already visited: the loop's next step goes past it.
-      r = sd_journal_next(journal.get());
-      if (r < 0) return Status::FromErrno("reading the journal of " + unit, -r);
-      if (r > 0 && sd_journal_test_cursor(journal.get(), cursor.c_str()) <= 0) {
-        // The cursor's entry is gone (rotated away): this one was not visited yet.
-        r = sd_journal_previous(journal.get());
-        if (r < 0) return Status::FromErrno("reading the journal of " + unit, -r);
-      }
-    }
-    return Status::Ok();
-  };
-  if (Status status = open(); !status.ok()) return status;
-  for (uint64_t count = 0;; ++count) {
-    if (deadline.expired()) {
-      return Status::Timeout(
-          fmt::format("reading the journal of {}: deadline passed after {} entries", unit, count));
-    }
-    if (count > 0 && count % kEntriesPerOpen == 0) {
-      char* at = nullptr;
-      const int r = sd_journal_get_cursor(journal.get(), &at);
-      if (r < 0) return Status::FromErrno("reading the journal of " + unit, -r);
-      cursor = at;
-      std::free(at);
-      journal.reset();
-      if (Status status = open(); !status.ok()) return status;
-    }
-    const int r = sd_journal_next(journal.get());
-    if (r < 0) return Status::FromErrno("reading the journal of " + unit, -r);
-    if (r == 0) return Status::Ok();
-    Result<JournalEntry> entry = CurrentEntry(journal.get());
-    if (!entry) return entry.error().WithContext("reading the journal of " + unit);
-    if (since_realtime_usec && entry->realtime_usec < *since_realtime_usec) continue;
-    if (Status status = visit(*entry); !status.ok()) return status;
+  WindowWalk walk(unit, since_realtime_usec, deadline, visit);
+  std::map<std::string, JournalFileSpan> archived_spans;
+  std::set<std::string> done;
+  uint64_t horizon_usec = walk.position_usec();
+  for (;;) {
+    // Listed again at each widening: journald may have rotated or begun a file meanwhile.
+    Result<std::vector<std::string>> files = ListJournalFiles(host);
+    if (!files) return files.error();
+    const JournalWindow window = ChooseJournalWindow(ReadJournalSpans(*files, &archived_spans),
+                                                     walk.position_usec(), horizon_usec, done);
+    if (window.paths.empty()) return Status::Ok();
+    Result<WindowWalk::Ended> ended = walk.Walk(window);
+    if (!ended) return ended.error();
+    if (window.limit_usec == std::numeric_limits<uint64_t>::max()) return Status::Ok();
+    // Exhausted: the window's files hold no more of the unit, and are left out from now on.
+    if (*ended == WindowWalk::Ended::kExhausted)
+      done.insert(window.paths.begin(), window.paths.end());
+    horizon_usec = window.limit_usec;
   }
 }
 

@@ -58,8 +58,11 @@ Result<std::vector<JournalEntry>> ReadUnitJournal(const HostContext& host,
 
 // Every entry of unit (selected and read from the same places as ReadUnitJournal) at or after
 // since_realtime_usec, oldest first, handed to visit one at a time: memory stays flat whatever
-// the journal's size (support bundles). Stops at visit's first error and returns it; Timeout when
-// the deadline passes.
+// the journal's size (support bundles). It opens a window of the journal files at a time, those
+// that overlap in time (checks/journal_files.h), so entries are ordered across windows by their
+// realtime: a file written while the clock stood before the previous file's end is read after
+// it, not merged. Entries written to a file after the walk left it are not seen. Stops at visit's
+// first error and returns it; Timeout when the deadline passes.
 Status ForEachUnitJournalEntry(const HostContext& host, const std::string& unit,
                                std::optional<uint64_t> since_realtime_usec, Deadline deadline,
                                const std::function<Status(const JournalEntry&)>& visit);

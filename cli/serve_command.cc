@@ -68,6 +68,7 @@ struct ServeFlags {
   std::string ip, hostname;
   std::string bundle_dir;
   std::string bundle_sources;  // --sources
+  std::string results_file;
   HostFlags host;
   RunRequest request;
 };
@@ -88,6 +89,28 @@ Result<HostPort> ParseListen(const std::string& text) {
         parsed->host));
   }
   return parsed;
+}
+
+// Where the daemon may write its results: a regular file or a new name. Its directory is made
+// when missing (as --bundle-dir's is), so that the shipped unit needs no other step.
+Status CheckResultsFile(const std::filesystem::path& path) {
+  std::error_code error;
+  const std::filesystem::path directory =
+      path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  std::filesystem::create_directories(directory, error);
+  if (error || !std::filesystem::is_directory(directory, error)) {
+    return Status::InvalidArgument(
+        fmt::format("cannot make directory '{}' ({}); name a file in a directory the daemon may "
+                    "write",
+                    directory.string(), error ? error.message() : "not a directory"));
+  }
+  const std::filesystem::file_status status = std::filesystem::symlink_status(path, error);
+  if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
+    return Status::InvalidArgument(
+        fmt::format("'{}' exists and is not a regular file; name a file the daemon may replace",
+                    path.string()));
+  }
+  return Status::Ok();
 }
 
 // The canonical role (slave → agent), or the text itself when it is no role.
@@ -341,6 +364,11 @@ int RunServe(ServeFlags& flags) {
   if (flags.node_port < 1 || flags.node_port > 65535) {
     return UsageError("--node-port: out of range 1..65535");
   }
+  if (!flags.results_file.empty()) {
+    if (Status status = CheckResultsFile(flags.results_file); !status.ok()) {
+      return UsageError("--results-file: " + status.message());
+    }
+  }
   Result<HostContext> host = HostFromFlags(flags.host);
   if (!host) return UsageError(host.error().message());
   // Checked once here, so that a mistake is a usage error now rather than a log line later.
@@ -363,6 +391,7 @@ int RunServe(ServeFlags& flags) {
 
   server::HealthDaemonOptions options;
   options.interval = *interval;
+  options.results_file = flags.results_file;
   options.node.hostname = flags.hostname;
   if (options.node.hostname.empty()) {
     char name[256] = {};
@@ -523,6 +552,8 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
                   "Serve the 3DT node bundle API, keeping bundles in this directory");
   cmd->add_option("--bundle-timeout", flags->bundle_timeout,
                   "On a master: how long a cluster bundle waits for the nodes' parts (30m)");
+  cmd->add_option("--results-file", flags->results_file,
+                  "Write each run's results (JSON) here, for support bundles");
   cmd->add_option("--sources", flags->bundle_sources,
                   "Bundle sources extending the built-in ones (with --bundle-dir)");
   AddHostFlags(cmd, &flags->host);

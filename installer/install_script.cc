@@ -161,7 +161,7 @@ install_health_daemon() {
   set -- serve --role "$role" --config "$prefix/cluster.yaml" \
     --vars-file "$daemon_dir/variables.json" --var "host_ip=$host_ip" --ip "$host_ip" \
     --listen "$HEALTH_LISTEN" --node-port "${HEALTH_LISTEN##*:}" \
-    --bundle-dir /var/lib/flightcheck/bundles
+    --bundle-dir /var/lib/flightcheck/bundles --results-file /var/lib/flightcheck/health-results.json
   if [ -f "$here/bundle.yaml" ]; then
     cp "$here/bundle.yaml" "$daemon_dir/bundle.yaml" || return 1
     set -- "$@" --sources "$daemon_dir/bundle.yaml"

@@ -1,5 +1,7 @@
 #include "server/health_daemon.h"
 
+#include "checks/file_io.h"
+
 #include <algorithm>
 #include <chrono>
 #include <random>
@@ -172,6 +174,11 @@ void HealthDaemon::RunLoop(std::stop_token stop) {
       run_heartbeat_ = std::chrono::steady_clock::now();
     }
     wake_.notify_all();
+    if (!options_.results_file.empty()) {
+      // Outside the lock: requests need not wait for the disk.
+      const Status written = WriteFileAtomically(options_.results_file, snapshot()->results);
+      if (!written.ok()) Error("writing the latest results: " + written.message());
+    }
     std::unique_lock lock(mutex_);
     wake_.wait_for(lock, stop, NextWait(), [&] { return run_requested_ || reload_requested_; });
   }

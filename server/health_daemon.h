@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -41,6 +42,11 @@ struct HealthDaemonOptions {
   double jitter = 0.1;  // each wait is interval × (1 ± jitter), uniformly
   NodeIdentity node;
   PollOptions poll;
+  // When set, each run's results (flightcheck/report/v1 JSON, what /api/v1/results serves) are
+  // written here, to a temporary name renamed over it: the latest results outlive the daemon, and
+  // support bundles collect them (rules/bundle.yaml, file.health-results). A write that fails is
+  // logged and the daemon goes on.
+  std::filesystem::path results_file{};
   std::function<void(const std::string&)> log_info;  // one line each; may be null
   std::function<void(const std::string&)> log_error;
 };

@@ -659,15 +659,16 @@ TEST_F(InstallScriptTest, TheHealthDaemonIsInstalledStartedAndRemoved) {
   EXPECT_EQ(ReadTextFile(daemon + "/variables.json"), ReadTextFile(node / "variables.json"));
   EXPECT_EQ(ReadTextFile(daemon + "/bundle.yaml"), ReadTextFile(node / "bundle.yaml"));
   const std::string unit = ReadTextFile(unit_file);
-  EXPECT_THAT(unit,
-              HasSubstr(fmt::format(
-                  "ExecStart=\"{0}/bin/flightcheck\" \"serve\" \"--role\" \"master\" "
-                  "\"--config\" \"{1}/cluster.yaml\" \"--vars-file\" \"{0}/variables.json\" "
-                  "\"--var\" \"host_ip=127.0.0.7\" \"--ip\" \"127.0.0.7\" \"--listen\" "
-                  "\"127.0.0.1:1050\" \"--node-port\" \"1050\" \"--bundle-dir\" "
-                  "\"/var/lib/flightcheck/bundles\" \"--sources\" \"{0}/bundle.yaml\" \"--var\" "
-                  "\"health_units=dcos-app.service\"\n",
-                  daemon, prefix().string())));
+  EXPECT_THAT(unit, HasSubstr(fmt::format(
+                        "ExecStart=\"{0}/bin/flightcheck\" \"serve\" \"--role\" \"master\" "
+                        "\"--config\" \"{1}/cluster.yaml\" \"--vars-file\" \"{0}/variables.json\" "
+                        "\"--var\" \"host_ip=127.0.0.7\" \"--ip\" \"127.0.0.7\" \"--listen\" "
+                        "\"127.0.0.1:1050\" \"--node-port\" \"1050\" \"--bundle-dir\" "
+                        "\"/var/lib/flightcheck/bundles\" \"--results-file\" "
+                        "\"/var/lib/flightcheck/health-results.json\" \"--sources\" "
+                        "\"{0}/bundle.yaml\" \"--var\" "
+                        "\"health_units=dcos-app.service\"\n",
+                        daemon, prefix().string())));
   EXPECT_THAT(unit, HasSubstr("Description=flightcheck health daemon (master)"));
   EXPECT_THAT(unit, HasSubstr("Type=notify\n"));
   EXPECT_THAT(unit, Not(HasSubstr("%i")));

@@ -430,6 +430,14 @@ TEST_F(ServeTest, BadStartsAreRefusedWithTheReason) {
        "--sources: only with --bundle-dir: they are the node bundle API's sources"},
       {{"--bundle-timeout", "5"},
        "--bundle-timeout: '5' is not a duration of at least 1s (e.g. 30m)"},
+      {{"--results-file", cert + "/results.json"},
+       fmt::format("--results-file: cannot make directory '{}' (Not a directory); name a file "
+                   "in a directory the daemon may write",
+                   cert)},
+      {{"--results-file", dir_.path().string()},
+       fmt::format("--results-file: '{}' exists and is not a regular file; name a file the "
+                   "daemon may replace",
+                   dir_.path().string())},
   };
   for (const auto& c : cases) {
     std::vector<std::string> argv = {"serve", "--role", "master", "--rules", rules_};
@@ -559,13 +567,27 @@ TEST_F(ServeTest, TheNodeBundleApiMakesServesAndDeletesBundles) {
       dir_.WriteFile("sources.yaml",
                      "apiVersion: flightcheck/v1\nkind: BundleSources\nsources:\n"
                      "  - id: cmd.site-marker\n    command: {argv: [echo, site-marker]}\n"
-                     "  - id: file.hosts\n    disabled: true\n")
+                     "  - id: file.hosts\n    disabled: true\n"
+                     "  - id: file.health-results\n    file: {path: " +
+                         (dir_.path() / "state/health-results.json").string() + "}\n")
           .string();
+  // The daemon's latest results, written where a bundle source collects them (made with its
+  // directory).
+  const std::filesystem::path results = dir_.path() / "state/health-results.json";
   Serve serve;
-  ASSERT_TRUE(serve.Start(dir_, "serve",
-                          {"--role", "agent", "--rules", rules_, "--token-file", token_file_,
-                           "--bundle-dir", bundles.string(), "--sources", sources}))
+  ASSERT_TRUE(serve.Start(
+      dir_, "serve",
+      {"--role", "agent", "--rules", rules_, "--token-file", token_file_, "--bundle-dir",
+       bundles.string(), "--sources", sources, "--results-file", results.string()}))
       << serve.Log();
+  for (int i = 0; i < 200 && !std::filesystem::exists(results); ++i) {
+    std::this_thread::sleep_for(milliseconds(100));
+  }
+  const nlohmann::json latest =
+      nlohmann::json::parse(testing::ReadTextFile(results), nullptr, false);
+  ASSERT_FALSE(latest.is_discarded()) << testing::ReadTextFile(results);
+  EXPECT_EQ(latest["schema"], "flightcheck/report/v1") << latest.dump();
+  EXPECT_FALSE(latest["results"].empty()) << latest.dump();
   httplib::Client client = serve.Client();
   const httplib::Headers auth = {{"Authorization", std::string("Bearer ") + kToken}};
   const std::string base = "/system/health/v1/node/diagnostics";
@@ -619,6 +641,12 @@ TEST_F(ServeTest, TheNodeBundleApiMakesServesAndDeletesBundles) {
   EXPECT_TRUE(collected.count("cmd.site-marker")) << manifest.dump();
   EXPECT_TRUE(collected.count("file.os-release")) << "a built-in source: " << manifest.dump();
   EXPECT_FALSE(collected.count("file.hosts")) << "disabled: " << manifest.dump();
+  for (const nlohmann::json& item : manifest["items"]) {
+    if (item["source"] != "file.health-results") continue;
+    EXPECT_TRUE(item["error"].is_null() || item["error"] == "") << item.dump();
+    EXPECT_GT(item["bytes"].get<int>(), 0) << item.dump();
+  }
+  EXPECT_TRUE(collected.count("file.health-results")) << manifest.dump();
 
   auto deleted = client.Delete(base + "/b1", auth);
   ASSERT_TRUE(deleted);
