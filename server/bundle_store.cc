@@ -224,8 +224,15 @@ void BundleStore::Collect(BundleState state, BundleRequest request, std::stop_to
     state.status = BundleStatus::kDone;
     state.errors = std::move(*errors);
   }
-  (void)WriteState(state);
   std::lock_guard lock(mutex_);
+  if (canceled_[slot]) {
+    // Delete wrote the Canceled state; a file committed just before the stop goes too.
+    std::error_code ec;
+    fs::remove(dir_ / state.id / "file.zip", ec);
+  } else {
+    (void)WriteState(state);
+  }
+  canceled_[slot] = false;
   running_[slot].clear();
   idle_.notify_all();
 }
@@ -293,8 +300,17 @@ BundleReply BundleStore::File(const std::string& id) {
 BundleReply BundleStore::Delete(const std::string& id) {
   if (!IsValidBundleId(id)) return Error(400, fmt::format("invalid bundle id '{}'", id));
   std::lock_guard lock(mutex_);
-  if (running_[0] == id || running_[1] == id) {
-    return Error(409, fmt::format("bundle {} is being collected; delete it when it is done", id));
+  for (size_t slot = 0; slot < running_.size(); ++slot) {
+    if (running_[slot] != id || canceled_[slot]) continue;
+    Result<BundleState> state = ReadState(id);
+    if (!state) return Error(500, state.error().message());
+    state->status = BundleStatus::kCanceled;
+    state->stopped_at = NowRfc3339();
+    state->errors.push_back("canceled by a DELETE while it was being collected");
+    if (Status written = WriteState(*state); !written.ok()) return Error(500, written.message());
+    canceled_[slot] = true;
+    workers_[slot].request_stop();
+    return One(std::move(*state));
   }
   BundleReply got = Get(id);
   if (got.code != 200) return got;

@@ -95,10 +95,14 @@ class BundleStore {
   // without its collector.
   BundleReply Create(const std::string& id, BundleType type = BundleType::kLocal,
                      BundleRequest request = {});
-  BundleReply List();                         // GET of the list: 200, 507
-  BundleReply Get(const std::string& id);     // 200, 400, 404, 500
-  BundleReply File(const std::string& id);    // 200 (file set), 400, 404 not done, 410, 500
-  BundleReply Delete(const std::string& id);  // 200, 400, 404, 409 being collected, 500
+  BundleReply List();                       // GET of the list: 200, 507
+  BundleReply Get(const std::string& id);   // 200, 400, 404, 500
+  BundleReply File(const std::string& id);  // 200 (file set), 400, 404 not done, 410, 500
+  // DELETE: 200, 400, 404, 500. A bundle being collected is canceled: its collection is asked to
+  // stop, its state is Canceled at once (and stays so, whatever the collector then returns), and
+  // no file is kept. 3DT left such a bundle to finish; a cluster bundle's coordinator cancels the
+  // parts it gave up on this way.
+  BundleReply Delete(const std::string& id);
 
   // Waits until no bundle is being collected (tests, shutdown).
   void WaitIdle();
@@ -114,6 +118,7 @@ class BundleStore {
   std::mutex mutex_;
   std::condition_variable idle_;
   std::array<std::string, 2> running_;  // the id being collected, by type; "" when none
+  std::array<bool, 2> canceled_{};      // running_'s bundle was canceled by a DELETE
   std::array<std::jthread, 2> workers_;
 };
 

@@ -61,12 +61,6 @@ class PartCollection {
         merge_(std::move(merge)) {}
 
   NodeOutcome Run(const NodeTarget& node) const {
-    NodeOutcome outcome{.node = node, .status = "success"};
-    const auto fail = [&outcome](std::string status, std::string message) {
-      outcome.status = std::move(status);
-      outcome.message = std::move(message);
-      return outcome;
-    };
     std::unique_ptr<httplib::Client> client = NodeClient(node, options_.client);
     const httplib::Headers headers = NodeHeaders(options_.client);
     const std::string path = fmt::format("{}/{}", kNodeBundlePath, part_id_);
@@ -74,13 +68,39 @@ class PartCollection {
 
     const httplib::Result put = client->Put(path, headers, "", "application/json");
     if (!put) {
-      return fail("unreachable",
-                  fmt::format("cannot reach {}: {}", base, httplib::to_string(put.error())));
+      return {.node = node,
+              .status = "unreachable",
+              .message = fmt::format("cannot reach {}: {}", base, httplib::to_string(put.error()))};
     }
     if (put->status != 200) {
-      return fail("failed", fmt::format("could not start its bundle: HTTP {}: {}", put->status,
-                                        ErrorOf(put)));
+      return {.node = node,
+              .status = "failed",
+              .message = fmt::format("could not start its bundle: HTTP {}: {}", put->status,
+                                     ErrorOf(put))};
     }
+    const NodeOutcome outcome = AwaitAndMerge(node, *client, headers, path, base);
+    // Done with the node's part either way: a merged part is deleted, one given up on (not done
+    // in time, stopped, not downloaded) is canceled, so that no node keeps collecting or keeps a
+    // part nobody will fetch. A failure only leaves it there, which the log tells.
+    const httplib::Result deleted = client->Delete(path, headers);
+    if ((!deleted || deleted->status != 200) && options_.log) {
+      options_.log(
+          fmt::format("cluster bundle: could not delete the part {} on {}", part_id_, base));
+    }
+    return outcome;
+  }
+
+ private:
+  // Polls the node's part until it is done, downloads it into a spool file and merges it.
+  NodeOutcome AwaitAndMerge(const NodeTarget& node, httplib::Client& client,
+                            const httplib::Headers& headers, const std::string& path,
+                            const std::string& base) const {
+    NodeOutcome outcome{.node = node, .status = "success"};
+    const auto fail = [&outcome](std::string status, std::string message) {
+      outcome.status = std::move(status);
+      outcome.message = std::move(message);
+      return outcome;
+    };
     std::string last_problem = "no answer to a status call yet";
     while (true) {
       if (stop_.stop_requested()) return fail("failed", "stopped");
@@ -93,7 +113,7 @@ class PartCollection {
                 last_problem));
       }
       SleepUnlessStopped(stop_, options_.status_interval);
-      const httplib::Result got = client->Get(path, headers);
+      const httplib::Result got = client.Get(path, headers);
       // A status call that fails is asked again: the node may be busy collecting.
       if (!got) {
         last_problem = fmt::format("cannot reach {}: {}", base, httplib::to_string(got.error()));
@@ -123,7 +143,7 @@ class PartCollection {
     uint64_t bytes = 0;
     std::string write_problem;
     const httplib::Result file =
-        client->Get(path + "/file", headers, [&](const char* data, size_t length) {
+        client.Get(path + "/file", headers, [&](const char* data, size_t length) {
           if (stop_.stop_requested() || Clock::now() >= until_) {
             write_problem = stop_.stop_requested() ? "stopped" : "the download outlasted the job";
             return false;
@@ -151,17 +171,9 @@ class PartCollection {
     if (Status merged = merge_(node, spool->get()); !merged.ok()) {
       return fail("failed", merged.message());
     }
-    // Merged: the node's copy is not needed. A failure only leaves it there (its state says
-    // Done), which the log tells.
-    const httplib::Result deleted = client->Delete(path, headers);
-    if ((!deleted || deleted->status != 200) && options_.log) {
-      options_.log(
-          fmt::format("cluster bundle: could not delete the part {} on {}", part_id_, base));
-    }
     return outcome;
   }
 
- private:
   const ClusterBundleJobOptions& options_;
   std::string part_id_;
   Clock::time_point until_;

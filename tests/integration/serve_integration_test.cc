@@ -845,6 +845,22 @@ TEST_F(ServeTest, AClusterBundleMadeOnOneMasterIsSeenFromTheOther) {
   ASSERT_EQ(agent_parts.size(), 1u) << parts->body;
   EXPECT_EQ(agent_parts[0]["status"], "Deleted");
   EXPECT_EQ(agent_parts[0]["type"], "Local");
+  // The part the master gave up on was canceled: the slow agent stops collecting it (its
+  // command is killed while its daemon runs on) and keeps no file.
+  httplib::Client on_slow = slow.Client();
+  auto slow_list = on_slow.Get("/system/health/v1/node/diagnostics", auth);
+  ASSERT_TRUE(slow_list);
+  const nlohmann::json slow_parts = nlohmann::json::parse(slow_list->body);
+  ASSERT_EQ(slow_parts.size(), 1u) << slow_list->body;
+  EXPECT_EQ(slow_parts[0]["status"], "Canceled") << slow_list->body;
+  EXPECT_EQ(slow_parts[0].value("size", 0), 0) << slow_list->body;
+  bool sleep_gone = false;
+  for (int i = 0; i < 100 && !sleep_gone; ++i) {
+    sleep_gone = RunShell("pgrep -f 'sleep 31[.]415[8]'").exit_code == 1;
+    if (!sleep_gone) std::this_thread::sleep_for(milliseconds(100));
+  }
+  EXPECT_TRUE(sleep_gone) << "the canceled part's command still runs";
+  EXPECT_TRUE(slow.process().running()) << slow.Log();
 
   auto unknown = on_second.Get(base + "/nope", auth);
   ASSERT_TRUE(unknown);
@@ -864,13 +880,16 @@ TEST_F(ServeTest, AClusterBundleMadeOnOneMasterIsSeenFromTheOther) {
   EXPECT_EQ(unanswered->status, 503) << unanswered->body;
   EXPECT_THAT(nlohmann::json::parse(unanswered->body)["error"].get<std::string>(),
               ::testing::HasSubstr("cannot ask master http://127.0.0.11:"));
+  auto unlisted = on_second.Get(base, auth);
+  ASSERT_TRUE(unlisted);
+  EXPECT_EQ(unlisted->status, 503) << "never a shortened list: " << unlisted->body;
+  EXPECT_THAT(nlohmann::json::parse(unlisted->body)["error"].get<std::string>(),
+              ::testing::HasSubstr("http://127.0.0.11:"));
   // An agent's daemon makes no cluster bundles.
   auto on_an_agent = on_agent.Put(base + "/c2", auth, "", "application/json");
   ASSERT_TRUE(on_an_agent);
   EXPECT_EQ(on_an_agent->status, 405);
-  // The slow agent's part is stopped with its daemon: its command leaves nothing behind.
   slow.process().Stop(std::chrono::seconds(10));
-  EXPECT_EQ(RunShell("pgrep -f 'sleep 31[.]415[8]'").exit_code, 1);
 }
 
 TEST_F(ServeTest, OversizedRequestsAreRefusedWithoutTheDaemonGrowing) {

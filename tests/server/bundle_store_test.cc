@@ -71,7 +71,6 @@ TEST_F(BundleStoreTest, ABundleGoesFromStartedToDoneToDeletedWith3dtCodes) {
   const BundleReply early = store->File("b1");
   EXPECT_EQ(early.code, 404);
   EXPECT_EQ(early.error, "bundle b1 is not done yet (status Started)");
-  EXPECT_EQ(store->Delete("b1").code, 409);
 
   collector.Release();
   store->WaitIdle();
@@ -101,6 +100,44 @@ TEST_F(BundleStoreTest, ABundleGoesFromStartedToDoneToDeletedWith3dtCodes) {
   EXPECT_EQ(store->Get("nope").code, 404);
   EXPECT_EQ(store->Get("nope").error, "bundle nope not found");
   ASSERT_EQ(store->List().list.size(), 1u);
+}
+
+// DELETE of a bundle being collected cancels it: Canceled at once and after, its collection
+// stopped, no file kept even when the collector commits one after the DELETE, and the next bundle
+// can start.
+TEST_F(BundleStoreTest, ADeleteCancelsABundleBeingCollected) {
+  FakeCollector stoppable;
+  stoppable.mode_ = FakeCollector::Mode::kUntilStopped;
+  std::unique_ptr<BundleStore> store = Open(stoppable);
+  ASSERT_EQ(store->Create("b1").code, 200);
+  stoppable.WaitStarted();
+  const BundleReply canceled = store->Delete("b1");
+  ASSERT_EQ(canceled.code, 200) << canceled.error;
+  EXPECT_EQ(canceled.state->status, BundleStatus::kCanceled);
+  EXPECT_THAT(canceled.state->errors,
+              ElementsAre("canceled by a DELETE while it was being collected"));
+  store->WaitIdle();  // returns only because the collector saw the stop
+  EXPECT_EQ(store->Get("b1").state->status, BundleStatus::kCanceled);
+  EXPECT_EQ(store->File("b1").code, 410);
+  EXPECT_EQ(store->File("b1").error, "bundle b1 was Canceled");
+  EXPECT_EQ(store->Delete("b1").code, 200) << "deleting a canceled bundle is no error";
+  EXPECT_EQ(store->Get("b1").state->status, BundleStatus::kCanceled);
+
+  store.reset();
+  FakeCollector late;  // ignores the stop and commits its file after the DELETE
+  std::unique_ptr<BundleStore> other = Open(late);
+  ASSERT_EQ(other->Create("b2").code, 200);
+  late.WaitStarted();
+  ASSERT_EQ(other->Delete("b2").code, 200);
+  late.Release();
+  other->WaitIdle();
+  EXPECT_EQ(other->Get("b2").state->status, BundleStatus::kCanceled);
+  EXPECT_FALSE(fs::exists(dir_.path() / "b/b2/file.zip"));
+  FakeCollector next;
+  std::unique_ptr<BundleStore> reopened;
+  other.reset();
+  reopened = Open(next);
+  EXPECT_EQ(reopened->Get("b2").state->status, BundleStatus::kCanceled) << "kept after a restart";
 }
 
 // A cluster bundle is collected beside a node bundle (its coordinator asks this node for its own
