@@ -1,5 +1,7 @@
 #include "server/bundle_store.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -128,7 +130,29 @@ Result<std::unique_ptr<BundleStore>> BundleStore::Open(const fs::path& dir, Coll
                                            ec ? ec.message() : "not a directory"));
   }
   ::chmod(dir.c_str(), 0700);
+  // One daemon per directory: two would take the same ids and, starting, mark each other's
+  // bundles Failed. flock(2), which the kernel releases when the daemon dies however it dies;
+  // O_NOFOLLOW, so that a planted symlink does not make root create a file through it.
+  const fs::path lock_path = dir / ".lock";
+  ScopedFd lock(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!lock.valid()) {
+    return Status::FromErrno(fmt::format("cannot open the lock file '{}'", lock_path.string()),
+                             errno);
+  }
+  int locked;
+  while ((locked = ::flock(lock.get(), LOCK_EX | LOCK_NB)) != 0 && errno == EINTR) {
+  }
+  if (locked != 0) {
+    if (errno == EWOULDBLOCK) {
+      return Status::Unavailable(
+          fmt::format("bundle directory '{}' is in use by another daemon; give each daemon its "
+                      "own directory",
+                      dir.string()));
+    }
+    return Status::FromErrno(fmt::format("cannot lock '{}'", lock_path.string()), errno);
+  }
   std::unique_ptr<BundleStore> store(new BundleStore(dir, std::move(local), std::move(cluster)));
+  store->lock_ = std::move(lock);
   for (const fs::directory_entry& entry : fs::directory_iterator(dir, ec)) {
     if (!entry.is_directory(ec)) continue;
     Result<BundleState> state = store->ReadState(entry.path().filename().string());

@@ -31,6 +31,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "checks/scoped_fd.h"
 #include "checks/status.h"
 
 namespace flightcheck::server {
@@ -84,7 +85,9 @@ class BundleStore {
   using Collector = std::function<Result<std::vector<std::string>>(
       const std::filesystem::path& output, const BundleRequest& request, std::stop_token stop)>;
 
-  // Creates dir (0700) if needed and marks bundles an earlier daemon left unfinished as Failed.
+  // Creates dir (0700) if needed, locks it (Unavailable "bundle directory '<dir>' is in use by
+  // another daemon; ..." while another store holds it) and marks bundles an earlier daemon left
+  // unfinished as Failed.
   // cluster may be null: such a store makes node bundles only.
   static Result<std::unique_ptr<BundleStore>> Open(const std::filesystem::path& dir,
                                                    Collector local, Collector cluster = nullptr);
@@ -120,6 +123,7 @@ class BundleStore {
   std::array<std::string, 2> running_;  // the id being collected, by type; "" when none
   std::array<bool, 2> canceled_{};      // running_'s bundle was canceled by a DELETE
   std::array<std::jthread, 2> workers_;
+  ScopedFd lock_;  // dir_/.lock, flock(2)ed for the store's life: one daemon per directory
 };
 
 }  // namespace flightcheck::server

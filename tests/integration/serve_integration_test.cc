@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <regex>
@@ -588,6 +589,17 @@ TEST_F(ServeTest, TheNodeBundleApiMakesServesAndDeletesBundles) {
   ASSERT_FALSE(latest.is_discarded()) << testing::ReadTextFile(results);
   EXPECT_EQ(latest["schema"], "flightcheck/report/v1") << latest.dump();
   EXPECT_FALSE(latest["results"].empty()) << latest.dump();
+  // A second daemon on the same bundle directory is refused: it would take the same ids.
+  const testing::CliRun twice =
+      testing::RunFlightcheck({"serve", "--role", "agent", "--rules", rules_, "--listen",
+                               "127.0.0.1:0", "--bundle-dir", bundles.string()});
+  EXPECT_EQ(twice.exit_code, 64) << twice.err;
+  EXPECT_NE(twice.err.find(fmt::format("flightcheck: error: --bundle-dir: bundle directory '{}' "
+                                       "is in use by another daemon; give each daemon its own "
+                                       "directory\n",
+                                       bundles.string())),
+            std::string::npos)
+      << twice.err;
   httplib::Client client = serve.Client();
   const httplib::Headers auth = {{"Authorization", std::string("Bearer ") + kToken}};
   const std::string base = "/system/health/v1/node/diagnostics";
@@ -690,7 +702,8 @@ TEST_F(ServeTest, TheNodeBundleApiMakesServesAndDeletesBundles) {
   for (const auto& entry : std::filesystem::directory_iterator(bundles)) {
     entries.push_back(entry.path().filename().string());
   }
-  EXPECT_EQ(entries, std::vector<std::string>{"b1"});
+  std::sort(entries.begin(), entries.end());
+  EXPECT_EQ(entries, (std::vector<std::string>{".lock", "b1"}));
   EXPECT_FALSE(std::filesystem::exists(dir_.path() / "etc"));
 }
 

@@ -195,8 +195,30 @@ TEST_F(BundleStoreTest, IdsThatCouldBePathsAreRefusedBeforeAnyLookup) {
     EXPECT_EQ(store->File(id).code, 400) << id;
     EXPECT_EQ(store->Delete(id).code, 400) << id;
   }
-  EXPECT_TRUE(fs::is_empty(dir_.path() / "b"));
+  std::vector<std::string> made;
+  for (const fs::directory_entry& entry : fs::directory_iterator(dir_.path() / "b")) {
+    made.push_back(entry.path().filename().string());
+  }
+  EXPECT_THAT(made, ElementsAre(".lock")) << "nothing but the store's lock";
   EXPECT_TRUE(IsValidBundleId("2f1c-uuid_v1.x"));
+}
+
+// Two daemons on one directory would take the same ids: the second is refused until the first
+// has gone.
+TEST_F(BundleStoreTest, ADirectoryServesOneStoreAtATime) {
+  FakeCollector first_collector, second_collector, third_collector;
+  std::unique_ptr<BundleStore> first = Open(first_collector);
+  ASSERT_NE(first, nullptr);
+  Result<std::unique_ptr<BundleStore>> second =
+      BundleStore::Open(dir_.path() / "b", second_collector.Get());
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().message(),
+            "bundle directory '" + (dir_.path() / "b").string() +
+                "' is in use by another daemon; give each daemon its own directory");
+  first.reset();
+  std::unique_ptr<BundleStore> third = Open(third_collector);
+  ASSERT_NE(third, nullptr) << "free again once the first is gone";
+  EXPECT_TRUE(third->List().list.empty()) << "the lock file is no bundle";
 }
 
 TEST_F(BundleStoreTest, ABundleDirectoryThatIsAFileIsRefusedWithWhy) {
