@@ -221,6 +221,20 @@ TEST_F(BundleStoreTest, ADirectoryServesOneStoreAtATime) {
   EXPECT_TRUE(third->List().list.empty()) << "the lock file is no bundle";
 }
 
+// The directory removed under a running daemon: 507 with why, not a crash or a silent 200.
+TEST_F(BundleStoreTest, ADirectoryThatCannotBeWrittenIs507) {
+  FakeCollector collector;
+  std::unique_ptr<BundleStore> store = Open(collector);
+  ASSERT_NE(store, nullptr);
+  fs::remove_all(dir_.path() / "b");
+  const BundleReply created = store->Create("b1");
+  EXPECT_EQ(created.code, 507);
+  EXPECT_EQ(created.error, "cannot create bundle b1: No such file or directory");
+  const BundleReply listed = store->List();
+  EXPECT_EQ(listed.code, 507);
+  EXPECT_THAT(listed.error, HasSubstr("cannot list '" + (dir_.path() / "b").string() + "'"));
+}
+
 TEST_F(BundleStoreTest, ABundleDirectoryThatIsAFileIsRefusedWithWhy) {
   std::ofstream(dir_.path() / "b") << "not a directory";
   FakeCollector collector;
