@@ -58,6 +58,7 @@ class SpoolSink : public ItemSink {
   }
 
   bool full() const override { return written_ >= cap_; }
+  void MarkTruncated() override { truncated_ = true; }
   bool truncated() const { return truncated_; }
   uint64_t bytes() const { return written_; }
   Result<std::string> FinishSha256() { return digest_.FinishHex(); }

@@ -66,6 +66,9 @@ class ItemSink {
   // True once the item reached its cap: what is written after that is dropped, so a source may
   // stop reading.
   virtual bool full() const = 0;
+  // The source itself cut what it read (a command's output past its capture bound): the item is
+  // marked truncated whatever its size.
+  virtual void MarkTruncated() = 0;
 };
 using ItemProducer = std::function<Status(ItemSink&)>;
 

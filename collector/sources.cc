@@ -46,6 +46,8 @@ ItemProducer CommandOutput(const CommandRunner& runner, std::vector<std::string>
       if (Status status = sink.Write("--- stderr ---\n"); !status.ok()) return status;
       if (Status status = sink.Write(ran->stderr_text); !status.ok()) return status;
     }
+    // Cut at output_cap by the runner: the item may still be under its own cap.
+    if (ran->output_truncated) sink.MarkTruncated();
     if (ran->term_signal != 0) {
       return Status::Internal(
           fmt::format("{} was killed by signal {}", QuoteArgv(argv), ran->term_signal));

@@ -48,6 +48,21 @@ TEST_F(SourcesTest, ACommandsOutputRedactedWithItsExitCode) {
   EXPECT_THAT(item.error, HasSubstr("exited with 3"));
 }
 
+// Output past the capture bound is cut by the runner: the item says truncated even though it is
+// under its own cap.
+TEST_F(SourcesTest, ACommandsOutputCutAtItsCaptureBoundIsMarkedTruncated) {
+  auto [text, item] = Collect(CommandOutput(LocalCommandRunner::Shared(),
+                                            {"sh", "-c", "head -c 5000 /dev/zero | tr '\\0' x"},
+                                            milliseconds(5000), 1000));
+  EXPECT_EQ(text, std::string(1000, 'x'));
+  EXPECT_TRUE(item.truncated);
+  EXPECT_TRUE(item.error.empty()) << item.error;
+  auto [whole, whole_item] = Collect(CommandOutput(
+      LocalCommandRunner::Shared(), {"sh", "-c", "printf abc"}, milliseconds(5000), 1000));
+  EXPECT_EQ(whole, "abc");
+  EXPECT_FALSE(whole_item.truncated);
+}
+
 // A hanging command is killed at its timeout, with what it started: the item says so and the
 // bundle goes on.
 TEST_F(SourcesTest, AHangingCommandIsKilledAtItsTimeout) {
