@@ -257,15 +257,26 @@ Status ForEachUnitJournalEntry(const HostContext& host, const std::string& unit,
     // Listed again at each widening: journald may have rotated or begun a file meanwhile.
     Result<std::vector<std::string>> files = ListJournalFiles(host);
     if (!files) return files.error();
-    const JournalWindow window = ChooseJournalWindow(ReadJournalSpans(*files, &archived_spans),
-                                                     walk.position_usec(), horizon_usec, done);
+    const std::vector<JournalFileSpan> spans = ReadJournalSpans(*files, &archived_spans);
+    const JournalWindow window =
+        ChooseJournalWindow(spans, walk.position_usec(), horizon_usec, done);
     if (window.paths.empty()) return Status::Ok();
     Result<WindowWalk::Ended> ended = walk.Walk(window);
     if (!ended) return ended.error();
     if (window.limit_usec == std::numeric_limits<uint64_t>::max()) return Status::Ok();
     // Exhausted: the window's files hold no more of the unit, and are left out from now on.
-    if (*ended == WindowWalk::Ended::kExhausted)
+    if (*ended == WindowWalk::Ended::kExhausted) {
       done.insert(window.paths.begin(), window.paths.end());
+    } else {
+      // At the limit, everything before it was passed: a file that ended before it is done, even
+      // when no entry of the unit was passed to move the position past it.
+      for (const JournalFileSpan& span : spans) {
+        if (span.tail_realtime_usec < window.limit_usec &&
+            std::binary_search(window.paths.begin(), window.paths.end(), span.path)) {
+          done.insert(span.path);
+        }
+      }
+    }
     horizon_usec = window.limit_usec;
   }
 }

@@ -101,18 +101,20 @@ TEST(JournalFilesTest, ListsJournalFilesAsSdJournalDoes) {
                         (root.path() / "var/log/journal" / machine / "system.journal").string()});
 }
 
-// Writes a journal file of `count` entries of unit, realtime first_usec + step * i, with
-// systemd-journal-remote.
+// Writes a journal file of `count` entries of unit (of late_unit from entry late_from on),
+// realtime first_usec + step * i, with systemd-journal-remote.
 void WriteJournal(const fs::path& file, const std::string& unit, uint64_t first_usec, uint64_t step,
-                  int count, const std::string& tag) {
+                  int count, const std::string& tag, int late_from = -1,
+                  const std::string& late_unit = "") {
   const std::string awk = fmt::format(
       "awk 'BEGIN {{ for (i = 0; i < {count}; i++) printf "
       "\"__REALTIME_TIMESTAMP=%.0f\\n__MONOTONIC_TIMESTAMP=%.0f\\n"
-      "_BOOT_ID=0123456789abcdef0123456789abcdef\\n_SYSTEMD_UNIT={unit}\\n"
+      "_BOOT_ID=0123456789abcdef0123456789abcdef\\n_SYSTEMD_UNIT=%s\\n"
       "MESSAGE={tag} %.0f\\n\\n\", {first} + i * {step}, {first} + i * {step}, "
-      "{first} + i * {step} }}'",
+      "(i >= {late_from} ? \"{late_unit}\" : \"{unit}\"), {first} + i * {step} }}'",
       fmt::arg("count", count), fmt::arg("unit", unit), fmt::arg("tag", tag),
-      fmt::arg("first", first_usec), fmt::arg("step", step));
+      fmt::arg("first", first_usec), fmt::arg("step", step),
+      fmt::arg("late_from", late_from < 0 ? count : late_from), fmt::arg("late_unit", late_unit));
   const testing::ShellResult made = testing::RunShell(
       awk + " | /lib/systemd/systemd-journal-remote -o " + testing::ShellQuoted(file) + " -");
   ASSERT_EQ(made.exit_code, 0) << made.output;
@@ -177,6 +179,34 @@ TEST(JournalFilesTest, AWalkOpensAWindowOfFilesAndSeesEveryEntryOnce) {
   ASSERT_TRUE(since.ok()) << since.message();
   EXPECT_EQ(per_file, (std::map<char, int>{{'b', 3000}, {'c', 1500}, {'d', 1500}, {'f', 4500}}));
   EXPECT_EQ(seen.front(), kStart + 80000);
+}
+
+// A unit that logs only late in a long file, while short files of other units begin and end
+// meanwhile: each short file is left behind once the walk passes it, though no entry of the unit
+// moved its position, so they are never all open at once.
+TEST(JournalFilesTest, FilesPassedBeforeAUnitsFirstEntryAreClosed) {
+  testing::ScopedTempDir dir;
+  constexpr uint64_t kStart = 1764547200000000;
+  // long: 0 .. 99,900 µs, late.service from 90,000 on.
+  WriteJournal(dir.path() / "long@1.journal", "other.service", kStart, 100, 1000, "l", 900,
+               "late.service");
+  for (int i = 0; i < 6; ++i) {
+    WriteJournal(dir.path() / fmt::format("short{}@2.journal", i), "other.service",
+                 kStart + 10000 + i * 10000, 10, 500, "s");
+  }
+  if (::testing::Test::HasFatalFailure()) return;
+  HostContext host;
+  host.journal_directory = dir.path().string();
+  int seen = 0, most_open = 0;
+  const Status walked = ForEachUnitJournalEntry(
+      host, "late.service", std::nullopt, Deadline::In(seconds(60)), [&](const JournalEntry&) {
+        ++seen;
+        most_open = std::max(most_open, OpenJournalFiles(dir.path()));
+        return Status::Ok();
+      });
+  ASSERT_TRUE(walked.ok()) << walked.message();
+  EXPECT_EQ(seen, 100);
+  EXPECT_LE(most_open, 2) << "the short files passed before are still open";
 }
 
 }  // namespace
