@@ -170,11 +170,13 @@ class WindowWalk {
       int r = sd_journal_next(journal_.get());
       if (r < 0) return Status::FromErrno("reading the journal of " + unit_, -r);
       if (r == 0) return Ended::kExhausted;
-      ++passed_since_open_;
       if (skip_cursor_entry_) {
         // Reopened at the cursor: its entry, when still there, was passed already.
         skip_cursor_entry_ = false;
-        if (sd_journal_test_cursor(journal_.get(), cursor_.c_str()) > 0) continue;
+        if (sd_journal_test_cursor(journal_.get(), cursor_.c_str()) > 0) {
+          ++passed_since_open_;
+          continue;
+        }
       }
       uint64_t realtime = 0;
       r = sd_journal_get_realtime_usec(journal_.get(), &realtime);
@@ -189,6 +191,9 @@ class WindowWalk {
         }
         return Ended::kAtLimit;
       }
+      // Counted only now: the entry at the limit is not passed, and the one before it in this
+      // set may lie before the cursor when the cursor's own entry is gone.
+      ++passed_since_open_;
       position_usec_ = std::max(position_usec_, realtime);
       if (since_ && realtime < *since_) continue;
       Result<JournalEntry> entry = CurrentEntry(journal_.get());
