@@ -5,6 +5,7 @@
 #include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -310,6 +311,24 @@ Status RemoveLeftoverTemporaries(const fs::path& directory, std::string_view tar
     return Status::FromErrno(fmt::format("cannot list '{}'", directory.string()), error.value());
   }
   return Status::Ok();
+}
+
+Result<FileLock> TryLockFile(const std::filesystem::path& path, mode_t mode) {
+  FileLock lock;
+  lock.fd = ScopedFd(::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, mode));
+  if (!lock.fd.valid()) {
+    return Status::FromErrno(fmt::format("cannot open the lock file '{}'", path.string()), errno);
+  }
+  int locked;
+  while ((locked = ::flock(lock.fd.get(), LOCK_EX | LOCK_NB)) != 0 && errno == EINTR) {
+  }
+  if (locked != 0) {
+    if (errno != EWOULDBLOCK) {
+      return Status::FromErrno(fmt::format("cannot lock '{}'", path.string()), errno);
+    }
+    lock.held_elsewhere = true;
+  }
+  return lock;
 }
 
 }  // namespace flightcheck

@@ -38,6 +38,18 @@ Result<std::string> ReadOpenedFile(const ScopedFd& fd, std::string_view name, si
 // however the process ends. Errors are "cannot write in '<directory>': <strerror>".
 Result<ScopedFd> OpenUnnamedFile(const std::filesystem::path& directory);
 
+// A lock file, opened and flock(2)ed exclusively without waiting: the lock lasts as long as fd
+// and the kernel releases it however the process ends. When another process holds it,
+// held_elsewhere is true and fd is open but not locked (for reading what the holder wrote).
+struct FileLock {
+  ScopedFd fd{};
+  bool held_elsewhere = false;
+};
+// Creates path with mode when missing, never through a symlink (O_NOFOLLOW: a link planted as the
+// lock must not make root create or write a file elsewhere). Errors: "cannot open the lock file
+// '<path>': <strerror>", "cannot lock '<path>': <strerror>".
+Result<FileLock> TryLockFile(const std::filesystem::path& path, mode_t mode);
+
 // Writes all of data to fd, through short writes and EINTR. Errors are "cannot write '<path>':
 // <strerror>" (path only names it).
 Status WriteAll(int fd, std::string_view data, const std::filesystem::path& path);

@@ -136,10 +136,6 @@ Status AddUnitMatches(sd_journal* journal, const std::string& unit) {
   return Status::Ok();
 }
 
-}  // namespace
-
-namespace {
-
 // The entries of unit in one window of journal files, from the walk's cursor on (see
 // ForEachUnitJournalEntry).
 class WindowWalk {
@@ -158,12 +154,12 @@ class WindowWalk {
     // on from its cursor.
     constexpr uint64_t kEntriesPerOpen = 4000;
     if (Status status = Open(window.paths); !status.ok()) return status;
-    for (uint64_t passed = 0;; ++passed) {
+    for (;;) {
       if (deadline_.expired()) {
         return Status::Timeout(fmt::format(
             "reading the journal of {}: deadline passed after {} entries", unit_, visited_));
       }
-      if (passed > 0 && passed % kEntriesPerOpen == 0) {
+      if (passed_since_open_ >= kEntriesPerOpen) {
         if (Status status = SaveCursor(); !status.ok()) return status;
         if (Status status = Open(window.paths); !status.ok()) return status;
       }

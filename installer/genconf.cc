@@ -1,7 +1,5 @@
 #include "installer/genconf.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -164,18 +162,10 @@ Result<GenconfLock> GenconfLock::Acquire(const fs::path& genconf_dir, std::strin
     return Status::FromErrno(fmt::format("cannot create '{}'", genconf_dir.string()),
                              error.value());
   }
-  // O_NOFOLLOW: a symlink planted as the lock must not make root write through it.
-  ScopedFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644));
-  if (!fd.valid()) {
-    return Status::FromErrno(fmt::format("cannot open the lock file '{}'", path.string()), errno);
-  }
-  int locked;
-  while ((locked = ::flock(fd.get(), LOCK_EX | LOCK_NB)) != 0 && errno == EINTR) {
-  }
-  if (locked != 0) {
-    if (errno == EWOULDBLOCK) return HeldBy(fd.get(), genconf_dir, path);
-    return Status::FromErrno(fmt::format("cannot lock '{}'", path.string()), errno);
-  }
+  Result<FileLock> lock = TryLockFile(path, 0644);
+  if (!lock) return lock.error();
+  if (lock->held_elsewhere) return HeldBy(lock->fd.get(), genconf_dir, path);
+  ScopedFd fd = std::move(lock->fd);
   std::string takeover;
   if (std::optional<LockHolder> stale = ReadHolderRecord(fd.get())) {
     takeover = fmt::format(

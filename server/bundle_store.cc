@@ -1,7 +1,5 @@
 #include "server/bundle_store.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -131,28 +129,17 @@ Result<std::unique_ptr<BundleStore>> BundleStore::Open(const fs::path& dir, Coll
   }
   ::chmod(dir.c_str(), 0700);
   // One daemon per directory: two would take the same ids and, starting, mark each other's
-  // bundles Failed. flock(2), which the kernel releases when the daemon dies however it dies;
-  // O_NOFOLLOW, so that a planted symlink does not make root create a file through it.
-  const fs::path lock_path = dir / ".lock";
-  ScopedFd lock(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (!lock.valid()) {
-    return Status::FromErrno(fmt::format("cannot open the lock file '{}'", lock_path.string()),
-                             errno);
-  }
-  int locked;
-  while ((locked = ::flock(lock.get(), LOCK_EX | LOCK_NB)) != 0 && errno == EINTR) {
-  }
-  if (locked != 0) {
-    if (errno == EWOULDBLOCK) {
-      return Status::Unavailable(
-          fmt::format("bundle directory '{}' is in use by another daemon; give each daemon its "
-                      "own directory",
-                      dir.string()));
-    }
-    return Status::FromErrno(fmt::format("cannot lock '{}'", lock_path.string()), errno);
+  // bundles Failed.
+  Result<FileLock> lock = TryLockFile(dir / ".lock", 0600);
+  if (!lock) return lock.error();
+  if (lock->held_elsewhere) {
+    return Status::Unavailable(
+        fmt::format("bundle directory '{}' is in use by another daemon; give each daemon its own "
+                    "directory",
+                    dir.string()));
   }
   std::unique_ptr<BundleStore> store(new BundleStore(dir, std::move(local), std::move(cluster)));
-  store->lock_ = std::move(lock);
+  store->lock_ = std::move(lock->fd);
   for (const fs::directory_entry& entry : fs::directory_iterator(dir, ec)) {
     if (!entry.is_directory(ec)) continue;
     Result<BundleState> state = store->ReadState(entry.path().filename().string());

@@ -221,6 +221,20 @@ TEST_F(BundleStoreTest, ADirectoryServesOneStoreAtATime) {
   EXPECT_TRUE(third->List().list.empty()) << "the lock file is no bundle";
 }
 
+// A symlink planted as the lock is refused, never followed to create a file elsewhere.
+TEST_F(BundleStoreTest, ALockThatIsASymlinkIsRefused) {
+  fs::create_directories(dir_.path() / "b");
+  fs::create_symlink(dir_.path() / "elsewhere", dir_.path() / "b/.lock");
+  FakeCollector collector;
+  Result<std::unique_ptr<BundleStore>> store =
+      BundleStore::Open(dir_.path() / "b", collector.Get());
+  ASSERT_FALSE(store);
+  EXPECT_EQ(store.error().message(), "cannot open the lock file '" +
+                                         (dir_.path() / "b/.lock").string() +
+                                         "': Too many levels of symbolic links");
+  EXPECT_FALSE(fs::exists(dir_.path() / "elsewhere"));
+}
+
 // The directory removed under a running daemon: 507 with why, not a crash or a silent 200.
 TEST_F(BundleStoreTest, ADirectoryThatCannotBeWrittenIs507) {
   FakeCollector collector;
