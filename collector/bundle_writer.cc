@@ -3,9 +3,13 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
+#include <mutex>
 #include <optional>
+#include <thread>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -20,31 +24,41 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Redacts, caps, hashes and spools an item's bytes.
+// Redacts, caps, hashes and spools an item's bytes. Sources write a line at a time (a journal
+// is millions of them), so the spool is written in blocks of kBlockBytes, not per Write.
 class SpoolSink : public ItemSink {
  public:
+  static constexpr size_t kBlockBytes = 256 << 10;
+
   SpoolSink(int fd, const BundleOptions& options, uint64_t cap)
       : fd_(fd), redact_(options.redact), cap_(cap) {
     if (redact_) redactor_.emplace(options.known_secrets);
+    block_.reserve(kBlockBytes);
   }
 
   Status Write(std::string_view bytes) override {
     if (!redactor_) return Spool(bytes);
-    std::string redacted;
-    redactor_->Feed(bytes, &redacted);
-    return Spool(redacted);
+    redacted_.clear();
+    redactor_->Feed(bytes, &redacted_);
+    return Spool(redacted_);
   }
 
-  // The rest of a redacted stream (a last line without its newline).
+  // The rest of a redacted stream (a last line without its newline), and what is still in the
+  // block: after this the spool holds every byte.
   Status Finish() {
-    if (!redactor_) return Status::Ok();
-    std::string rest;
-    redactor_->Finish(&rest);
-    return Spool(rest);
+    if (redactor_) {
+      redacted_.clear();
+      redactor_->Finish(&redacted_);
+      if (Status status = Spool(redacted_); !status.ok()) return status;
+    }
+    return Flush();
   }
 
   // Written whatever the cap: the reason an item is incomplete must be in it.
-  Status Append(std::string_view bytes) { return WriteAll(bytes); }
+  Status Append(std::string_view bytes) {
+    if (Status status = Buffer(bytes); !status.ok()) return status;
+    return Flush();
+  }
 
   std::vector<RedactionTally> Tallies() const {
     std::vector<RedactionTally> tallies;
@@ -75,29 +89,39 @@ class SpoolSink : public ItemSink {
       bytes = bytes.substr(0, cap_ - written_);
       truncated_ = true;
     }
-    return WriteAll(bytes);
+    return Buffer(bytes);
   }
 
-  Status WriteAll(std::string_view bytes) {
+  // Counted and hashed as accepted; on the disk by the next Flush.
+  Status Buffer(std::string_view bytes) {
     if (!output_error_.ok()) return output_error_;
-    while (!bytes.empty()) {
-      const ssize_t n = ::write(fd_, bytes.data(), bytes.size());
+    digest_.Update(bytes);
+    written_ += bytes.size();
+    block_.append(bytes);
+    return block_.size() >= kBlockBytes ? Flush() : Status::Ok();
+  }
+
+  Status Flush() {
+    std::string_view rest = block_;
+    while (output_error_.ok() && !rest.empty()) {
+      const ssize_t n = ::write(fd_, rest.data(), rest.size());
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) {
         output_error_ = Status::FromErrno("cannot spool a bundle item", errno);
-        return output_error_;
+        break;
       }
-      digest_.Update(bytes.substr(0, static_cast<size_t>(n)));
-      written_ += static_cast<uint64_t>(n);
-      bytes.remove_prefix(static_cast<size_t>(n));
+      rest.remove_prefix(static_cast<size_t>(n));
     }
-    return Status::Ok();
+    block_.clear();
+    return output_error_;
   }
 
   int fd_;
   bool redact_;
   uint64_t cap_;
   std::optional<Redactor> redactor_;
+  std::string redacted_;  // Write's, reused
+  std::string block_;     // accepted, not yet written
   Sha256Hasher digest_;
   uint64_t written_ = 0;
   bool truncated_ = false;
@@ -156,51 +180,143 @@ BundleWriter::~BundleWriter() = default;  // not committed: the PendingFile remo
 
 uint64_t BundleWriter::size() const { return archive_ ? archive_->size() : 0; }
 
-Status BundleWriter::Add(std::string source, std::string path, bool required,
-                         const ItemProducer& producer, uint64_t max_bytes) {
-  if (!error_.ok()) return error_;
-  if (Status status = CheckEntryName(path); !status.ok()) return error_ = status;
+// An item as its producer left it: its record and its spooled bytes, not yet in the archive.
+struct BundleWriter::Collected {
+  Status error{};  // the bundle's (the disk; a name that escapes): Append returns it
+  BundleItem item{};
+  ScopedFd spool{};  // not valid: the item has no entry (a required item that failed)
+};
+
+BundleWriter::Collected BundleWriter::Collect(const ItemRequest& request) const {
+  Collected collected;
+  if (Status status = CheckEntryName(request.path); !status.ok()) {
+    collected.error = status;
+    return collected;
+  }
   const fs::path directory = output_.parent_path().empty() ? "." : output_.parent_path();
   // Beside the bundle: the same filesystem, so a full disk shows here too.
   Result<ScopedFd> spool = OpenUnnamedFile(directory);
-  if (!spool) return error_ = spool.error();
+  if (!spool) {
+    collected.error = spool.error();
+    return collected;
+  }
 
-  BundleItem item{.source = std::move(source), .path = std::move(path), .required = required};
-  SpoolSink sink(spool->get(), options_, max_bytes > 0 ? max_bytes : options_.max_item_bytes);
+  BundleItem& item = collected.item;
+  item = {.source = request.source, .path = request.path, .required = request.required};
+  SpoolSink sink(spool->get(), options_,
+                 request.max_bytes > 0 ? request.max_bytes : options_.max_item_bytes);
   const auto started = std::chrono::steady_clock::now();
-  Status produced = producer(sink);
+  Status produced = request.producer(sink);
   if (Status finished = sink.Finish(); produced.ok()) produced = finished;
   item.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  if (!sink.output_error().ok()) {
-    return error_ = sink.output_error();  // the disk, not the source: the bundle cannot go on
-  }
-  if (!produced.ok()) {
+  if (!produced.ok() && sink.output_error().ok()) {
     // An error message may quote what failed (a command line with a password in it): it goes
     // into the item, the manifest and summaryErrorsReport.txt, so it is redacted too.
     item.error = options_.redact ? Redactor(options_.known_secrets).Redact(produced.ToString())
                                  : produced.ToString();
     // An optional item keeps what it collected and says why it stopped; a required one that
     // failed has no entry (summaryErrorsReport.txt lists it), as 3DT did.
-    if (!required) {
+    if (!request.required) {
       (void)sink.Append(fmt::format("{}flightcheck: {}\n", sink.bytes() ? "\n" : "", item.error));
-      if (!sink.output_error().ok()) return error_ = sink.output_error();
     }
+  }
+  if (!sink.output_error().ok()) {
+    collected.error = sink.output_error();  // the disk, not the source: the bundle cannot go on
+    return collected;
   }
   item.truncated = sink.truncated();
   item.redactions = sink.Tallies();
-  if (required && !produced.ok()) {
-    items_.push_back(std::move(item));
-    return Status::Ok();
-  }
+  if (request.required && !produced.ok()) return collected;
   Result<std::string> sha256 = sink.FinishSha256();
-  if (!sha256) return error_ = sha256.error();
+  if (!sha256) {
+    collected.error = sha256.error();
+    return collected;
+  }
   item.sha256 = *sha256;
   item.bytes = sink.bytes();
-  if (Status status = archive_->AddFd(item.path, spool->get(), item.path, 0600); !status.ok()) {
-    return error_ = status;
+  collected.spool = std::move(*spool);
+  return collected;
+}
+
+Status BundleWriter::Append(Collected collected) {
+  if (!error_.ok()) return error_;
+  if (!collected.error.ok()) return error_ = collected.error;
+  if (collected.spool.valid()) {
+    if (Status status =
+            archive_->AddFd(collected.item.path, collected.spool.get(), collected.item.path, 0600);
+        !status.ok()) {
+      return error_ = status;
+    }
   }
-  items_.push_back(std::move(item));
+  items_.push_back(std::move(collected.item));
   return Status::Ok();
+}
+
+Status BundleWriter::Add(std::string source, std::string path, bool required, ItemProducer producer,
+                         uint64_t max_bytes) {
+  if (!error_.ok()) return error_;
+  return Append(Collect({.source = std::move(source),
+                         .path = std::move(path),
+                         .required = required,
+                         .max_bytes = max_bytes,
+                         .producer = std::move(producer)}));
+}
+
+Status BundleWriter::AddAll(
+    std::vector<ItemRequest> requests, size_t jobs, std::stop_token stop,
+    const std::function<void(size_t done, size_t total, const std::string& path)>& progress) {
+  if (!error_.ok()) return error_;
+  const size_t total = requests.size();
+  jobs = std::clamp<size_t>(jobs, 1, std::max<size_t>(total, 1));
+  // A spooled item waiting for its turn holds a descriptor and its bytes on the disk: only a
+  // few may run ahead of the one being compressed.
+  const size_t ahead = 2 * jobs;
+  std::mutex mutex;
+  std::condition_variable_any changed;
+  std::vector<std::optional<Collected>> collected(total);
+  size_t next = 0;       // the next request to start
+  size_t appended = 0;   // requests in the archive
+  bool abandon = false;  // the bundle failed: start nothing more
+  const auto collect = [&] {
+    std::unique_lock lock(mutex);
+    while (changed.wait(lock, stop,
+                        [&] { return abandon || next >= total || next < appended + ahead; }) &&
+           !abandon && !stop.stop_requested() && next < total) {
+      const size_t index = next++;
+      lock.unlock();
+      Collected item = Collect(requests[index]);
+      lock.lock();
+      collected[index] = std::move(item);
+      changed.notify_all();
+    }
+  };
+  Status status;
+  {
+    std::vector<std::jthread> workers;
+    for (size_t i = 0; i < jobs; ++i) workers.emplace_back(collect);
+    for (size_t i = 0; i < total && status.ok(); ++i) {
+      if (progress) progress(i, total, requests[i].path);
+      std::unique_lock lock(mutex);
+      if (!changed.wait(lock, stop, [&] { return collected[i].has_value(); })) {
+        status = Status::Unavailable("stopped");
+        break;
+      }
+      Collected item = std::move(*collected[i]);
+      collected[i].reset();
+      lock.unlock();
+      status = Append(std::move(item));
+      lock.lock();
+      ++appended;
+      abandon = !status.ok();
+      changed.notify_all();
+    }
+    {
+      std::lock_guard lock(mutex);
+      abandon = true;
+    }
+    changed.notify_all();
+  }  // the workers finish the items they run (stop ends their producers) and are joined
+  return status;
 }
 
 Status BundleWriter::Commit() {

@@ -24,13 +24,6 @@ Result<Facts> UnitStates(const std::vector<std::string>& names, const HostContex
   return probe->function(*params, host, Deadline::In(timeout));
 }
 
-struct PlannedItem {
-  std::string source, path;
-  bool required = false;
-  uint64_t max_bytes = 0;
-  ItemProducer producer;
-};
-
 bool ForRole(const BundleSource& source, const std::string& role) {
   return source.roles.empty() ||
          std::find(source.roles.begin(), source.roles.end(), role) != source.roles.end();
@@ -67,7 +60,7 @@ ItemProducer Failing(Status status) {
 
 Status CollectNodeBundle(const NodeBundleRequest& request, const HostContext& host,
                          const ProbeRegistry& registry, BundleWriter& writer) {
-  std::vector<PlannedItem> items;
+  std::vector<ItemRequest> items;
   const std::string& prefix = request.prefix;
   for (const BundleSource& source : request.sources) {
     if (!ForRole(source, request.role)) continue;
@@ -125,17 +118,8 @@ Status CollectNodeBundle(const NodeBundleRequest& request, const HostContext& ho
         break;
     }
   }
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (request.stop.stop_requested()) return Status::Unavailable("stopped");
-    if (request.progress) request.progress(i, items.size(), items[i].path);
-    PlannedItem& item = items[i];
-    if (Status status = writer.Add(std::move(item.source), std::move(item.path), item.required,
-                                   item.producer, item.max_bytes);
-        !status.ok()) {
-      return status;
-    }
-  }
-  return Status::Ok();
+  if (request.stop.stop_requested()) return Status::Unavailable("stopped");
+  return writer.AddAll(std::move(items), request.jobs, request.stop, request.progress);
 }
 
 Result<std::vector<BundleItem>> WriteNodeBundle(const std::filesystem::path& output,

@@ -7,7 +7,8 @@
 // Failure: a source that fails is an item with its error (collector/bundle_writer.h); what is
 // returned is the bundle's own failure, or Unavailable("stopped") when stop was requested (the
 // caller then abandons the bundle).
-// Thread-safety: one call at a time per writer.
+// Thread-safety: one call at a time per writer; the sources are collected on request.jobs threads
+// at once, so host, its command runner and registry are used concurrently.
 #pragma once
 
 #include <chrono>
@@ -26,6 +27,9 @@
 
 namespace flightcheck {
 
+// As sos report's default --threads.
+inline constexpr size_t kDefaultBundleJobs = 4;
+
 struct NodeBundleRequest {
   std::vector<BundleSource> sources;
   std::string role;                             // master, agent, public_agent
@@ -33,7 +37,9 @@ struct NodeBundleRequest {
   std::string sources_name{};                   // where the sources came from, for messages
   std::optional<std::chrono::seconds> since{};  // overrides every journal source's
   std::stop_token stop{};
-  // Called before each item with its path; may be null.
+  // Sources collected at once (BundleWriter::AddAll): commands mostly wait on their processes.
+  size_t jobs = kDefaultBundleJobs;
+  // Called before each item is waited for, with its path; may be null.
   std::function<void(size_t done, size_t total, const std::string& path)> progress{};
 };
 

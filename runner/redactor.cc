@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cstdlib>
 #include <memory>
-#include <optional>
 
 namespace flightcheck {
 namespace {
@@ -86,22 +85,28 @@ void Redactor::Feed(std::string_view chunk, std::string* out) {
       // An overlong line goes out in pieces, so memory stays bounded whatever the input.
       pending_.append(chunk.substr(0, room));
       chunk.remove_prefix(room);
-      if (std::optional<std::string> line = RedactLine(pending_)) *out += *line;
+      RedactLine(pending_, /*newline=*/false, out);
       pending_.clear();
       continue;
     }
-    pending_.append(chunk.substr(0, take));
-    if (newline == std::string_view::npos) return;
+    if (newline == std::string_view::npos) {
+      pending_.append(chunk);
+      return;
+    }
+    // A whole line in the chunk is redacted where it is: a journal item is millions of them.
+    if (pending_.empty()) {
+      RedactLine(chunk.substr(0, take), /*newline=*/true, out);
+    } else {
+      pending_.append(chunk.substr(0, take));
+      RedactLine(pending_, /*newline=*/true, out);
+      pending_.clear();
+    }
     chunk.remove_prefix(take + 1);
-    if (std::optional<std::string> line = RedactLine(pending_)) *out += *line + '\n';
-    pending_.clear();
   }
 }
 
 void Redactor::Finish(std::string* out) {
-  if (!pending_.empty()) {
-    if (std::optional<std::string> line = RedactLine(pending_)) *out += *line;
-  }
+  if (!pending_.empty()) RedactLine(pending_, /*newline=*/false, out);
   pending_.clear();
 }
 
@@ -113,14 +118,16 @@ std::string Redactor::Redact(std::string_view text) {
   return out;
 }
 
-std::optional<std::string> Redactor::RedactLine(std::string_view input) {
+void Redactor::RedactLine(std::string_view input, bool newline, std::string* out) {
   const Patterns& rules = Rules();
   if (!in_private_key_ &&
       !RE2::PartialMatch(re2::StringPiece(input.data(), input.size()), rules.trigger) &&
       std::none_of(known_secrets_.begin(), known_secrets_.end(), [input](const std::string& s) {
         return input.find(s) != std::string_view::npos;
       })) {
-    return std::string(input);
+    out->append(input);
+    if (newline) out->push_back('\n');
+    return;
   }
   std::string line;
   // A private key: what is between BEGIN and END goes, across lines.
@@ -130,7 +137,7 @@ std::optional<std::string> Redactor::RedactLine(std::string_view input) {
     if (in_private_key_) {
       if (!RE2::PartialMatch(piece, rules.private_key_end, &marker)) {
         // Inside the key: nothing of the rest stays; a line wholly inside goes with its newline.
-        if (line.empty()) return std::nullopt;
+        if (line.empty()) return;
         break;
       }
       in_private_key_ = false;
@@ -168,7 +175,8 @@ std::optional<std::string> Redactor::RedactLine(std::string_view input) {
   Count(RedactionRule::kAuthorization,
         RE2::GlobalReplace(&line, rules.authorization, "\\1" + marker));
   Count(RedactionRule::kAwsAccessKeyId, RE2::GlobalReplace(&line, rules.aws_access_key_id, marker));
-  return line;
+  out->append(line);
+  if (newline) out->push_back('\n');
 }
 
 }  // namespace flightcheck

@@ -18,7 +18,6 @@
 
 #include <array>
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,8 +60,9 @@ class Redactor {
   int64_t total() const;
 
  private:
-  // nullopt: the line was wholly inside a private key, and goes with its newline.
-  std::optional<std::string> RedactLine(std::string_view line);
+  // Appends line's redacted form and, when newline, a newline; nothing at all when the line was
+  // wholly inside a private key (it goes with its newline).
+  void RedactLine(std::string_view line, bool newline, std::string* out);
   void Count(RedactionRule rule, int64_t n) { counts_[static_cast<size_t>(rule)] += n; }
 
   std::vector<std::string> known_secrets_;  // longest first

@@ -5,6 +5,12 @@
 #include <signal.h>
 #include <sys/resource.h>
 
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <stop_token>
+#include <thread>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -169,6 +175,109 @@ TEST_F(BundleWriterTest, AFullOutputLeavesNoPartialBundle) {
   EXPECT_FALSE(status.ok());
   EXPECT_THAT(status.message(), HasSubstr("File too large")) << status.ToString();
   EXPECT_EQ(std::distance(fs::directory_iterator(dir_.path()), fs::directory_iterator()), 0);
+}
+
+// AddAll runs jobs producers at once (each waits until all four run: sequential collection
+// would time out here) and the archive still lists the items in the order given.
+TEST_F(BundleWriterTest, AddAllCollectsAtOnceAndKeepsTheOrder) {
+  const fs::path bundle = dir_.path() / "concurrent.zip";
+  Result<std::unique_ptr<BundleWriter>> writer = BundleWriter::Create(bundle, {});
+  ASSERT_TRUE(writer);
+  std::mutex mutex;
+  std::condition_variable changed;
+  int running = 0, most = 0;
+  std::vector<ItemRequest> requests;
+  for (int i = 0; i < 12; ++i) {
+    requests.push_back({.source = fmt::format("cmd.{}", i),
+                        .path = fmt::format("n/commands/{:02}.txt", i),
+                        .producer = [&, i](ItemSink& sink) -> Status {
+                          std::unique_lock lock(mutex);
+                          most = std::max(most, ++running);
+                          changed.notify_all();
+                          // The first four meet; the later ones run while others are still running.
+                          if (i < 4)
+                            changed.wait_for(lock, std::chrono::seconds(10),
+                                             [&] { return most >= 4; });
+                          --running;
+                          lock.unlock();
+                          return sink.Write(fmt::format("item {}\n", i));
+                        }});
+  }
+  std::vector<std::string> announced;
+  ASSERT_TRUE((*writer)
+                  ->AddAll(std::move(requests), 4, {},
+                           [&](size_t done, size_t total, const std::string& path) {
+                             EXPECT_EQ(total, 12u);
+                             EXPECT_EQ(done, announced.size());
+                             announced.push_back(path);
+                           })
+                  .ok());
+  EXPECT_EQ(most, 4);
+  ASSERT_EQ(announced.size(), 12u);
+  ASSERT_TRUE((*writer)->Commit().ok());
+  ASSERT_EQ((*writer)->items().size(), 12u);
+  for (size_t i = 0; i < 12; ++i) {
+    EXPECT_EQ((*writer)->items()[i].path, fmt::format("n/commands/{:02}.txt", i));
+  }
+  const testing::ShellResult listing = RunShell("unzip -Z1 " + ShellQuoted(bundle));
+  std::string expected;
+  for (int i = 0; i < 12; ++i) expected += fmt::format("n/commands/{:02}.txt\n", i);
+  EXPECT_EQ(listing.output, expected + "manifest.json\n");
+  const fs::path unpacked = Unpack(bundle);
+  EXPECT_EQ(RunShell("cat " + ShellQuoted(unpacked / "n/commands/07.txt")).output, "item 7\n");
+}
+
+// A stop ends AddAll while a producer still runs: no later item is started, the running one is
+// waited for (its producer sees the stop), and nothing is committed.
+TEST_F(BundleWriterTest, AddAllStopsWhenAsked) {
+  const fs::path bundle = dir_.path() / "stopped.zip";
+  std::atomic<int> started = 0;
+  std::stop_source stop;
+  Status status;
+  {
+    Result<std::unique_ptr<BundleWriter>> writer = BundleWriter::Create(bundle, {});
+    ASSERT_TRUE(writer);
+    std::vector<ItemRequest> requests;
+    for (int i = 0; i < 6; ++i) {
+      requests.push_back({.source = "cmd.hang",
+                          .path = fmt::format("n/{}.txt", i),
+                          .producer = [&](ItemSink&) -> Status {
+                            ++started;
+                            while (!stop.stop_requested()) {
+                              std::this_thread::sleep_for(std::chrono::milliseconds(5));
+                            }
+                            return Status::Unavailable("stopped");
+                          }});
+    }
+    std::jthread stopper([&] {
+      while (started < 2) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      stop.request_stop();
+    });
+    status = (*writer)->AddAll(std::move(requests), 2, stop.get_token(), nullptr);
+  }
+  EXPECT_EQ(status.ToString(), Status::Unavailable("stopped").ToString());
+  EXPECT_EQ(started, 2);
+  EXPECT_FALSE(fs::exists(bundle));
+}
+
+// An item that fails the bundle (a name that escapes) ends AddAll with its error, whatever ran
+// beside it; the bundle cannot be committed.
+TEST_F(BundleWriterTest, AddAllEndsAtTheFirstBundleFailure) {
+  const fs::path bundle = dir_.path() / "failed.zip";
+  Result<std::unique_ptr<BundleWriter>> writer = BundleWriter::Create(bundle, {});
+  ASSERT_TRUE(writer);
+  std::vector<ItemRequest> requests;
+  for (int i = 0; i < 20; ++i) {
+    requests.push_back({.source = "cmd",
+                        .path = i == 3 ? "../escape" : fmt::format("n/{}.txt", i),
+                        .producer = Text("text\n")});
+  }
+  const Status status = (*writer)->AddAll(std::move(requests), 3, {}, nullptr);
+  EXPECT_THAT(status.message(), HasSubstr("'../escape'"));
+  EXPECT_EQ((*writer)->items().size(), 3u);
+  EXPECT_FALSE((*writer)->Commit().ok());
+  writer->reset();
+  EXPECT_FALSE(fs::exists(bundle));
 }
 
 }  // namespace
