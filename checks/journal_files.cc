@@ -9,6 +9,8 @@
 #include <string_view>
 #include <system_error>
 
+#include <fmt/format.h>
+
 namespace flightcheck {
 
 namespace {
@@ -98,20 +100,29 @@ Result<std::vector<std::string>> ListJournalFiles(const HostContext& host) {
   return files;
 }
 
-std::vector<JournalFileSpan> ReadJournalSpans(
+Result<std::vector<JournalFileSpan>> ReadJournalSpans(
     const std::vector<std::string>& paths, std::map<std::string, JournalFileSpan>* archived_cache) {
   std::vector<JournalFileSpan> spans;
+  Status first_failure;
+  size_t opened = 0;
   for (const std::string& path : paths) {
     const bool archived = fs::path(path).filename().string().find('@') != std::string::npos;
     if (archived) {
       if (auto cached = archived_cache->find(path); cached != archived_cache->end()) {
         spans.push_back(cached->second);
+        ++opened;
         continue;
       }
     }
     sd_journal* journal = nullptr;
     const char* one[] = {path.c_str(), nullptr};
-    if (sd_journal_open_files(&journal, one, 0) < 0) continue;
+    if (const int r = sd_journal_open_files(&journal, one, 0); r < 0) {
+      if (first_failure.ok()) {
+        first_failure = Status::FromErrno(fmt::format("cannot open journal file '{}'", path), -r);
+      }
+      continue;
+    }
+    ++opened;
     JournalFileSpan span{.path = path};
     const int r = sd_journal_get_cutoff_realtime_usec(journal, &span.head_realtime_usec,
                                                       &span.tail_realtime_usec);
@@ -120,6 +131,7 @@ std::vector<JournalFileSpan> ReadJournalSpans(
     if (archived) archived_cache->emplace(path, span);
     spans.push_back(std::move(span));
   }
+  if (opened == 0 && !first_failure.ok()) return first_failure;
   return spans;
 }
 

@@ -40,8 +40,11 @@ Result<std::vector<std::string>> ListJournalFiles(const HostContext& host);
 
 // The span of each file that can be opened and holds an entry. An archived file (its name has
 // '@': journald writes no more to it) is read once and kept in archived_cache, which the caller
-// owns and passes again; the file being written is read afresh each call.
-std::vector<JournalFileSpan> ReadJournalSpans(
+// owns and passes again; the file being written is read afresh each call. A file that cannot be
+// opened is skipped, as journalctl skips it, unless none could be: then the error names the first
+// ("cannot open journal file '/var/log/journal/x/system.journal': Permission denied"), for a
+// journal that could not be read is not an empty one.
+Result<std::vector<JournalFileSpan>> ReadJournalSpans(
     const std::vector<std::string>& paths, std::map<std::string, JournalFileSpan>* archived_cache);
 
 struct JournalWindow {

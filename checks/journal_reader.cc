@@ -258,9 +258,10 @@ Status ForEachUnitJournalEntry(const HostContext& host, const std::string& unit,
     // Listed again at each widening: journald may have rotated or begun a file meanwhile.
     Result<std::vector<std::string>> files = ListJournalFiles(host);
     if (!files) return files.error();
-    const std::vector<JournalFileSpan> spans = ReadJournalSpans(*files, &archived_spans);
+    Result<std::vector<JournalFileSpan>> spans = ReadJournalSpans(*files, &archived_spans);
+    if (!spans) return spans.error();
     const JournalWindow window =
-        ChooseJournalWindow(spans, walk.position_usec(), horizon_usec, done);
+        ChooseJournalWindow(*spans, walk.position_usec(), horizon_usec, done);
     if (window.paths.empty()) return Status::Ok();
     Result<WindowWalk::Ended> ended = walk.Walk(window);
     if (!ended) return ended.error();
@@ -271,7 +272,7 @@ Status ForEachUnitJournalEntry(const HostContext& host, const std::string& unit,
     } else {
       // At the limit, everything before it was passed: a file that ended before it is done, even
       // when no entry of the unit was passed to move the position past it.
-      for (const JournalFileSpan& span : spans) {
+      for (const JournalFileSpan& span : *spans) {
         if (span.tail_realtime_usec < window.limit_usec &&
             std::binary_search(window.paths.begin(), window.paths.end(), span.path)) {
           done.insert(span.path);

@@ -79,9 +79,13 @@ TEST(JournalFilesTest, ListsJournalFilesAsSdJournalDoes) {
   EXPECT_EQ(*files,
             (std::vector<std::string>{base + machine + "/user-1000.journal",
                                       base + "system.journal", base + "system@x.journal~"}));
-  // Files that are not journals hold no span.
+  // Files that are not journals cannot be opened: when none can, that is an error naming the
+  // first, not an empty journal.
   std::map<std::string, JournalFileSpan> cache;
-  EXPECT_TRUE(ReadJournalSpans(*files, &cache).empty());
+  Result<std::vector<JournalFileSpan>> spans = ReadJournalSpans(*files, &cache);
+  ASSERT_FALSE(spans);
+  EXPECT_EQ(spans.error().message(), "cannot open journal file '" + base + machine +
+                                         "/user-1000.journal': No data available");
 
   host.journal_directory = (dir.path() / "absent").string();
   files = ListJournalFiles(host);
