@@ -19,6 +19,7 @@
 #include "checks/command_runner.h"
 #include "installer/cluster_config.h"
 #include "tests/cli/run_flightcheck.h"
+#include "tests/testbed/shell.h"
 #include "tests/testbed/temp_dir.h"
 
 namespace flightcheck {
@@ -387,6 +388,34 @@ TEST_F(ConfigCommandsTest, GenconfWritesTheArtifact) {
   EXPECT_THAT(cluster_yaml, Not(HasSubstr("superuser_password_hash")));
   EXPECT_THAT(cluster_yaml, Not(HasSubstr("secrethashvalue")));
   EXPECT_THAT(cluster_yaml, Not(HasSubstr("ssh_")));
+}
+
+// The artifact carries the binary itself (the test above: same size), so that binary holds no
+// debug info: copying it to each host is cheap whatever the build type. The debug info is beside
+// it, and addr2line finds it through the .gnu_debuglink.
+TEST_F(ConfigCommandsTest, TheArtifactsBinaryIsStrippedAndItsDebugInfoIsBesideIt) {
+  const std::string binary = FLIGHTCHECK_BINARY;
+  const testing::ShellResult sections =
+      testing::RunShell("readelf -S --wide " + testing::ShellQuoted(binary));
+  ASSERT_EQ(sections.exit_code, 0) << sections.output;
+  EXPECT_THAT(sections.output, HasSubstr(".gnu_debuglink"));
+  EXPECT_THAT(sections.output, HasSubstr(".symtab"));  // backtraces still name functions
+  EXPECT_THAT(sections.output, Not(HasSubstr(".debug_")));
+  EXPECT_THAT(testing::RunShell("readelf -p .gnu_debuglink " + testing::ShellQuoted(binary)).output,
+              HasSubstr("flightcheck.debug"));
+  ASSERT_TRUE(fs::exists(binary + ".debug"));
+  if (FLIGHTCHECK_BUILD_HAS_DEBUG_INFO) {
+    EXPECT_THAT(
+        testing::RunShell("readelf -S --wide " + testing::ShellQuoted(binary + ".debug")).output,
+        HasSubstr(".debug_info"));
+    const std::string main_address = testing::RunShell("nm " + testing::ShellQuoted(binary) +
+                                                       " | awk '$3 == \"main\" {print $1}'")
+                                         .output;
+    ASSERT_FALSE(main_address.empty());
+    const testing::ShellResult line =
+        testing::RunShell("addr2line -e " + testing::ShellQuoted(binary) + " 0x" + main_address);
+    EXPECT_THAT(line.output, HasSubstr("cli/main.cc:")) << line.output;
+  }
 }
 
 TEST_F(ConfigCommandsTest, GenconfIsReproducibleAndReplacesOldArtifacts) {
