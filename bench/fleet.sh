@@ -391,7 +391,7 @@ rc=0
 bash -c "$PREFLIGHT_CMD" >"$TMP/preflight_once.out" 2>&1 || rc=$?
 check_preflight_output "$rc" "$TMP/preflight_once.out"
 echo "   flightcheck preflight (exit $rc): $(tail -n 1 "$TMP/preflight_once.out")"
-cp -r "$INSTALL/genconf/logs/preflight" "$TMP/logs_first"
+cp -rL "$INSTALL/genconf/logs/preflight/latest" "$TMP/logs_first"  # the last run's
 
 # --- measure -------------------------------------------------------------------------------------
 RCS=$TMP/rcs
@@ -409,13 +409,13 @@ echo "== (c1) flightcheck preflight, artifact absent on every host (removed in -
 "${HF[@]}" --export-json "$TMP/c1.json" --prepare "$remove_artifacts" \
   -n "c1: flightcheck preflight (artifact absent)" \
   "$PREFLIGHT_CMD >>$TMP/c1_runs.out 2>&1; echo \$? >>$RCS/c1"
-cp -r "$INSTALL/genconf/logs/preflight" "$TMP/logs_c1"
+cp -rL "$INSTALL/genconf/logs/preflight/latest" "$TMP/logs_c1"  # the last run's
 cp "$INSTALL/genconf/state/preflight.json" "$TMP/state_c1.json"
 echo
 echo "== (c2) flightcheck preflight, artifact present on every host"
 "${HF[@]}" --export-json "$TMP/c2.json" -n "c2: flightcheck preflight (artifact present)" \
   "$PREFLIGHT_CMD >>$TMP/c2_runs.out 2>&1; echo \$? >>$RCS/c2"
-cp -r "$INSTALL/genconf/logs/preflight" "$TMP/logs_c2"
+cp -rL "$INSTALL/genconf/logs/preflight/latest" "$TMP/logs_c2"  # the last run's
 cp "$INSTALL/genconf/state/preflight.json" "$TMP/state_c2.json"
 
 # Every timed run really ran: pssh 0/5 (5: some remote command exited non-zero; 4 would be ssh 255) with every host 0/2; preflight 0/2 and the last run of
@@ -501,7 +501,7 @@ echo "per-host time (state file: connect to done), c1 mean $(jq '[.hosts[].durat
 for c in c1 c2; do
   [[ $(tail -n 1 "$RCS/$c") -lt 128 ]] || echo "(the last $c run crashed: its logs and state below are partial)"
 done
-echo "remote command durations, last c1 run (genconf/logs/preflight/*.log):"
+echo "remote command durations, last c1 run (genconf/logs/preflight/latest/*.log):"
 log_stats "$TMP/logs_c1"
 echo "remote command durations, last c2 run:"
 log_stats "$TMP/logs_c2"
